@@ -1,0 +1,49 @@
+import type { AppConfig } from '../config/app-config.js';
+import type { Database } from '../database/database.js';
+import type { Migrations } from '../database/migrations.js';
+import type { EventStore, Position } from '../eventstore/event-store.js';
+import type { Route } from '../http/route.js';
+import type { Logger } from '../observability/logger.js';
+import type { Projection } from '../../projections/projection.js';
+import type { Clock } from '../../sagas/clock.js';
+import type { EffectHandler } from '../../sagas/outbox-worker.js';
+import type { Saga } from '../../sagas/saga.js';
+import type { TimerHandler } from '../../sagas/timers.js';
+
+/** What every business context is given by the composition root. */
+export interface SystemDependencies {
+  readonly database: Database;
+  readonly store: EventStore;
+  readonly clock: Clock;
+  readonly logger: Logger;
+  /** HS256 key of access tokens (to sign them; the HTTP edge verifies them). */
+  readonly jwtSecret: string;
+  readonly accessTokenTtlSeconds: number;
+  readonly dataDir: string;
+  /** The whole validated configuration (each context reads its own section). */
+  readonly config: AppConfig;
+  /** Read-your-writes: wait until a projection has applied the log up to `position`. */
+  waitForProjection(projection: string, position: Position, timeoutMs?: number): Promise<boolean>;
+}
+
+/**
+ * One business context (ticketing, accounts, gateway …) as the composition root wires it:
+ * its tables, its projections, its sagas, the effects and timers it handles, its routes.
+ */
+export interface ContextModule {
+  readonly name: string;
+  readonly migrations?: readonly Migrations[];
+  readonly projections?: readonly Projection[];
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  readonly sagas?: readonly Saga<any>[];
+  /** Outbox effect kinds this context performs (names prefixed by the context: `ticketing.notify`). */
+  readonly effectHandlers?: Readonly<Record<string, EffectHandler>>;
+  /** Timer kinds this context handles (saga timers are wired automatically). */
+  readonly timerHandlers?: Readonly<Record<string, TimerHandler>>;
+  readonly routes?: readonly Route[];
+  /** Started with the workers (after migrations), stopped before them. */
+  readonly start?: () => Promise<void>;
+  readonly stop?: () => Promise<void>;
+}
+
+export type ContextFactory = (dependencies: SystemDependencies) => ContextModule | Promise<ContextModule>;

@@ -1,0 +1,164 @@
+import type { Clock } from '../../sagas/clock.js';
+import { systemClock } from '../../sagas/clock.js';
+import { OutboxWorker, type EffectHandler } from '../../sagas/outbox-worker.js';
+import { processMigrations } from '../../sagas/process-migrations.js';
+import { sagaProjection, sagaTimerHandler, sagaTimerKind } from '../../sagas/saga.js';
+import { TimerWorker, type TimerHandler } from '../../sagas/timers.js';
+import { checkpointMigrations } from '../../projections/checkpoint-migrations.js';
+import { waitForProjection } from '../../projections/checkpoints.js';
+import { ProjectionRunner } from '../../projections/projection-runner.js';
+import { resolveJwtSecret } from '../config/jwt-secret.js';
+import type { AppConfig } from '../config/app-config.js';
+import type { Database } from '../database/database.js';
+import { migrate } from '../database/migrations.js';
+import { openDatabase } from '../database/open-database.js';
+import { EventStoreDbEventStore } from '../eventstore/eventstoredb/eventstoredb-event-store.js';
+import { instrumentedEventStore } from '../eventstore/instrumented-event-store.js';
+import { eventLogMigrations } from '../eventstore/postgres/event-log-migrations.js';
+import { PostgresEventStore } from '../eventstore/postgres/postgres-event-store.js';
+import { createHttpApp } from '../http/create-app.js';
+import { startHttpServer, type HttpServerHandle } from '../http/http-server.js';
+import { httpMigrations } from '../http/http-migrations.js';
+import { databaseReadiness, eventStoreReadiness } from '../http/readiness.js';
+import { createLogger, type Logger } from '../observability/logger.js';
+import { recordProjectionLag } from '../observability/metrics.js';
+import type { ContextFactory, ContextModule, SystemDependencies } from './context-module.js';
+import { platformModule } from './platform-module.js';
+
+/** `all`: API and workers in one process (npm start); `api` and `worker` for the scaled-out shape. */
+export type ProcessRole = 'all' | 'api' | 'worker';
+
+export interface SystemOptions {
+  readonly config: AppConfig;
+  readonly role: ProcessRole;
+  readonly contexts: readonly ContextFactory[];
+  readonly clock?: Clock;
+  readonly logger?: Logger;
+  /** Tests pass an already-open database (their own schema). */
+  readonly database?: Database;
+  readonly effectOptions?: ConstructorParameters<typeof OutboxWorker>[2];
+  readonly timerPollMs?: number;
+}
+
+export interface RunningSystem {
+  readonly dependencies: SystemDependencies;
+  readonly modules: readonly ContextModule[];
+  /** Port the API listens on (when this process serves it). */
+  readonly port: number | undefined;
+  readonly outbox: OutboxWorker | undefined;
+  readonly timers: TimerWorker | undefined;
+  /** Graceful: stop taking requests and drain them, finish work in hand, close the stores. */
+  stop(): Promise<void>;
+}
+
+/**
+ * The composition root: opens the database and the event log named by the configuration,
+ * builds every context, applies all migrations, then starts the workers (projections, sagas,
+ * outbox, timers) and/or the HTTP API according to the role.
+ */
+export async function startSystem(options: SystemOptions): Promise<RunningSystem> {
+  const { config, role } = options;
+  const logger = options.logger ?? createLogger({ level: config.logging.level, name: role });
+  const clock = options.clock ?? systemClock;
+  const ownsDatabase = !options.database;
+  const database =
+    options.database ??
+    (await openDatabase({ url: config.storage.databaseUrl, dataDir: config.storage.pgliteDir, poolSize: config.storage.databasePoolSize }));
+  const store = instrumentedEventStore(
+    config.storage.eventStoreUrl
+      ? EventStoreDbEventStore.connect(config.storage.eventStoreUrl, config.projections.pollMs)
+      : new PostgresEventStore(database, config.projections.pollMs),
+  );
+  const jwtSecret = await resolveJwtSecret({ jwtSecret: config.auth.jwtSecret, dataDir: config.storage.dataDir });
+  const dependencies: SystemDependencies = {
+    database,
+    store,
+    clock,
+    logger,
+    jwtSecret,
+    accessTokenTtlSeconds: config.auth.accessTokenTtlSeconds,
+    dataDir: config.storage.dataDir,
+    config,
+    waitForProjection: (projection, position, timeoutMs) => waitForProjection(database, projection, position, timeoutMs),
+  };
+
+  const modules = [platformModule(dependencies), ...(await Promise.all(options.contexts.map((context) => context(dependencies))))];
+  await migrate(
+    database,
+    ...(store.kind === 'postgres' ? [eventLogMigrations] : []),
+    checkpointMigrations,
+    processMigrations,
+    httpMigrations,
+    ...modules.flatMap((module) => module.migrations ?? []),
+  );
+
+  let runner: ProjectionRunner | undefined;
+  let outbox: OutboxWorker | undefined;
+  let timers: TimerWorker | undefined;
+  if (role !== 'api') {
+    const sagas = modules.flatMap((module) => module.sagas ?? []);
+    runner = new ProjectionRunner(
+      database,
+      store,
+      [...modules.flatMap((module) => module.projections ?? []), ...sagas.map((saga) => sagaProjection(saga, clock))],
+      {
+        pollMs: config.projections.pollMs,
+        onProgress: (progress) => recordProjectionLag(progress.name, { events: progress.lagEvents, seconds: progress.lagSeconds }),
+        onError: (projection, err) => logger.error({ err, projection }, 'projection batch failed; retrying'),
+      },
+    );
+    const effectHandlers: Record<string, EffectHandler> = Object.assign({}, ...modules.map((module) => module.effectHandlers ?? {}));
+    const timerHandlers: Record<string, TimerHandler> = Object.assign(
+      {},
+      ...modules.map((module) => module.timerHandlers ?? {}),
+      ...sagas.filter((saga) => saga.onTimer).map((saga) => ({ [sagaTimerKind(saga)]: sagaTimerHandler(saga) })),
+    );
+    outbox = new OutboxWorker(database, effectHandlers, {
+      clock,
+      ...options.effectOptions,
+      onError: (kind, key, err) => logger.warn({ err, kind, key }, 'effect failed; will retry or dead-letter'),
+    });
+    timers = new TimerWorker(database, timerHandlers, {
+      clock,
+      pollMs: options.timerPollMs,
+      onError: (timer, err) => logger.error({ err, timer }, 'timer failed; will retry'),
+    });
+    runner.start();
+    outbox.start();
+    timers.start();
+    for (const module of modules) await module.start?.();
+  }
+
+  let server: HttpServerHandle | undefined;
+  if (role !== 'worker') {
+    const { app } = createHttpApp({
+      routes: modules.flatMap((module) => module.routes ?? []),
+      database,
+      logger,
+      jwtSecret,
+      bodyLimitBytes: config.server.bodyLimitBytes,
+      readinessChecks: [databaseReadiness(database), eventStoreReadiness(store)],
+    });
+    server = await startHttpServer(app, config.server.port);
+    logger.info({ port: server.port, role, database: database.kind, eventLog: store.kind }, 'Ledgerline is serving');
+  }
+
+  let stopping: Promise<void> | undefined;
+  return {
+    dependencies,
+    modules,
+    port: server?.port,
+    outbox,
+    timers,
+    stop: () =>
+      (stopping ??= (async () => {
+        await server?.close(config.server.shutdownGraceMs);
+        for (const module of [...modules].reverse()) await module.stop?.();
+        await Promise.all([runner?.stop(), outbox?.stop(), timers?.stop()]);
+        await store.close();
+        if (ownsDatabase) await database.close();
+        logger.info('stopped');
+        logger.flush?.();
+      })()),
+  };
+}

@@ -1,0 +1,69 @@
+import { defineConfigSection } from './config-section.js';
+import { envChoice, envInteger, envText, envUrl } from './environment-variables.js';
+
+const G2A = 1_000_000_000n; // jetton units per G2A (9 decimals)
+const DECIMAL = /^(0|[1-9]\d{0,38})$/;
+
+/** The Blockchain Gateway on TON: network, keys, limits, callbacks, wallet linking. */
+export const gatewayConfigSection = defineConfigSection({
+  title: 'Blockchain Gateway (TON)',
+  variables: {
+    TON_NETWORK: envChoice(['emulator', 'testnet', 'mainnet'] as const, {
+      description: 'Where on-chain effects run: the in-process emulator (state in DATA_DIR/ton) or a TON network',
+      default: 'emulator',
+    }),
+    TON_ENDPOINT: envUrl({ description: 'toncenter-compatible JSON-RPC endpoint (testnet/mainnet)', protocols: ['http', 'https'], example: 'https://testnet.toncenter.com/api/v2/jsonRPC' }),
+    TON_API_KEY: envText({ description: 'API key of TON_ENDPOINT', secret: true }),
+    TON_MNEMONIC: envText({
+      description: 'The hot wallet (W5R1) mnemonic, 24 words. Never logged. Required on a network; in the emulator generated once into DATA_DIR/ton/hot-wallet.mnemonic',
+      secret: true,
+    }),
+    GATEWAY_CALLBACK_SECRET: envText({
+      description: 'HMAC-SHA256 key of callback signatures (X-Ledgerline-Signature), at least 32 characters; absent: generated into DATA_DIR/callback-secret',
+      secret: true,
+      minLength: 32,
+    }),
+    GATEWAY_PUBLIC_URL: envUrl({ description: 'Public base URL of this API; NFT item metadata is served under it', protocols: ['http', 'https'], default: 'http://localhost:3000' }),
+    TON_PROOF_DOMAIN: envText({ description: 'Domain a wallet ton_proof must name (the app domain of TON Connect)', default: 'localhost:3000' }),
+    WALLET_LINK_TTL_SECONDS: envInteger({ description: 'How long a wallet-link payload stays valid', default: 300, min: 30, max: 3600 }),
+    G2A_LIMIT_PER_TRANSFER: envText({ description: 'Largest single G2A transfer, in jetton units (9 decimals)', default: (1_000n * G2A).toString() }),
+    G2A_LIMIT_PER_USER_DAY: envText({ description: 'G2A one user may withdraw per UTC day, in jetton units', default: (5_000n * G2A).toString() }),
+    G2A_LIMIT_GLOBAL_DAY: envText({ description: 'G2A all users together may withdraw per UTC day, in jetton units', default: (1_000_000n * G2A).toString() }),
+    GATEWAY_MAX_RETRIES: envInteger({ description: 'Transient failures a task survives before it fails', default: 5, min: 0, max: 100 }),
+    GATEWAY_RETRY_BASE_MS: envInteger({ description: 'First retry delay; doubles per retry, with jitter', default: 2000, min: 10 }),
+    GATEWAY_BATCH_SIZE: envInteger({ description: 'Operations signed into one hot-wallet message (W5R1 carries up to 255)', default: 100, min: 1, max: 255 }),
+    GATEWAY_POLL_MS: envInteger({ description: 'How often the dispatcher looks for work and confirmations', default: 300, min: 10 }),
+  },
+  check: (v) => {
+    const problems = [];
+    for (const name of ['G2A_LIMIT_PER_TRANSFER', 'G2A_LIMIT_PER_USER_DAY', 'G2A_LIMIT_GLOBAL_DAY'] as const) {
+      if (!DECIMAL.test(String(v[name]))) problems.push({ variable: name, message: 'must be a whole number of jetton units' });
+    }
+    if (v.TON_NETWORK !== 'emulator') {
+      if (!v.TON_ENDPOINT) problems.push({ variable: 'TON_ENDPOINT', message: `is required when TON_NETWORK=${v.TON_NETWORK}` });
+      if (!v.TON_MNEMONIC) problems.push({ variable: 'TON_MNEMONIC', message: `is required when TON_NETWORK=${v.TON_NETWORK}` });
+    }
+    if (v.TON_MNEMONIC !== undefined && v.TON_MNEMONIC.trim().split(/\s+/).length !== 24) {
+      problems.push({ variable: 'TON_MNEMONIC', message: 'must be 24 words' });
+    }
+    return problems;
+  },
+  build: (v) => ({
+    network: v.TON_NETWORK,
+    endpoint: v.TON_ENDPOINT,
+    apiKey: v.TON_API_KEY,
+    mnemonic: v.TON_MNEMONIC,
+    callbackSecret: v.GATEWAY_CALLBACK_SECRET,
+    publicUrl: v.GATEWAY_PUBLIC_URL.replace(/\/+$/, ''),
+    walletLink: { domain: v.TON_PROOF_DOMAIN, challengeTtlSeconds: v.WALLET_LINK_TTL_SECONDS },
+    limits: {
+      perTransfer: BigInt(DECIMAL.test(v.G2A_LIMIT_PER_TRANSFER) ? v.G2A_LIMIT_PER_TRANSFER : '0'),
+      perUserPerDay: BigInt(DECIMAL.test(v.G2A_LIMIT_PER_USER_DAY) ? v.G2A_LIMIT_PER_USER_DAY : '0'),
+      globalPerDay: BigInt(DECIMAL.test(v.G2A_LIMIT_GLOBAL_DAY) ? v.G2A_LIMIT_GLOBAL_DAY : '0'),
+    },
+    maxRetries: v.GATEWAY_MAX_RETRIES,
+    retryBaseMs: v.GATEWAY_RETRY_BASE_MS,
+    batchSize: v.GATEWAY_BATCH_SIZE,
+    pollMs: v.GATEWAY_POLL_MS,
+  }),
+});

@@ -1,0 +1,101 @@
+import { defineConfigSection, readConfigSections, type ConfigOf, type ConfigSections, type Environment } from './config-section.js';
+import { envChoice, envInteger, envText, envUrl } from './environment-variables.js';
+
+export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
+
+export const serverConfigSection = defineConfigSection({
+  title: 'HTTP server',
+  variables: {
+    PORT: envInteger({ description: 'Port the HTTP API listens on', default: 3000, min: 0, max: 65535 }),
+    HTTP_BODY_LIMIT_BYTES: envInteger({ description: 'Largest accepted request body; larger ones get 413', default: 1_048_576, min: 1024 }),
+    SHUTDOWN_GRACE_MS: envInteger({ description: 'How long a graceful shutdown waits for in-flight requests and work', default: 10_000, min: 0 }),
+  },
+  build: (v) => ({ port: v.PORT, bodyLimitBytes: v.HTTP_BODY_LIMIT_BYTES, shutdownGraceMs: v.SHUTDOWN_GRACE_MS }),
+});
+
+export const storageConfigSection = defineConfigSection({
+  title: 'Storage',
+  variables: {
+    DATA_DIR: envText({ description: 'Directory of the embedded database (DATA_DIR/pglite) and generated secrets', default: './data' }),
+    DATABASE_URL: envUrl({
+      description: 'PostgreSQL server for read models, sagas and the event log; absent: embedded PGlite in DATA_DIR/pglite',
+      protocols: ['postgres', 'postgresql'],
+      secret: true,
+      example: 'postgres://ledgerline:secret@localhost:5432/ledgerline',
+    }),
+    DATABASE_POOL_SIZE: envInteger({ description: 'Connections to the PostgreSQL server per process', default: 10, min: 1, max: 500 }),
+    EVENTSTORE_URL: envUrl({
+      description: 'EventStoreDB connection string; absent: the event log lives in the PostgreSQL database',
+      protocols: ['esdb', 'esdb+discover'],
+      secret: true,
+      example: 'esdb://localhost:2113?tls=false',
+    }),
+  },
+  build: (v) => ({
+    dataDir: v.DATA_DIR,
+    databaseUrl: v.DATABASE_URL,
+    databasePoolSize: v.DATABASE_POOL_SIZE,
+    /** Where PGlite keeps its files when there is no DATABASE_URL. */
+    pgliteDir: `${v.DATA_DIR.replace(/\/+$/, '')}/pglite`,
+    eventStoreUrl: v.EVENTSTORE_URL,
+  }),
+});
+
+export const authConfigSection = defineConfigSection({
+  title: 'Access tokens',
+  variables: {
+    JWT_SECRET: envText({
+      description:
+        'HS256 key of access tokens, at least 32 characters. Required with DATABASE_URL (every instance must share it); ' +
+        'absent in embedded mode: generated once into DATA_DIR/jwt-secret',
+      minLength: 32,
+      secret: true,
+      example: 'change-me-to-at-least-32-random-characters',
+    }),
+    DATABASE_URL: envText({ description: 'see Storage', secret: true }),
+    JWT_ACCESS_TTL_SECONDS: envInteger({ description: 'Lifetime of an access token', default: 900, min: 30, max: 86_400 }),
+  },
+  check: (v) =>
+    v.DATABASE_URL !== undefined && v.JWT_SECRET === undefined
+      ? [{ variable: 'JWT_SECRET', message: 'is required when DATABASE_URL is set (every instance must share one key)' }]
+      : [],
+  build: (v) => ({ jwtSecret: v.JWT_SECRET, accessTokenTtlSeconds: v.JWT_ACCESS_TTL_SECONDS }),
+});
+
+export const loggingConfigSection = defineConfigSection({
+  title: 'Logging',
+  variables: {
+    LOG_LEVEL: envChoice(LOG_LEVELS, { description: `Lowest level written (${LOG_LEVELS.join(', ')})`, default: 'info' }),
+  },
+  build: (v) => ({ level: v.LOG_LEVEL as LogLevel }),
+});
+
+export const projectionConfigSection = defineConfigSection({
+  title: 'Projections',
+  variables: {
+    PROJECTION_POLL_MS: envInteger({ description: 'How often a projection looks for new events when not notified', default: 500, min: 10, max: 60_000 }),
+  },
+  build: (v) => ({ pollMs: v.PROJECTION_POLL_MS }),
+});
+
+/** The sections every Ledgerline process reads. Modules add theirs: `{ ...platformConfigSections, ton: tonConfigSection }`. */
+export const platformConfigSections = {
+  server: serverConfigSection,
+  storage: storageConfigSection,
+  auth: authConfigSection,
+  logging: loggingConfigSection,
+  projections: projectionConfigSection,
+} satisfies ConfigSections;
+
+export type PlatformConfig = ConfigOf<typeof platformConfigSections>;
+
+/**
+ * Typed configuration from environment variables; throws ConfigError naming every bad variable.
+ * With no `sections` the platform's; pass a spread of them plus a module's own to extend.
+ */
+export function loadConfig(env: Environment): PlatformConfig;
+export function loadConfig<S extends ConfigSections>(env: Environment, sections: S): ConfigOf<S>;
+export function loadConfig(env: Environment, sections: ConfigSections = platformConfigSections): unknown {
+  return readConfigSections(env, sections);
+}

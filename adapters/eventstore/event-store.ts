@@ -1,0 +1,145 @@
+/**
+ * The event log port, shaped on EventStoreDB's semantics so that the PostgreSQL log and
+ * EventStoreDB pass one contract suite (tests/adapters/eventstore/event-store.contract.ts).
+ */
+
+/** A place in `$all`. PostgreSQL: (transaction id, global sequence); EventStoreDB: (commit, prepare). */
+export interface Position {
+  readonly commit: bigint;
+  readonly prepare: bigint;
+}
+
+export const START: Position = Object.freeze({ commit: 0n, prepare: 0n });
+
+export type ExpectedRevision = 'no_stream' | 'exists' | 'any' | bigint;
+
+export interface EventMetadata {
+  readonly correlationId?: string;
+  readonly causationId?: string;
+  /** Id of the command that produced the event: a retried command is recognised by it. */
+  readonly commandId?: string;
+  readonly actor?: string;
+  readonly schemaVersion?: number;
+  readonly occurredAt?: string;
+  readonly [key: string]: unknown;
+}
+
+export interface EventToAppend {
+  /** A UUID. Appending an event whose id is already in the stream is a no-op (idempotent). */
+  readonly eventId: string;
+  readonly type: string;
+  readonly data: unknown;
+  readonly metadata: EventMetadata;
+}
+
+export interface RecordedEvent {
+  readonly streamName: string;
+  /** 0-based position of the event in its stream. */
+  readonly revision: bigint;
+  readonly position: Position;
+  readonly eventId: string;
+  readonly type: string;
+  readonly data: unknown;
+  readonly metadata: EventMetadata;
+  readonly createdAt: Date;
+}
+
+export interface AppendResult {
+  /** Revision of the stream's last event after the append. */
+  readonly nextRevision: bigint;
+  /** Position of the last appended event in `$all`. */
+  readonly position: Position;
+}
+
+export interface ReadStreamOptions {
+  readonly fromRevision?: bigint;
+  readonly maxCount?: number;
+}
+
+/** Which events of `$all` a reader wants. Categories are stream-name prefixes before the first `-`. */
+export interface AllFilter {
+  readonly categories?: readonly string[];
+  readonly eventTypes?: readonly string[];
+}
+
+export interface ReadAllOptions {
+  readonly limit?: number;
+  readonly filter?: AllFilter;
+}
+
+export interface ReadAllPage {
+  /** Events strictly after the requested position, in `$all` order. */
+  readonly events: readonly RecordedEvent[];
+  /**
+   * Where the next read resumes: the last event returned, or further when the page was not
+   * full and filtered events were scanned past. Never beyond an event not yet readable.
+   */
+  readonly checkpoint: Position;
+}
+
+export interface SubscriptionOptions {
+  readonly from?: Position;
+  readonly filter?: AllFilter;
+  /** Called once when the subscriber has read everything committed so far. */
+  readonly onCaughtUp?: () => void;
+  readonly onError?: (error: unknown) => void;
+}
+
+export interface Subscription {
+  stop(): Promise<void>;
+}
+
+export interface EventStore {
+  readonly kind: 'postgres' | 'eventstoredb';
+  append(streamName: string, events: readonly EventToAppend[], expected: ExpectedRevision): Promise<AppendResult>;
+  /** Events of a stream in order; an empty array when the stream does not exist. */
+  readStream(streamName: string, options?: ReadStreamOptions): Promise<RecordedEvent[]>;
+  readAll(from: Position, options?: ReadAllOptions): Promise<ReadAllPage>;
+  /** Catch-up then live: every matching event exactly once, in `$all` order, none skipped. */
+  subscribeToAll(handler: (event: RecordedEvent) => Promise<void>, options?: SubscriptionOptions): Subscription;
+  /** The newest readable position (START on an empty log). */
+  headPosition(): Promise<Position>;
+  /** Resolves when something may have been appended (a hint, not a promise of events). */
+  waitForAppend(timeoutMs: number, signal?: AbortSignal): Promise<void>;
+  close(): Promise<void>;
+}
+
+export class WrongExpectedVersion extends Error {
+  override readonly name = 'WrongExpectedVersion';
+  constructor(
+    readonly streamName: string,
+    readonly expected: ExpectedRevision,
+    /** -1n when the stream does not exist. */
+    readonly actual: bigint,
+  ) {
+    super(`stream ${streamName}: expected revision ${String(expected)}, actual ${actual === -1n ? 'no stream' : String(actual)}`);
+  }
+}
+
+export function comparePositions(a: Position, b: Position): number {
+  if (a.commit !== b.commit) return a.commit < b.commit ? -1 : 1;
+  if (a.prepare !== b.prepare) return a.prepare < b.prepare ? -1 : 1;
+  return 0;
+}
+
+/** `commit/prepare` as decimal strings: how positions travel in JSON and HTTP. */
+export function formatPosition(position: Position): string {
+  return `${position.commit}/${position.prepare}`;
+}
+
+export function parsePosition(text: string): Position | null {
+  const match = /^(\d{1,20})\/(\d{1,20})$/.exec(text);
+  return match ? { commit: BigInt(match[1]!), prepare: BigInt(match[2]!) } : null;
+}
+
+export function categoryOf(streamName: string): string {
+  const dash = streamName.indexOf('-');
+  return dash < 0 ? streamName : streamName.slice(0, dash);
+}
+
+export function matchesFilter(filter: AllFilter | undefined, streamName: string, type: string): boolean {
+  if (!filter) return true;
+  if (filter.categories && !filter.categories.includes(categoryOf(streamName))) return false;
+  if (filter.eventTypes && !filter.eventTypes.includes(type)) return false;
+  return true;
+}

@@ -1,0 +1,63 @@
+import { isLeft } from 'fp-ts/Either';
+import * as t from 'io-ts';
+import { jwtVerify, SignJWT } from 'jose';
+import { RoleCodec, type Principal } from './principal.js';
+
+const ISSUER = 'ledgerline';
+const ALGORITHM = 'HS256';
+
+const AccessTokenClaims = t.intersection([
+  t.type({ sub: t.string, kind: t.keyof({ user: null, service: null }), roles: t.array(RoleCodec) }),
+  /** RFC 8693 style: space-separated scopes. */
+  t.partial({ scope: t.string }),
+]);
+
+export interface AccessTokenOptions {
+  readonly secret: string;
+  readonly ttlSeconds: number;
+  /** Seconds since the epoch; the clock is injected in tests. */
+  readonly now?: number;
+}
+
+const keys = new Map<string, Uint8Array>();
+function keyOf(secret: string): Uint8Array {
+  let key = keys.get(secret);
+  if (!key) keys.set(secret, (key = new TextEncoder().encode(secret)));
+  return key;
+}
+
+/** An HS256 access token for `principal` (the accounts module issues these at login). */
+export async function signAccessToken(principal: Principal, options: AccessTokenOptions): Promise<string> {
+  const now = options.now ?? Math.floor(Date.now() / 1000);
+  const claims: Record<string, unknown> = { kind: principal.kind, roles: [...principal.roles] };
+  if (principal.scopes.length > 0) claims.scope = principal.scopes.join(' ');
+  return new SignJWT(claims)
+    .setProtectedHeader({ alg: ALGORITHM, typ: 'JWT' })
+    .setSubject(principal.id)
+    .setIssuer(ISSUER)
+    .setIssuedAt(now)
+    .setExpirationTime(now + options.ttlSeconds)
+    .sign(keyOf(options.secret));
+}
+
+export class InvalidAccessToken extends Error {
+  override readonly name = 'InvalidAccessToken';
+}
+
+/** The principal a valid, unexpired token names; InvalidAccessToken otherwise. */
+export async function verifyAccessToken(token: string, options: { readonly secret: string; readonly now?: number }): Promise<Principal> {
+  let payload: unknown;
+  try {
+    ({ payload } = await jwtVerify(token, keyOf(options.secret), {
+      algorithms: [ALGORITHM],
+      issuer: ISSUER,
+      ...(options.now === undefined ? {} : { currentDate: new Date(options.now * 1000) }),
+    }));
+  } catch (error) {
+    throw new InvalidAccessToken(error instanceof Error ? error.message : 'invalid token');
+  }
+  const claims = AccessTokenClaims.decode(payload);
+  if (isLeft(claims)) throw new InvalidAccessToken('token claims are malformed');
+  const { sub, kind, roles, scope } = claims.right;
+  return { kind, id: sub, roles, scopes: scope ? scope.split(' ').filter(Boolean) : [] };
+}

@@ -1,0 +1,119 @@
+/** Payloads and the timed, concurrent driver shared by the benchmarks. */
+import { randomUUID } from 'node:crypto';
+import { performance } from 'node:perf_hooks';
+import type { EventToAppend } from '../../adapters/eventstore/event-store.js';
+
+const SEATS = ['A', 'B', 'C', 'D', 'E', 'F', 'G', 'H'];
+
+/** A ticketing event whose JSON `data` is ~300 bytes (the size EVENTLOG.md measured with). */
+export function ticketEvent(type = 'TicketReserved', index = 0): EventToAppend {
+  const eventId = randomUUID();
+  const data = {
+    ticketId: randomUUID(),
+    performanceId: `perf-${(index % 97).toString().padStart(4, '0')}`,
+    venue: 'Grand Hall, 12 Riverside Walk',
+    seat: { section: 'Stalls', row: SEATS[index % SEATS.length], number: (index % 40) + 1 },
+    price: { amount: 4250 + (index % 13) * 125, currency: 'EUR' },
+    buyerId: randomUUID(),
+    channel: 'web',
+    reservedUntil: '2026-11-23T01:15:00.000Z',
+  };
+  return {
+    eventId,
+    type,
+    data,
+    metadata: {
+      correlationId: eventId,
+      causationId: eventId,
+      actor: 'bench',
+      schemaVersion: 1,
+      occurredAt: new Date().toISOString(),
+    },
+  };
+}
+
+export function ticketEvents(count: number, type = 'TicketReserved'): EventToAppend[] {
+  return Array.from({ length: count }, (_, i) => ticketEvent(type, i));
+}
+
+export interface TimedRun {
+  /** Events completed inside the measured window. */
+  readonly events: number;
+  readonly seconds: number;
+  readonly eventsPerSec: number;
+  /** Latency of each unit of work completed in the window (ms). */
+  readonly p50Ms: number;
+  readonly p99Ms: number;
+  readonly operations: number;
+  /** CPU time of this (client) process per event in the window, µs: what the append path costs the caller. */
+  readonly clientCpuUsPerEvent: number;
+}
+
+/**
+ * Runs `writers` concurrent loops of `work` (which returns the events it completed) for
+ * `warmupMs` unmeasured, then `measureMs` measured; counts only work that completes inside
+ * the measured window. Loops stop at the end of the window; work in flight is awaited.
+ */
+export async function timedConcurrent(
+  writers: number,
+  warmupMs: number,
+  measureMs: number,
+  work: (writer: number) => Promise<number>,
+): Promise<TimedRun> {
+  const start = performance.now();
+  const from = start + warmupMs;
+  const until = from + measureMs;
+  let events = 0;
+  const latencies: number[] = [];
+  let cpuAtFrom: NodeJS.CpuUsage | undefined;
+  let cpuAtUntil: NodeJS.CpuUsage | undefined;
+  const timers = [
+    setTimeout(() => (cpuAtFrom = process.cpuUsage()), warmupMs),
+    setTimeout(() => (cpuAtUntil = process.cpuUsage(cpuAtFrom)), warmupMs + measureMs),
+  ];
+  const loop = async (writer: number) => {
+    for (;;) {
+      const begun = performance.now();
+      if (begun >= until) return;
+      const done = await work(writer);
+      const now = performance.now();
+      if (now >= from && now < until) {
+        events += done;
+        latencies.push(now - begun);
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: writers }, (_, w) => loop(w)));
+  timers.forEach(clearTimeout);
+  const cpu = cpuAtUntil ?? process.cpuUsage(cpuAtFrom);
+  const seconds = measureMs / 1000;
+  latencies.sort((a, b) => a - b);
+  return {
+    events,
+    seconds,
+    eventsPerSec: events / seconds,
+    p50Ms: percentile(latencies, 0.5),
+    p99Ms: percentile(latencies, 0.99),
+    operations: latencies.length,
+    clientCpuUsPerEvent: events > 0 ? (cpu.user + cpu.system) / events : NaN,
+  };
+}
+
+export function percentile(sorted: readonly number[], p: number): number {
+  if (sorted.length === 0) return NaN;
+  const index = Math.min(sorted.length - 1, Math.max(0, Math.ceil(p * sorted.length) - 1));
+  return sorted[index]!;
+}
+
+export function round(value: number, digits = 0): number {
+  if (!Number.isFinite(value)) return value;
+  const f = 10 ** digits;
+  return Math.round(value * f) / f;
+}
+
+export function median(values: readonly number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  if (sorted.length === 0) return NaN;
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+}

@@ -1,0 +1,6 @@
+import type { ContextFactory } from '../adapters/app/context-module.js';
+import { openTonGateway } from '../adapters/ton/open-ton-gateway.js';
+import { gatewayModule } from '../commands/blockchain/gateway-module.js';
+
+/** Every business context this process runs, in the order their routes are mounted. */
+export const businessContexts: readonly ContextFactory[] = [gatewayModule(openTonGateway())];

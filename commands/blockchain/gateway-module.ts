@@ -1,0 +1,76 @@
+import type { ContextFactory, SystemDependencies } from '../../adapters/app/context-module.js';
+import { resolveGeneratedSecret } from '../../adapters/config/jwt-secret.js';
+import { TokenBucketLimiter } from '../../adapters/http/rate-limiter.js';
+import { gatewayAuditProjection } from '../../projections/blockchain/audit-projection.js';
+import { gatewayQueryRoutes } from '../../projections/blockchain/gateway-query-routes.js';
+import { blockchainTaskProjection } from '../../projections/blockchain/task-projection.js';
+import { verifiedWalletProjection } from '../../projections/blockchain/wallet-projection.js';
+import { taskFollowupSaga } from '../../sagas/blockchain/task-followup-saga.js';
+import { gatewayEffectHandlers } from './gateway-effects.js';
+import type { GatewayChain } from './gateway-chain.js';
+import { gatewayCommandRoutes } from './gateway-routes.js';
+import { TonDispatcher } from './ton-dispatcher.js';
+import type { TonProofVerifier } from './wallet-linking.js';
+
+/** The TON side of the gateway, opened by the composition root (emulator or network). */
+export interface GatewayAdapters {
+  readonly chain: GatewayChain;
+  readonly verifier: TonProofVerifier;
+  close(): Promise<void>;
+}
+
+export type OpenGatewayAdapters = (deps: SystemDependencies) => Promise<GatewayAdapters>;
+
+/**
+ * The Blockchain Gateway context (SPEC B-1…B-7): command and query routes, task / audit /
+ * wallet read models, the follow-up saga (retry timers, callbacks, allowance release) and,
+ * in worker processes, the hot wallet's dispatcher.
+ */
+export function gatewayModule(openAdapters: OpenGatewayAdapters): ContextFactory {
+  return async (deps) => {
+    const settings = deps.config.gateway;
+    const adapters = await openAdapters(deps);
+    const callbackSecret = await resolveGeneratedSecret({ configured: settings.callbackSecret, dataDir: deps.dataDir, file: 'callback-secret' });
+    const dispatcher = new TonDispatcher(
+      deps.database,
+      deps.store,
+      adapters.chain,
+      deps.clock,
+      {
+        batchSize: settings.batchSize,
+        pollMs: settings.pollMs,
+        maxRetries: settings.maxRetries,
+        retryBaseMs: settings.retryBaseMs,
+        validForSeconds: 60,
+        resubmitAfterMs: 10_000,
+      },
+      deps.logger.child({ component: 'ton-dispatcher' }),
+    );
+    const tasks = blockchainTaskProjection(deps.database.biSchema);
+    const audit = gatewayAuditProjection();
+    const wallets = verifiedWalletProjection();
+    return {
+      name: 'blockchain-gateway',
+      migrations: [tasks.migrations!, audit.migrations!, wallets.migrations!],
+      projections: [tasks, audit, wallets],
+      sagas: [taskFollowupSaga],
+      effectHandlers: gatewayEffectHandlers({ store: deps.store, clock: deps.clock, callbackSecret }),
+      routes: [
+        ...gatewayCommandRoutes({
+          store: deps.store,
+          clock: deps.clock,
+          limits: settings.limits,
+          walletLink: settings.walletLink,
+          verifier: adapters.verifier,
+          confirmLimiter: new TokenBucketLimiter({ capacity: 5, refillPerSecond: 5 / 60 }),
+        }),
+        ...gatewayQueryRoutes(deps.database, { publicUrl: settings.publicUrl }),
+      ],
+      start: async () => dispatcher.start(),
+      stop: async () => {
+        await dispatcher.stop();
+        await adapters.close();
+      },
+    };
+  };
+}

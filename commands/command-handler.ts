@@ -1,0 +1,119 @@
+import { createHash, randomUUID } from 'node:crypto';
+import { left, right, isLeft, type Either } from 'fp-ts/Either';
+import {
+  WrongExpectedVersion,
+  type EventMetadata,
+  type EventStore,
+  type EventToAppend,
+  type Position,
+} from '../adapters/eventstore/event-store.js';
+import type { DomainError, DomainEvent } from '../domain/decider.js';
+import { loadAggregate, type EventSourcedDecider } from './load-aggregate.js';
+
+/** Who asked, why, and which command this is: becomes the events' metadata. */
+export interface CommandContext {
+  readonly correlationId?: string;
+  readonly causationId?: string;
+  /**
+   * A stable id for this command. Commands issued by sagas always carry one: a retried
+   * command whose events are already in the stream returns them instead of deciding again,
+   * and its events get ids derived from it (so a re-append is a no-op in the log).
+   */
+  readonly commandId?: string;
+  readonly actor?: string;
+  readonly now?: Date;
+}
+
+export interface CommandOutcome<E, S> {
+  readonly events: readonly E[];
+  readonly state: S;
+  /** Stream revision after the command (-1n: the stream still does not exist). */
+  readonly revision: bigint;
+  /** Position of the last event in `$all`; null when the command produced no events. */
+  readonly position: Position | null;
+  /** True when the command had already been handled (same commandId). */
+  readonly replayed: boolean;
+}
+
+export interface CommandHandlerOptions {
+  /** Attempts after a WrongExpectedVersion before giving up (default 10). */
+  readonly maxRetries?: number;
+  readonly schemaVersion?: number;
+}
+
+export class ConcurrencyExhausted extends Error {
+  override readonly name = 'ConcurrencyExhausted';
+  constructor(readonly streamName: string, readonly attempts: number) {
+    super(`stream ${streamName}: gave up after ${attempts} concurrent-write retries`);
+  }
+}
+
+/**
+ * Load → fold → decide → append with the expected revision; on WrongExpectedVersion reload
+ * and decide again, a bounded number of times with jittered exponential backoff.
+ */
+export async function handleCommand<C, E extends DomainEvent, S>(
+  store: EventStore,
+  decider: EventSourcedDecider<C, E, S>,
+  streamName: string,
+  command: C,
+  context: CommandContext = {},
+  options: CommandHandlerOptions = {},
+): Promise<Either<DomainError, CommandOutcome<E, S>>> {
+  const maxRetries = options.maxRetries ?? 10;
+  for (let attempt = 0; ; attempt++) {
+    const loaded = await loadAggregate(store, decider, streamName);
+    if (context.commandId) {
+      const earlier = loaded.recorded.filter((event) => event.metadata.commandId === context.commandId);
+      if (earlier.length > 0) {
+        const last = earlier[earlier.length - 1]!;
+        const events = earlier.map((event) => loaded.events[loaded.recorded.indexOf(event)]!);
+        return right({ events, state: loaded.state, revision: loaded.revision, position: last.position, replayed: true });
+      }
+    }
+    const decision = decider.decide(command, loaded.state);
+    if (isLeft(decision)) return left(decision.left);
+    const events = decision.right;
+    if (events.length === 0) {
+      return right({ events, state: loaded.state, revision: loaded.revision, position: null, replayed: false });
+    }
+    const metadata = eventMetadata(context, options.schemaVersion ?? 1);
+    const toAppend: EventToAppend[] = events.map((event, index) => ({
+      eventId: context.commandId ? derivedEventId(context.commandId, streamName, index) : randomUUID(),
+      type: event.type,
+      data: event.data,
+      metadata,
+    }));
+    try {
+      const result = await store.append(streamName, toAppend, loaded.revision === -1n ? 'no_stream' : loaded.revision);
+      const state = events.reduce(decider.evolve, loaded.state);
+      return right({ events, state, revision: result.nextRevision, position: result.position, replayed: false });
+    } catch (error) {
+      if (!(error instanceof WrongExpectedVersion)) throw error;
+      if (attempt >= maxRetries) throw new ConcurrencyExhausted(streamName, attempt + 1);
+      await backoff(attempt);
+    }
+  }
+}
+
+function eventMetadata(context: CommandContext, schemaVersion: number): EventMetadata {
+  const occurredAt = (context.now ?? new Date()).toISOString();
+  const metadata: Record<string, unknown> = { schemaVersion, occurredAt };
+  if (context.correlationId) metadata.correlationId = context.correlationId;
+  if (context.causationId) metadata.causationId = context.causationId;
+  if (context.commandId) metadata.commandId = context.commandId;
+  if (context.actor) metadata.actor = context.actor;
+  return metadata;
+}
+
+/** A UUID (version 8, name-based) derived from the command id, stream and index. */
+export function derivedEventId(commandId: string, streamName: string, index: number): string {
+  const hex = createHash('sha256').update(`${commandId}\u0000${streamName}\u0000${index}`).digest('hex');
+  const variant = ((parseInt(hex[16]!, 16) & 0x3) | 0x8).toString(16);
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-8${hex.slice(13, 16)}-${variant}${hex.slice(17, 20)}-${hex.slice(20, 32)}`;
+}
+
+function backoff(attempt: number): Promise<void> {
+  const cap = Math.min(200, 5 * 2 ** attempt);
+  return new Promise((resolve) => setTimeout(resolve, Math.random() * cap));
+}

@@ -1,0 +1,159 @@
+import { sql, type Transaction } from 'kysely';
+import type { Migrations } from '../../adapters/database/migrations.js';
+import type { RecordedEvent } from '../../adapters/eventstore/event-store.js';
+import type { BlockchainTaskEvent } from '../../domain/blockchain/blockchain-task-events.js';
+import type { Projection } from '../projection.js';
+
+export const TASKS_PROJECTION = 'blockchain-tasks';
+
+/**
+ * `rm_blockchain_tasks`: one row per task with its live status (GET /tasks/:id, the
+ * dispatcher's work list). BI: `<bi>.blockchain_tasks` (same, stable columns) and
+ * `<bi>.blockchain_task_status_changes` (one row per status change, for history).
+ */
+export function blockchainTaskProjection(biSchema: string): Projection {
+  const bi = (table: string) => sql.table(`${biSchema}.${table}`);
+  return {
+    name: TASKS_PROJECTION,
+    eventTypes: [
+      'BlockchainTaskRequested',
+      'BlockchainTaskSent',
+      'BlockchainTaskConfirmed',
+      'BlockchainTaskAttemptFailed',
+      'BlockchainTaskRetryDue',
+      'BlockchainTaskFailed',
+      'BlockchainTaskCallbackDelivered',
+    ],
+    migrations: taskMigrations(biSchema),
+    async apply(trx, events) {
+      for (const recorded of events) {
+        const event = { type: recorded.type, data: recorded.data } as BlockchainTaskEvent;
+        const taskId = recorded.streamName.slice('BlockchainTask-'.length);
+        const at = new Date(recorded.createdAt).toISOString();
+        const status = await applyToTask(trx, taskId, event, at);
+        if (status) {
+          await sql`
+            insert into ${bi('blockchain_task_status_changes')} (task_id, status, changed_at, detail, event_position)
+            values (${taskId}, ${status}, ${at}::timestamptz, ${JSON.stringify(detailOf(event))}::jsonb, ${positionOf(recorded)})
+            on conflict (event_position) do nothing`.execute(trx);
+          await sql`
+            insert into ${bi('blockchain_tasks')} (task_id, kind, initiator, status, retry_count, last_error, onchain_token_id, created_at, updated_at)
+            select task_id, kind, initiator, status, retry_count, last_error, onchain_result->>'onchainTokenId', created_at, updated_at
+            from rm_blockchain_tasks where task_id = ${taskId}
+            on conflict (task_id) do update set status = excluded.status, retry_count = excluded.retry_count,
+              last_error = excluded.last_error, onchain_token_id = excluded.onchain_token_id, updated_at = excluded.updated_at`.execute(trx);
+        }
+      }
+    },
+  };
+}
+
+const positionOf = (event: RecordedEvent) => `${event.position.commit}/${event.position.prepare}`;
+
+async function applyToTask(trx: Transaction<any>, taskId: string, event: BlockchainTaskEvent, at: string): Promise<string | null> {
+  switch (event.type) {
+    case 'BlockchainTaskRequested':
+      await sql`
+        insert into rm_blockchain_tasks (task_id, request_id, initiator, kind, operation, status, due, retry_count, callback_url, resubmitted_from, created_at, updated_at)
+        values (${taskId}, ${event.data.requestId}, ${event.data.initiator}, ${event.data.operation.kind}, ${JSON.stringify(event.data.operation)}::jsonb,
+                'pending', true, 0, ${event.data.callbackUrl ?? null}, ${event.data.resubmittedFrom ?? null}, ${at}::timestamptz, ${at}::timestamptz)
+        on conflict (task_id) do nothing`.execute(trx);
+      return 'pending';
+    case 'BlockchainTaskSent':
+      await sql`
+        update rm_blockchain_tasks set status = 'sent', due = false, message_hash = ${event.data.messageHash}, seqno = ${event.data.seqno},
+               item_index = coalesce(${event.data.itemIndex ?? null}, item_index), message_actions = ${JSON.stringify(event.data.actions ?? [])}::jsonb,
+               valid_until = ${event.data.validUntil}, attempts = ${event.data.attempt}, updated_at = ${at}::timestamptz
+        where task_id = ${taskId}`.execute(trx);
+      return 'sent';
+    case 'BlockchainTaskConfirmed':
+      await sql`
+        update rm_blockchain_tasks set status = 'confirmed', onchain_result = ${JSON.stringify(event.data.result)}::jsonb, updated_at = ${at}::timestamptz
+        where task_id = ${taskId}`.execute(trx);
+      return 'confirmed';
+    case 'BlockchainTaskAttemptFailed':
+      await sql`
+        update rm_blockchain_tasks set status = 'pending', due = false, retry_count = ${event.data.retryCount}, last_error = ${event.data.error},
+               retry_at = ${event.data.retryAt}::timestamptz, updated_at = ${at}::timestamptz
+        where task_id = ${taskId}`.execute(trx);
+      return 'retry_scheduled';
+    case 'BlockchainTaskRetryDue':
+      await sql`update rm_blockchain_tasks set due = true, updated_at = ${at}::timestamptz where task_id = ${taskId}`.execute(trx);
+      return null;
+    case 'BlockchainTaskFailed':
+      await sql`
+        update rm_blockchain_tasks set status = 'failed', due = false, last_error = ${event.data.error}, updated_at = ${at}::timestamptz
+        where task_id = ${taskId}`.execute(trx);
+      return 'failed';
+    case 'BlockchainTaskCallbackDelivered':
+      await sql`
+        update rm_blockchain_tasks set callback_delivered_at = ${event.data.deliveredAt}::timestamptz, callback_status = ${event.data.httpStatus}
+        where task_id = ${taskId}`.execute(trx);
+      return null;
+  }
+}
+
+function detailOf(event: BlockchainTaskEvent): Record<string, unknown> {
+  switch (event.type) {
+    case 'BlockchainTaskSent':
+      return { messageHash: event.data.messageHash, seqno: event.data.seqno };
+    case 'BlockchainTaskAttemptFailed':
+      return { error: event.data.error, retryCount: event.data.retryCount };
+    case 'BlockchainTaskFailed':
+      return { error: event.data.error };
+    case 'BlockchainTaskConfirmed':
+      return { ...event.data.result };
+    default:
+      return {};
+  }
+}
+
+function taskMigrations(biSchema: string): Migrations {
+  return {
+    'blockchain-tasks-0001-tables': {
+      async up(db) {
+        await sql`
+          create table rm_blockchain_tasks (
+            task_id text primary key,
+            request_id text not null,
+            initiator text not null,
+            kind text not null,
+            operation jsonb not null,
+            status text not null,
+            due boolean not null,
+            retry_count integer not null default 0,
+            attempts integer not null default 0,
+            last_error text,
+            retry_at timestamptz,
+            message_hash text,
+            seqno text,
+            valid_until bigint,
+            item_index text,
+            message_actions jsonb,
+            onchain_result jsonb,
+            callback_url text,
+            callback_delivered_at timestamptz,
+            callback_status integer,
+            resubmitted_from text,
+            created_at timestamptz not null,
+            updated_at timestamptz not null
+          )`.execute(db);
+        await sql`create index rm_blockchain_tasks_work on rm_blockchain_tasks (status, due, created_at)`.execute(db);
+        await sql`create schema if not exists ${sql.id(biSchema)}`.execute(db);
+        await sql`
+          create table ${sql.table(`${biSchema}.blockchain_tasks`)} (
+            task_id text primary key, kind text not null, initiator text not null, status text not null,
+            retry_count integer not null, last_error text, onchain_token_id text,
+            created_at timestamptz not null, updated_at timestamptz not null
+          )`.execute(db);
+        await sql`
+          create table ${sql.table(`${biSchema}.blockchain_task_status_changes`)} (
+            event_position text primary key, task_id text not null, status text not null,
+            changed_at timestamptz not null, detail jsonb not null
+          )`.execute(db);
+        await sql`comment on table ${sql.table(`${biSchema}.blockchain_tasks`)} is 'One row per Blockchain Gateway task (mint, transfer, NFT mint/upgrade) with its current status'`.execute(db);
+        await sql`comment on table ${sql.table(`${biSchema}.blockchain_task_status_changes`)} is 'Every status change of every gateway task (pending, sent, retry_scheduled, confirmed, failed)'`.execute(db);
+      },
+    },
+  };
+}

@@ -1,0 +1,127 @@
+import type { Database, Leadership } from '../adapters/database/database.js';
+import { comparePositions, type EventStore, type Position } from '../adapters/eventstore/event-store.js';
+import { delay } from '../adapters/eventstore/polling-subscription.js';
+import { announceCheckpoint, readCheckpoint, writeCheckpoint } from './checkpoints.js';
+import type { Projection } from './projection.js';
+
+export interface ProjectionProgress {
+  readonly name: string;
+  readonly position: Position;
+  /** Events (approximately) between the checkpoint and the head of the log. */
+  readonly lagEvents: number;
+  /** Age of the oldest event not yet applied; 0 when caught up. */
+  readonly lagSeconds: number;
+}
+
+export interface ProjectionRunnerOptions {
+  readonly batchSize?: number;
+  readonly pollMs?: number;
+  /** How often a runner without leadership tries to take over. */
+  readonly leadershipRetryMs?: number;
+  readonly onProgress?: (progress: ProjectionProgress) => void;
+  readonly onError?: (projection: string, error: unknown) => void;
+}
+
+/** The checkpoint moved under us: another runner held the projection. Not an error to report. */
+class CheckpointMoved extends Error {}
+
+/**
+ * Runs projections, several in one worker. Each projection has at most one active runner
+ * across processes (leadership through a PostgreSQL advisory lock); a runner that is not the
+ * leader retries and takes over when the leader dies. Each batch is applied in one
+ * transaction with the checkpoint — exactly-once effect, whichever event log is used.
+ */
+export class ProjectionRunner {
+  private readonly abort = new AbortController();
+  private loops: Promise<void>[] = [];
+  private readonly leaders = new Map<string, Leadership>();
+
+  constructor(
+    private readonly database: Database,
+    private readonly store: EventStore,
+    private readonly projections: readonly Projection[],
+    private readonly options: ProjectionRunnerOptions = {},
+  ) {
+    const names = new Set<string>();
+    for (const projection of projections) {
+      if (names.has(projection.name)) throw new Error(`projection ${projection.name} registered twice`);
+      names.add(projection.name);
+    }
+  }
+
+  start(): void {
+    this.loops = this.projections.map((projection) => this.run(projection));
+  }
+
+  /** Finishes the batch in progress, releases leadership. */
+  async stop(): Promise<void> {
+    this.abort.abort();
+    await Promise.all(this.loops);
+  }
+
+  /** Names of the projections this runner currently leads. */
+  leading(): string[] {
+    return [...this.leaders.keys()];
+  }
+
+  private async run(projection: Projection): Promise<void> {
+    const signal = this.abort.signal;
+    while (!signal.aborted) {
+      let leadership: Leadership | null = null;
+      try {
+        leadership = await this.database.tryLeadership(`projection:${projection.name}`);
+        if (!leadership) {
+          await delay(this.options.leadershipRetryMs ?? 1000, signal);
+          continue;
+        }
+        this.leaders.set(projection.name, leadership);
+        await this.lead(projection, leadership, signal);
+      } catch (error) {
+        if (!(error instanceof CheckpointMoved)) this.options.onError?.(projection.name, error);
+        await delay(this.options.pollMs ?? 100, signal);
+      } finally {
+        this.leaders.delete(projection.name);
+        await leadership?.release();
+      }
+    }
+  }
+
+  private async lead(projection: Projection, leadership: Leadership, signal: AbortSignal): Promise<void> {
+    const batchSize = this.options.batchSize ?? 500;
+    const filter = { eventTypes: projection.eventTypes };
+    let checkpoint = await readCheckpoint(this.database.db, projection.name);
+    while (!signal.aborted && leadership.isHeld()) {
+      const page = await this.store.readAll(checkpoint, { limit: batchSize, filter });
+      if (page.events.length === 0 && comparePositions(page.checkpoint, checkpoint) === 0) {
+        this.report(projection.name, checkpoint, 0);
+        await this.store.waitForAppend(this.options.pollMs ?? 100, signal);
+        continue;
+      }
+      const from = checkpoint;
+      await this.database.db.transaction().execute(async (trx) => {
+        const stored = await readCheckpoint(trx, projection.name, true);
+        if (comparePositions(stored, from) !== 0) throw new CheckpointMoved();
+        if (page.events.length > 0) await projection.apply(trx, page.events, this.database);
+        await writeCheckpoint(trx, projection.name, page.checkpoint);
+      });
+      checkpoint = page.checkpoint;
+      announceCheckpoint(this.database, projection.name);
+      const oldest = page.events.length === batchSize ? page.events[page.events.length - 1]!.createdAt.getTime() : Date.now();
+      this.report(projection.name, checkpoint, (Date.now() - oldest) / 1000);
+    }
+  }
+
+  private report(name: string, position: Position, lagSeconds: number): void {
+    if (!this.options.onProgress) return;
+    void this.store.headPosition().then(
+      (head) =>
+        this.options.onProgress?.({
+          name,
+          position,
+          lagEvents: Math.max(0, Number(head.prepare - position.prepare)),
+          lagSeconds,
+        }),
+      () => {},
+    );
+  }
+}

@@ -1,0 +1,121 @@
+import { sql } from 'kysely';
+import type { Database } from '../adapters/database/database.js';
+import { BackgroundLoop } from './background-loop.js';
+import { systemClock, type Clock } from './clock.js';
+
+export interface EffectContext {
+  /** Pass it to the outside system (PSP Idempotence-Key, callback header …): a repeat is recognised. */
+  readonly idempotencyKey: string;
+  /** 1 on the first try. */
+  readonly attempt: number;
+  readonly correlationId: string | null;
+}
+
+export type EffectHandler = (payload: any, context: EffectContext) => Promise<void>;
+
+/** Thrown by a handler when retrying cannot help (bad address, refused for good): dead at once. */
+export class PermanentEffectFailure extends Error {
+  override readonly name = 'PermanentEffectFailure';
+}
+
+export interface OutboxWorkerOptions {
+  readonly maxAttempts?: number;
+  readonly baseDelayMs?: number;
+  readonly maxDelayMs?: number;
+  /** How long a claimed effect is reserved for this worker before another may take it. */
+  readonly leaseMs?: number;
+  readonly batchSize?: number;
+  readonly pollMs?: number;
+  readonly clock?: Clock;
+  readonly onError?: (kind: string, key: string, error: unknown) => void;
+}
+
+interface ClaimedRow {
+  idempotency_key: string;
+  kind: string;
+  payload: unknown;
+  attempts: number;
+  correlation_id: string | null;
+}
+
+/**
+ * Performs outbox effects: claims due rows (skip-locked, with a lease so a crashed worker's
+ * claims come back), runs the handler with the effect's idempotency key, marks it done, or
+ * schedules a retry with exponential backoff and full jitter; after `maxAttempts` the effect
+ * becomes a dead letter that can be listed and retried.
+ */
+export class OutboxWorker {
+  private readonly loop: BackgroundLoop;
+  private readonly clock: Clock;
+
+  constructor(
+    private readonly database: Database,
+    private readonly handlers: Readonly<Record<string, EffectHandler>>,
+    private readonly options: OutboxWorkerOptions = {},
+  ) {
+    this.clock = options.clock ?? systemClock;
+    this.loop = new BackgroundLoop(async () => (await this.drainOnce()) > 0, options.pollMs ?? 200, (error) =>
+      options.onError?.('outbox', '-', error),
+    );
+  }
+
+  start(): void {
+    this.loop.start();
+  }
+
+  /** Stops claiming; waits for the effects in hand. */
+  async stop(): Promise<void> {
+    await this.loop.stop();
+  }
+
+  /** Claim and perform one batch of due effects; returns how many were attempted. */
+  async drainOnce(): Promise<number> {
+    const claimed = await this.claim();
+    await Promise.all(claimed.map((row) => this.perform(row)));
+    return claimed.length;
+  }
+
+  private async claim(): Promise<ClaimedRow[]> {
+    const now = this.clock.now();
+    const leaseUntil = new Date(now.getTime() + (this.options.leaseMs ?? 60_000));
+    const { rows } = await sql<ClaimedRow>`
+      update outbox set attempts = attempts + 1, locked_until = ${leaseUntil.toISOString()}::timestamptz
+      where idempotency_key in (
+        select idempotency_key from outbox
+        where status = 'pending' and next_attempt_at <= ${now.toISOString()}::timestamptz
+          and (locked_until is null or locked_until <= ${now.toISOString()}::timestamptz)
+        order by next_attempt_at
+        limit ${this.options.batchSize ?? 20}
+        for update skip locked)
+      returning idempotency_key, kind, payload, attempts, correlation_id`.execute(this.database.db);
+    return rows;
+  }
+
+  private async perform(row: ClaimedRow): Promise<void> {
+    const handler = this.handlers[row.kind];
+    const payload = typeof row.payload === 'string' ? JSON.parse(row.payload) : row.payload;
+    try {
+      if (!handler) throw new PermanentEffectFailure(`no handler for effect kind ${row.kind}`);
+      await handler(payload, { idempotencyKey: row.idempotency_key, attempt: row.attempts, correlationId: row.correlation_id });
+      await sql`
+        update outbox set status = 'done', completed_at = ${this.clock.now().toISOString()}::timestamptz, locked_until = null, last_error = null
+        where idempotency_key = ${row.idempotency_key}`.execute(this.database.db);
+    } catch (error) {
+      this.options.onError?.(row.kind, row.idempotency_key, error);
+      const message = error instanceof Error ? error.message : String(error);
+      const dead = error instanceof PermanentEffectFailure || row.attempts >= (this.options.maxAttempts ?? 8);
+      const retryAt = new Date(this.clock.now().getTime() + this.backoff(row.attempts));
+      await sql`
+        update outbox set status = ${dead ? 'dead' : 'pending'}, last_error = ${message.slice(0, 2000)},
+                          next_attempt_at = ${retryAt.toISOString()}::timestamptz, locked_until = null
+        where idempotency_key = ${row.idempotency_key}`.execute(this.database.db);
+    }
+  }
+
+  /** Exponential backoff with full jitter: uniform in [base, min(max, base·2^(attempt-1))]. */
+  private backoff(attempt: number): number {
+    const base = this.options.baseDelayMs ?? 500;
+    const ceiling = Math.min(this.options.maxDelayMs ?? 300_000, base * 2 ** Math.max(0, attempt - 1));
+    return base + Math.random() * Math.max(0, ceiling - base);
+  }
+}

@@ -1,0 +1,104 @@
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+/**
+ * The benchmarks are never timed here: each runs once in --quick mode (against DATABASE_URL
+ * when set, else PGlite) and must print its table and one JSON line per measured case, and
+ * write the same JSON to the --out file.
+ */
+interface Run {
+  readonly code: number | null;
+  readonly stdout: string;
+  readonly stderr: string;
+}
+
+function runBench(args: string[]): Promise<Run> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ['--import', 'tsx', 'bench/run.ts', ...args], { env: process.env });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk) => (stdout += chunk));
+    child.stderr.on('data', (chunk) => (stderr += chunk));
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
+function jsonLines(stdout: string): Record<string, unknown>[] {
+  return stdout
+    .split('\n')
+    .filter((line) => line.startsWith('{'))
+    .map((line) => JSON.parse(line) as Record<string, unknown>);
+}
+
+const onServer = Boolean(process.env.DATABASE_URL);
+
+describe('benchmarks (--quick smoke runs, not timed)', function () {
+  this.timeout(180_000);
+  let dir: string;
+
+  before(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'ledgerline-bench-test-'));
+  });
+  after(async () => {
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('given no benchmark name, then it prints usage and fails', async () => {
+    const run = await runBench([]);
+    assert.equal(run.code, 2);
+    assert.match(run.stderr, /usage: npm run bench -- <eventlog\|projections/);
+  });
+
+  it('eventlog --quick prints a table and one JSON line per case, and writes them to the results file', async () => {
+    const out = join(dir, 'eventlog.json');
+    const run = await runBench(['eventlog', '--quick', `--out=${out}`]);
+    assert.equal(run.code, 0, run.stderr);
+    assert.match(run.stdout, /case\s+writers\s+eventsPerAppend\s+impl/);
+    const lines = jsonLines(run.stdout);
+    const cases = new Set(lines.map((l) => l.case));
+    assert.deepEqual([...cases].sort(), ['append-1', 'append-10', 'append-hot']);
+    for (const line of lines) {
+      assert.equal(line.bench, 'eventlog');
+      assert.equal(typeof line.writers, 'number');
+      assert.ok(typeof line.eventsPerSec === 'number' && line.eventsPerSec > 0, JSON.stringify(line));
+    }
+    const impls = new Set(lines.map((l) => l.impl));
+    if (onServer) {
+      assert.deepEqual([...impls].sort(), ['emmett', 'ours', 'raw']);
+      for (const line of lines.filter((l) => l.impl === 'ours')) {
+        assert.equal(typeof line.vsRaw, 'number');
+        assert.equal(typeof line.vsEmmett, 'number');
+      }
+    } else {
+      assert.deepEqual([...impls], ['ours']);
+      assert.match(run.stdout, /only ours is measured/);
+    }
+    assert.ok(lines.some((l) => l.case === 'append-hot' && typeof l.conflictsPerAppend === 'number'));
+    const written = JSON.parse(await readFile(out, 'utf8'));
+    assert.deepEqual(written.runs.eventlog.results, lines);
+    assert.equal(written.runs.eventlog.quick, true);
+  });
+
+  it('projections --quick prints write, rebuild and lag lines, keeping the eventlog entry of the results file', async () => {
+    const out = join(dir, 'eventlog.json');
+    const run = await runBench(['projections', '--quick', `--out=${out}`]);
+    assert.equal(run.code, 0, run.stderr);
+    const lines = jsonLines(run.stdout);
+    assert.deepEqual(
+      lines.map((l) => l.case),
+      ['write', 'rebuild', 'lag'],
+    );
+    const [write, rebuild, lag] = lines as [Record<string, number>, Record<string, number>, Record<string, number>];
+    assert.equal(write.events, 20_000);
+    assert.ok(rebuild.eventsPerSec! > 0 && rebuild.handledEvents! > 0 && rebuild.readModelRows! > 0);
+    assert.ok(lag.samples! > 0, JSON.stringify(lag));
+    assert.ok(Number.isFinite(lag.lagP50Ms) && Number.isFinite(lag.lagP99Ms), JSON.stringify(lag));
+    const written = JSON.parse(await readFile(out, 'utf8'));
+    assert.deepEqual(written.runs.projections.results, lines);
+    assert.ok(written.runs.eventlog, 'running one benchmark keeps the other entries');
+  });
+});

@@ -1,0 +1,403 @@
+import assert from 'node:assert/strict';
+import { createServer, type Server } from 'node:http';
+import { mkdtemp, rm } from 'node:fs/promises';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Address } from '@ton/core';
+import request from 'supertest';
+import { signCallback } from '../../../adapters/callbacks/signed-callback.js';
+import { startSystem, type RunningSystem } from '../../../adapters/app/system.js';
+import { appConfigSections } from '../../../adapters/config/app-config.js';
+import { loadConfig } from '../../../adapters/config/platform-config.js';
+import { signAccessToken } from '../../../adapters/http/access-token.js';
+import { createLogger } from '../../../adapters/observability/logger.js';
+import type { EmulatorChain } from '../../../adapters/ton/emulator-chain.js';
+import { FaultInjectingChain } from '../../../adapters/ton/fault-injecting-chain.js';
+import { openTonGateway } from '../../../adapters/ton/open-ton-gateway.js';
+import { randomWalletKeys, signTonProof, type WalletKeys } from '../../../adapters/ton/ton-proof-signer.js';
+import { ChainError } from '../../../commands/blockchain/gateway-chain.js';
+import { gatewayModule } from '../../../commands/blockchain/gateway-module.js';
+import { ManualClock } from '../../../sagas/clock.js';
+import { waitUntil } from '../../adapters/eventstore/event-store.contract.js';
+import { openTestDatabase } from '../../support/test-database.js';
+
+const SECRET = 'gateway-test-secret-at-least-32-characters';
+const CALLBACK_SECRET = 'callback-secret-for-tests-at-least-32-chars';
+const G2A = 1_000_000_000n;
+
+interface Callback {
+  readonly body: Record<string, unknown>;
+  readonly signatureValid: boolean;
+  readonly idempotencyKey: string | undefined;
+}
+
+describe('Blockchain Gateway over HTTP on the TON emulator (B-1 … B-7)', function () {
+  this.timeout(180_000);
+  let database: Awaited<ReturnType<typeof openTestDatabase>>;
+  let system: RunningSystem;
+  let api: string;
+  let dataDir: string;
+  let chain: FaultInjectingChain;
+  let emulator: EmulatorChain;
+  const clock = new ManualClock(new Date());
+  const callbacks: Callback[] = [];
+  let callbackServer: Server;
+  let callbackUrl: string;
+  let refuseCallbacks = 0;
+
+  const token = (principal: { kind: 'user' | 'service'; id: string; roles?: string[]; scopes?: string[] }) =>
+    signAccessToken({ kind: principal.kind, id: principal.id, roles: (principal.roles ?? []) as never, scopes: principal.scopes ?? [] }, { secret: SECRET, ttlSeconds: 3600 });
+  let connect: string; // the rewards engine, a machine caller
+  let nftService: string;
+  let support: string;
+
+  const task = async (id: string) => (await request(api).get(`/tasks/${id}`).set('Authorization', support).expect(200)).body;
+  const settled = async (id: string, status = 'confirmed') => {
+    const deadline = Date.now() + 60_000;
+    for (;;) {
+      const current = await task(id);
+      if (current.status === status) return current;
+      if (Date.now() > deadline) assert.fail(`task ${id} is ${current.status} (${current.last_error ?? ''}), expected ${status}`);
+      await new Promise((r) => setTimeout(r, 30));
+    }
+  };
+  const userAddress = async () => (await signTonProof({ keys: randomWalletKeys(), domain: 'x', payload: 'x', timestamp: 0 })).address;
+
+  before(async () => {
+    callbackServer = createServer((req, res) => {
+      let text = '';
+      req.on('data', (chunk) => (text += chunk));
+      req.on('end', () => {
+        if (refuseCallbacks > 0) {
+          refuseCallbacks--;
+          res.writeHead(503).end();
+          return;
+        }
+        const signature = String(req.headers['x-ledgerline-signature'] ?? '');
+        const expected = `sha256=${signCallback(CALLBACK_SECRET, String(req.headers['x-ledgerline-timestamp']), text)}`;
+        callbacks.push({ body: JSON.parse(text), signatureValid: signature === expected, idempotencyKey: req.headers['idempotency-key'] as string | undefined });
+        res.writeHead(204).end();
+      });
+    });
+    await new Promise<void>((resolve) => callbackServer.listen(0, '127.0.0.1', resolve));
+    callbackUrl = `http://127.0.0.1:${(callbackServer.address() as AddressInfo).port}/callbacks`;
+
+    database = await openTestDatabase();
+    dataDir = await mkdtemp(join(tmpdir(), 'ledgerline-gateway-'));
+    const config = loadConfig(
+      {
+        PORT: '0',
+        JWT_SECRET: SECRET,
+        DATA_DIR: dataDir,
+        LOG_LEVEL: 'silent',
+        PROJECTION_POLL_MS: '20',
+        GATEWAY_POLL_MS: '20',
+        GATEWAY_RETRY_BASE_MS: '1000',
+        GATEWAY_MAX_RETRIES: '2',
+        GATEWAY_CALLBACK_SECRET: CALLBACK_SECRET,
+        TON_PROOF_DOMAIN: 'localhost:3000',
+        G2A_LIMIT_PER_TRANSFER: (100n * G2A).toString(),
+        G2A_LIMIT_PER_USER_DAY: (150n * G2A).toString(),
+        G2A_LIMIT_GLOBAL_DAY: (10_000n * G2A).toString(),
+      },
+      appConfigSections,
+    );
+    const openAdapters = openTonGateway({ persist: false });
+    system = await startSystem({
+      config,
+      role: 'all',
+      clock,
+      database,
+      logger: createLogger({ level: 'silent' }),
+      timerPollMs: 20,
+      effectOptions: { pollMs: 20, baseDelayMs: 50, maxDelayMs: 200 },
+      contexts: [
+        gatewayModule(async (deps) => {
+          const adapters = await openAdapters(deps);
+          emulator = adapters.chain as EmulatorChain;
+          chain = new FaultInjectingChain(adapters.chain);
+          return { ...adapters, chain };
+        }),
+      ],
+    });
+    api = `http://127.0.0.1:${system.port}`;
+    connect = `Bearer ${await token({ kind: 'service', id: 'connect', scopes: ['g2a:mint', 'g2a:transfer'] })}`;
+    nftService = `Bearer ${await token({ kind: 'service', id: 'nft-service', scopes: ['nft:mint'] })}`;
+    support = `Bearer ${await token({ kind: 'user', id: 'support-1', roles: ['support'] })}`;
+  });
+
+  after(async () => {
+    await system?.stop();
+    await database?.dispose();
+    await rm(dataDir, { recursive: true, force: true });
+    callbackServer?.close();
+  });
+
+  describe('B-1 mint', () => {
+    it('given a mint request, then the task goes pending → sent → confirmed, the jettons are on chain and a signed callback arrives', async () => {
+      const to = await userAddress();
+      const accepted = await request(api).post('/g2a/mint').set('Authorization', connect)
+        .send({ request_id: 'quest-42', to_address: to, amount: (12n * G2A).toString(), callback_url: callbackUrl }).expect(202);
+      assert.equal(accepted.body.created, true);
+      const done = await settled(accepted.body.task_id);
+      assert.match(done.message_hash, /^[0-9a-f]{64}$/);
+      assert.equal(await emulator.jettonBalance(Address.parse(to)), 12n * G2A, 'balance on chain equals what the task says');
+      await waitUntil(() => callbacks.some((c) => c.body.task_id === accepted.body.task_id));
+      const callback = callbacks.find((c) => c.body.task_id === accepted.body.task_id)!;
+      assert.equal(callback.signatureValid, true);
+      assert.equal(callback.body.status, 'confirmed');
+      assert.equal(callback.body.request_id, 'quest-42');
+      assert.ok(callback.idempotencyKey);
+      const after = await (async () => { for (;;) { const t = await task(accepted.body.task_id); if (t.callback.delivered_at) return t; await new Promise((r) => setTimeout(r, 30)); } })();
+      assert.equal(after.callback.http_status, 204);
+    });
+
+    it('given the same request again, then the same task comes back; with other parameters, a 409 naming request_id', async () => {
+      const to = await userAddress();
+      const body = { request_id: 'quest-43', to_address: to, amount: G2A.toString() };
+      const first = await request(api).post('/g2a/mint').set('Authorization', connect).send(body).expect(202);
+      const again = await request(api).post('/g2a/mint').set('Authorization', connect).send(body).expect(202);
+      assert.equal(again.body.task_id, first.body.task_id);
+      assert.equal(again.body.created, false);
+      const conflict = await request(api).post('/g2a/mint').set('Authorization', connect).send({ ...body, amount: '5' }).expect(409);
+      assert.equal(conflict.body.field, 'request_id');
+      await settled(first.body.task_id);
+      assert.equal(await emulator.jettonBalance(Address.parse(to)), G2A, 'minted once');
+    });
+
+    it('given bad input or the wrong caller, then clear 4xx: a bad address, a zero amount, no scope, no token', async () => {
+      const bad = await request(api).post('/g2a/mint').set('Authorization', connect).send({ request_id: 'r', to_address: 'not-an-address', amount: '1' }).expect(400);
+      assert.match(JSON.stringify(bad.body), /to_address/);
+      const zero = await request(api).post('/g2a/mint').set('Authorization', connect).send({ request_id: 'r', to_address: await userAddress(), amount: '0' }).expect(400);
+      assert.match(JSON.stringify(zero.body), /amount/);
+      await request(api).post('/g2a/mint').set('Authorization', nftService).send({ request_id: 'r', to_address: await userAddress(), amount: '1' }).expect(403);
+      await request(api).post('/g2a/mint').send({ request_id: 'r', to_address: await userAddress(), amount: '1' }).expect(401);
+    });
+  });
+
+  describe('B-2 wallet link and B-3 transfer', () => {
+    const keys = randomWalletKeys();
+    let wallet: string;
+    let alice: string;
+
+    before(async () => {
+      alice = `Bearer ${await token({ kind: 'user', id: 'alice' })}`;
+    });
+
+    const proofFor = async (payload: string, over: { keys?: WalletKeys; domain?: string } = {}) =>
+      signTonProof({ keys: over.keys ?? keys, domain: over.domain ?? 'localhost:3000', payload, timestamp: Math.floor(clock.now().getTime() / 1000) });
+
+    it('given a payload signed with the wallet (ton_proof), then the wallet is verified and the payload cannot be used again', async () => {
+      const challenge = await request(api).post('/wallet/link/request').set('Authorization', alice).send({}).expect(201);
+      assert.match(challenge.body.payload, /^[0-9a-f]{64}$/);
+      assert.equal(challenge.body.domain, 'localhost:3000');
+      const signed = await proofFor(challenge.body.payload);
+      wallet = signed.address;
+      const verified = await request(api).post('/wallet/link/confirm').set('Authorization', alice).send(signed).expect(200);
+      assert.equal(verified.body.status, 'verified');
+      const reused = await request(api).post('/wallet/link/confirm').set('Authorization', alice).send(signed).expect(409);
+      assert.equal(reused.body.code, 'wallet_link.payload_used');
+    });
+
+    it('given tampered proofs, then each is refused with a 422 naming what is wrong', async () => {
+      const cases: Array<[string, (p: Awaited<ReturnType<typeof proofFor>>) => unknown, string]> = [
+        ['another domain', (p) => p, 'proof.domain'],
+        ['a changed signature', (p) => ({ ...p, proof: { ...p.proof, signature: Buffer.alloc(64, 1).toString('base64') } }), 'proof.signature'],
+        ['an address that is not the wallet', (p) => ({ ...p, address: wallet === p.address ? p.address : wallet }), 'address'],
+      ];
+      for (const [index, [name, tamper, field]] of cases.entries()) {
+        const user = `Bearer ${await token({ kind: 'user', id: `tamper-${index}` })}`;
+        const challenge = await request(api).post('/wallet/link/request').set('Authorization', user).send({}).expect(201);
+        const signed = name === 'another domain' ? await proofFor(challenge.body.payload, { domain: 'evil.example' }) : await proofFor(challenge.body.payload, { keys: name === 'an address that is not the wallet' ? randomWalletKeys() : keys });
+        const refused = await request(api).post('/wallet/link/confirm').set('Authorization', user).send(tamper(signed) as object).expect(422);
+        assert.equal(refused.body.field, field, `${name}: ${JSON.stringify(refused.body)}`);
+      }
+      const stranger = `Bearer ${await token({ kind: 'user', id: 'stranger' })}`;
+      const unknown = await request(api).post('/wallet/link/confirm').set('Authorization', stranger).send(await proofFor('f'.repeat(64))).expect(422);
+      assert.equal(unknown.body.code, 'wallet_link.unknown_payload');
+    });
+
+    it('given someone trying proofs again and again, then after a few attempts a 429 with Retry-After (A-4)', async () => {
+      const brute = `Bearer ${await token({ kind: 'user', id: 'brute' })}`;
+      const statuses: number[] = [];
+      for (let i = 0; i < 7; i++) {
+        const response = await request(api).post('/wallet/link/confirm').set('Authorization', brute).send(await proofFor('e'.repeat(64)));
+        statuses.push(response.status);
+        if (response.status === 429) assert.ok(Number(response.headers['retry-after']) > 0);
+      }
+      assert.deepEqual(statuses, [422, 422, 422, 422, 422, 429, 429]);
+    });
+
+    it('given a verified wallet, then a transfer to it is sent and confirmed, and the jettons arrive', async () => {
+      const accepted = await request(api).post('/g2a/transfer').set('Authorization', connect)
+        .send({ request_id: 'withdraw-1', user_id: 'alice', to_address: wallet, amount: (40n * G2A).toString(), callback_url: callbackUrl }).expect(202);
+      const done = await settled(accepted.body.task_id);
+      assert.equal(done.onchain_result.balanceAfter, (40n * G2A).toString());
+      assert.equal(await emulator.jettonBalance(Address.parse(wallet)), 40n * G2A);
+    });
+
+    it('given an unverified wallet or a limit exceeded, then 422 naming the field, and the refusal is in the audit log', async () => {
+      const unverified = await request(api).post('/g2a/transfer').set('Authorization', connect)
+        .send({ request_id: 'withdraw-2', user_id: 'alice', to_address: await userAddress(), amount: '1' }).expect(422);
+      assert.equal(unverified.body.code, 'wallet.not_verified');
+      const tooBig = await request(api).post('/g2a/transfer').set('Authorization', connect)
+        .send({ request_id: 'withdraw-3', user_id: 'alice', to_address: wallet, amount: (101n * G2A).toString() }).expect(422);
+      assert.equal(tooBig.body.code, 'limits.per_transfer');
+      assert.equal(tooBig.body.field, 'amount');
+      await request(api).post('/g2a/transfer').set('Authorization', connect)
+        .send({ request_id: 'withdraw-4', user_id: 'alice', to_address: wallet, amount: (100n * G2A).toString() }).expect(202);
+      const daily = await request(api).post('/g2a/transfer').set('Authorization', connect)
+        .send({ request_id: 'withdraw-5', user_id: 'alice', to_address: wallet, amount: (20n * G2A).toString() }).expect(422);
+      assert.equal(daily.body.code, 'limits.per_user_per_day');
+      const deadline = Date.now() + 10_000;
+      let refusals: Array<{ action: string; detail: { reason: string } }> = [];
+      while (refusals.length < 2 && Date.now() < deadline) {
+        const audit = await request(api).get('/audit').query({ user_id: 'alice' }).set('Authorization', support).expect(200);
+        refusals = audit.body.items.filter((i: { action: string }) => i.action === 'limits.refused');
+        await new Promise((r) => setTimeout(r, 30));
+      }
+      assert.deepEqual(refusals.map((r) => r.detail.reason).sort(), ['per_transfer', 'per_user_per_day']);
+    });
+
+    it('given concurrent withdrawals racing for the last of the daily limit, then they never exceed it', async () => {
+      const bob = `Bearer ${await token({ kind: 'user', id: 'bob' })}`;
+      const challenge = await request(api).post('/wallet/link/request').set('Authorization', bob).send({}).expect(201);
+      const signed = await signTonProof({ keys: randomWalletKeys(), domain: 'localhost:3000', payload: challenge.body.payload, timestamp: Math.floor(clock.now().getTime() / 1000) });
+      await request(api).post('/wallet/link/confirm').set('Authorization', bob).send(signed).expect(200);
+      const results = await Promise.all(
+        Array.from({ length: 8 }, (_, i) =>
+          request(api).post('/g2a/transfer').set('Authorization', connect).send({ request_id: `bob-${i}`, user_id: 'bob', to_address: signed.address, amount: (50n * G2A).toString() }),
+        ),
+      );
+      assert.equal(results.filter((r) => r.status === 202).length, 3, '3 × 50 = the 150 a user may take per day');
+      assert.ok(results.filter((r) => r.status !== 202).every((r) => r.status === 422 && r.body.code === 'limits.per_user_per_day'));
+    });
+  });
+
+  describe('B-4 badge mint and B-5 upgrade', () => {
+    it('given a badge mint, then it is confirmed, its callback carries onchain_token_id and its TEP-64 metadata is served', async () => {
+      const to = await userAddress();
+      const accepted = await request(api).post('/nft/mint').set('Authorization', nftService)
+        .send({ request_id: 'badge-1', user_id: 'carol', to_address: to, badge: 'quest_master_10', level: 1, callback_url: callbackUrl }).expect(202);
+      const done = await settled(accepted.body.task_id);
+      const tokenId = done.onchain_token_id as string;
+      assert.match(tokenId, /^\d+$/);
+      assert.ok((await emulator.badge(BigInt(tokenId))).owner?.equals(Address.parse(to)));
+      await waitUntil(() => callbacks.some((c) => c.body.task_id === accepted.body.task_id));
+      assert.equal(callbacks.find((c) => c.body.task_id === accepted.body.task_id)!.body.onchain_token_id, tokenId);
+      const metadata = await request(api).get(`/nft/badges/${tokenId}.json`).expect(200);
+      assert.equal(metadata.body.attributes.find((a: { trait_type: string }) => a.trait_type === 'badge').value, 'quest_master_10');
+      await request(api).get('/nft/badges/99999').expect(404);
+
+      const upgraded = await request(api).post('/nft/upgrade').set('Authorization', nftService)
+        .send({ request_id: 'badge-1-up', user_id: 'carol', to_address: to, old_token_id: tokenId, badge: 'quest_master_10', level: 2, callback_url: callbackUrl }).expect(202);
+      const upgradeDone = await settled(upgraded.body.task_id);
+      assert.notEqual(upgradeDone.onchain_token_id, tokenId);
+      assert.ok((await emulator.badge(BigInt(tokenId))).revokedAt > 0, 'the old badge is retired on chain');
+      await waitUntil(() => callbacks.some((c) => c.body.task_id === upgraded.body.task_id));
+      assert.equal(callbacks.find((c) => c.body.task_id === upgraded.body.task_id)!.body.onchain_token_id, upgradeDone.onchain_token_id);
+    });
+  });
+
+  describe('B-6 failures, retries and recovery', () => {
+    it('given a transient provider error, then retry_count goes up, a durable timer brings the task back, and it is confirmed', async () => {
+      chain.failNext('sign', new ChainError('transient', 'toncenter answered 503'));
+      const accepted = await request(api).post('/g2a/mint').set('Authorization', connect)
+        .send({ request_id: 'flaky-1', to_address: await userAddress(), amount: G2A.toString() }).expect(202);
+      const waiting = await (async () => { for (;;) { const t = await task(accepted.body.task_id); if (t.retry_count === 1) return t; await new Promise((r) => setTimeout(r, 30)); } })();
+      assert.equal(waiting.status, 'pending');
+      assert.equal(waiting.last_error, 'toncenter answered 503');
+      clock.advance(5_000); // past the backoff: the timer fires
+      const done = await settled(accepted.body.task_id);
+      assert.equal(done.retry_count, 1);
+    });
+
+    it('given a permanent error, then the task fails with last_error, the audit log has it, the initiator is called back and can resubmit', async () => {
+      chain.failNext('sign', new ChainError('permanent', 'invalid destination address'));
+      const accepted = await request(api).post('/g2a/mint').set('Authorization', connect)
+        .send({ request_id: 'doomed-1', to_address: await userAddress(), amount: G2A.toString(), callback_url: callbackUrl }).expect(202);
+      const failed = await settled(accepted.body.task_id, 'failed');
+      assert.equal(failed.last_error, 'invalid destination address');
+      await waitUntil(() => callbacks.some((c) => c.body.task_id === accepted.body.task_id));
+      assert.equal(callbacks.find((c) => c.body.task_id === accepted.body.task_id)!.body.status, 'failed');
+      const audit = await request(api).get('/audit').query({ task_id: accepted.body.task_id }).set('Authorization', support).expect(200);
+      assert.ok(audit.body.items.some((i: { action: string }) => i.action === 'task.failed'));
+
+      const resubmitted = await request(api).post(`/tasks/${accepted.body.task_id}/resubmit`).set('Authorization', connect).send({ request_id: 'doomed-1-again' }).expect(202);
+      assert.notEqual(resubmitted.body.task_id, accepted.body.task_id);
+      await settled(resubmitted.body.task_id);
+      await request(api).post(`/tasks/${resubmitted.body.task_id}/resubmit`).set('Authorization', connect).send({ request_id: 'x' }).expect(409);
+      await request(api).get(`/tasks/${accepted.body.task_id}`).set('Authorization', nftService).expect(404);
+    });
+
+    it('given transient errors beyond the retry limit, then the task fails', async () => {
+      chain.failNext('sign', new ChainError('transient', 'timeout'), 3);
+      const accepted = await request(api).post('/g2a/mint').set('Authorization', connect)
+        .send({ request_id: 'flaky-2', to_address: await userAddress(), amount: G2A.toString() }).expect(202);
+      const deadline = Date.now() + 60_000;
+      for (;;) {
+        const t = await task(accepted.body.task_id);
+        if (t.status === 'failed') {
+          assert.match(t.last_error, /gave up after 2 retries/);
+          break;
+        }
+        assert.ok(Date.now() < deadline, `still ${t.status}`);
+        clock.advance(10_000);
+        await new Promise((r) => setTimeout(r, 50));
+      }
+    });
+
+    it('given the message was recorded as sent but never reached the network (a crash before submit), then it is submitted again and lands once', async () => {
+      chain.failNext('submit', new Error('connection reset'));
+      const to = await userAddress();
+      const accepted = await request(api).post('/g2a/mint').set('Authorization', connect)
+        .send({ request_id: 'crash-1', to_address: to, amount: (3n * G2A).toString() }).expect(202);
+      await settled(accepted.body.task_id);
+      assert.equal(await emulator.jettonBalance(Address.parse(to)), 3n * G2A);
+    });
+
+    it('given a callback endpoint that is down, then the callback is retried through the outbox until it is delivered', async () => {
+      refuseCallbacks = 2;
+      const accepted = await request(api).post('/g2a/mint').set('Authorization', connect)
+        .send({ request_id: 'callback-retry', to_address: await userAddress(), amount: G2A.toString(), callback_url: callbackUrl }).expect(202);
+      await settled(accepted.body.task_id);
+      const deadline = Date.now() + 30_000;
+      while (!callbacks.some((c) => c.body.task_id === accepted.body.task_id)) {
+        assert.ok(Date.now() < deadline, 'the callback was never delivered');
+        clock.advance(1_000); // the outbox backs off on the injected clock
+        await new Promise((r) => setTimeout(r, 30));
+      }
+      assert.equal(refuseCallbacks, 0);
+    });
+  });
+
+  describe('audit and access', () => {
+    it('given a confirmed task, then its audit trail shows request, signature (hash and seqno), confirmation; support only', async () => {
+      const accepted = await request(api).post('/g2a/mint').set('Authorization', connect)
+        .send({ request_id: 'audited', to_address: await userAddress(), amount: G2A.toString() }).expect(202);
+      await settled(accepted.body.task_id);
+      const deadline = Date.now() + 10_000;
+      let actions: string[] = [];
+      let items: Array<{ action: string; detail: Record<string, unknown> }> = [];
+      while (!actions.includes('task.confirmed') && Date.now() < deadline) {
+        items = (await request(api).get('/audit').query({ task_id: accepted.body.task_id }).set('Authorization', support).expect(200)).body.items;
+        actions = items.map((i) => i.action);
+        await new Promise((r) => setTimeout(r, 30));
+      }
+      assert.deepEqual(actions, ['task.requested', 'task.signed_and_sent', 'task.confirmed']);
+      const signature = items[1]!.detail;
+      assert.match(String(signature.messageHash), /^[0-9a-f]{64}$/);
+      assert.match(String(signature.seqno), /^\d+$/);
+      await request(api).get('/audit').set('Authorization', `Bearer ${await token({ kind: 'user', id: 'mallory' })}`).expect(403);
+    });
+
+    it('given the hot wallet key, then it never appears in events, read models or responses', async () => {
+      const mnemonicFile = await import('node:fs/promises').then((fs) => fs.readFile(join(dataDir, 'ton', 'hot-wallet.mnemonic'), 'utf8'));
+      const firstWord = mnemonicFile.trim().split(/\s+/).slice(0, 3).join(' ');
+      const { sql } = await import('kysely');
+      const { rows } = await sql<{ n: string }>`select count(*)::text as n from events where data::text like ${'%' + firstWord + '%'} or metadata::text like ${'%' + firstWord + '%'}`.execute(database.db);
+      assert.equal(rows[0]!.n, '0');
+    });
+  });
+});

@@ -1,0 +1,215 @@
+import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
+import { isLeft } from 'fp-ts/Either';
+import { sql } from 'kysely';
+import { migrate } from '../../adapters/database/migrations.js';
+import type { RecordedEvent } from '../../adapters/eventstore/event-store.js';
+import { eventLogMigrations } from '../../adapters/eventstore/postgres/event-log-migrations.js';
+import { PostgresEventStore } from '../../adapters/eventstore/postgres/postgres-event-store.js';
+import { handleCommand } from '../../commands/command-handler.js';
+import { checkpointMigrations } from '../../projections/checkpoint-migrations.js';
+import { waitForProjection } from '../../projections/checkpoints.js';
+import { ProjectionRunner } from '../../projections/projection-runner.js';
+import { ManualClock } from '../../sagas/clock.js';
+import { listDeadLetters, retryDeadLetter } from '../../sagas/outbox.js';
+import { OutboxWorker, PermanentEffectFailure, type EffectHandler } from '../../sagas/outbox-worker.js';
+import { processMigrations } from '../../sagas/process-migrations.js';
+import { readSagaState, sagaProjection, sagaTimerHandler, sagaTimerKind, type Saga } from '../../sagas/saga.js';
+import { scheduleTimer, TimerWorker } from '../../sagas/timers.js';
+import { walletDecider } from '../support/sample-wallet.js';
+import { openTestDatabase } from '../support/test-database.js';
+
+const DAY = 24 * 60 * 60 * 1000;
+
+/** An outside system that remembers idempotency keys, as a PSP or mail service does. */
+class DeduplicatingService {
+  readonly calls: string[] = [];
+  readonly performed = new Set<string>();
+  call(key: string): void {
+    this.calls.push(key);
+    this.performed.add(key);
+  }
+}
+
+interface WelcomeState {
+  readonly step: 'new' | 'welcomed' | 'reminded';
+  readonly wallet?: string;
+}
+
+/** When a wallet opens: send a welcome mail, credit a bonus (a command), and remind a day later. */
+const welcomeSaga: Saga<WelcomeState> = {
+  name: 'welcome',
+  eventTypes: ['WalletOpened'],
+  initialState: { step: 'new' },
+  flowId: (event: RecordedEvent) => event.streamName,
+  react(state, event, now) {
+    if (state.step !== 'new') return { state };
+    const flowId = event.streamName;
+    return {
+      state: { step: 'welcomed', wallet: flowId },
+      effects: [
+        { idempotencyKey: `welcome:${flowId}:mail`, kind: 'mail', payload: { to: flowId } },
+        { idempotencyKey: `welcome:${flowId}:bonus`, kind: 'credit-bonus', payload: { wallet: flowId, amount: 5 } },
+      ],
+      schedule: [{ id: `welcome:${flowId}:reminder`, kind: sagaTimerKind(welcomeSaga), dueAt: new Date(now.getTime() + DAY), payload: { flowId } }],
+    };
+  },
+  onTimer(state, timer) {
+    if (state.step !== 'welcomed') return { state };
+    return {
+      state: { ...state, step: 'reminded' },
+      effects: [{ idempotencyKey: `${timer.id}:mail`, kind: 'mail', payload: { to: state.wallet } }],
+    };
+  },
+};
+
+describe('Saga runtime: saga state, outbox and durable timers', function () {
+  this.timeout(120_000);
+  let database: Awaited<ReturnType<typeof openTestDatabase>>;
+  let store: PostgresEventStore;
+  let clock: ManualClock;
+  let mail: DeduplicatingService;
+
+  const handlers = (overrides: Record<string, EffectHandler> = {}): Record<string, EffectHandler> => ({
+    mail: async (_payload, { idempotencyKey }) => mail.call(idempotencyKey),
+    'credit-bonus': async (payload: { wallet: string; amount: number }, { idempotencyKey }) => {
+      const result = await handleCommand(store, walletDecider, payload.wallet, { type: 'Deposit', amount: payload.amount }, { commandId: idempotencyKey });
+      if (isLeft(result)) throw new PermanentEffectFailure(result.left.message);
+    },
+    ...overrides,
+  });
+
+  beforeEach(async () => {
+    database = await openTestDatabase();
+    await migrate(database, eventLogMigrations, checkpointMigrations, processMigrations);
+    store = new PostgresEventStore(database, 20);
+    clock = new ManualClock(new Date('2026-03-01T10:00:00Z'));
+    mail = new DeduplicatingService();
+  });
+  afterEach(async () => database.dispose());
+
+  async function openWalletAndReact(): Promise<string> {
+    const wallet = `Wallet-${randomUUID()}`;
+    const opened = await handleCommand(store, walletDecider, wallet, { type: 'Open', owner: 'ann' });
+    assert.ok(!isLeft(opened));
+    const sagas = new ProjectionRunner(database, store, [sagaProjection(welcomeSaga, clock)], { pollMs: 20 });
+    sagas.start();
+    assert.ok(await waitForProjection(database, 'saga:welcome', opened.right.position!, 10_000));
+    await sagas.stop();
+    return wallet;
+  }
+
+  it('given a worker that dies after calling out but before recording it, when a new worker starts, then the flow completes and the outside effect happened once', async () => {
+    const wallet = await openWalletAndReact();
+    let hang = true;
+    const dying = new OutboxWorker(database, handlers({
+      mail: async (_p, { idempotencyKey }) => {
+        mail.call(idempotencyKey);
+        if (hang) await new Promise(() => {}); // the process dies here: the call went out, "done" never written
+      },
+    }), { clock, leaseMs: 30_000 });
+    await Promise.race([dying.drainOnce(), new Promise((r) => setTimeout(r, 500))]);
+    hang = false;
+    assert.deepEqual(mail.calls, [`welcome:${wallet}:mail`]);
+
+    clock.advance(31_000); // the dead worker's lease runs out
+    const successor = new OutboxWorker(database, handlers(), { clock });
+    while ((await successor.drainOnce()) > 0);
+
+    assert.equal(mail.calls.length, 2, 'the successor repeats the call with the same key');
+    assert.deepEqual([...mail.performed], [`welcome:${wallet}:mail`]);
+    const events = await store.readStream(wallet);
+    assert.deepEqual(events.map((e) => e.type), ['WalletOpened', 'Deposited'], 'the bonus command ran once');
+    const { rows } = await sql<{ status: string; n: string }>`select status, count(*)::text as n from outbox group by status`.execute(database.db);
+    assert.deepEqual(rows, [{ status: 'done', n: '2' }]);
+  });
+
+  it('given a command effect retried after a crash, when it runs again, then the command is not applied twice', async () => {
+    const wallet = await openWalletAndReact();
+    const worker = new OutboxWorker(database, handlers(), { clock });
+    await worker.drainOnce();
+    // Simulate a crash after the command but before "done": put it back and run again.
+    await sql`update outbox set status = 'pending', next_attempt_at = ${clock.now().toISOString()}::timestamptz where kind = 'credit-bonus'`.execute(database.db);
+    await worker.drainOnce();
+    assert.deepEqual((await store.readStream(wallet)).map((e) => e.type), ['WalletOpened', 'Deposited']);
+  });
+
+  it('given a timer scheduled before a restart, when the clock passes its due time, then a new worker fires it exactly once', async () => {
+    const wallet = await openWalletAndReact();
+    const before = new TimerWorker(database, { [sagaTimerKind(welcomeSaga)]: sagaTimerHandler(welcomeSaga) }, { clock, pollMs: 20 });
+    before.start();
+    assert.equal(await before.fireDue(), 0, 'not due yet');
+    await before.stop(); // restart
+
+    clock.advance(DAY + 1);
+    const after = new TimerWorker(database, { [sagaTimerKind(welcomeSaga)]: sagaTimerHandler(welcomeSaga) }, { clock });
+    const [firstCount, secondCount] = await Promise.all([after.fireDue(), after.fireDue()]);
+    assert.equal(firstCount + secondCount, 1);
+    assert.equal(await after.fireDue(), 0);
+    assert.deepEqual(await readSagaState(database, 'welcome', wallet), { step: 'reminded', wallet });
+    await new OutboxWorker(database, handlers(), { clock }).drainOnce();
+    assert.ok(mail.performed.has(`welcome:${wallet}:reminder:mail`));
+  });
+
+  it('given a timer whose handler fails, then it is retried later and does not hold back the timers due after it', async () => {
+    const fired: string[] = [];
+    await scheduleTimer(database.db, { id: 'broken', kind: 'breaks', dueAt: clock.now(), payload: {} });
+    await scheduleTimer(database.db, { id: 'fine', kind: 'works', dueAt: new Date(clock.now().getTime() + 1), payload: {} });
+    clock.advance(10);
+    const worker = new TimerWorker(database, {
+      breaks: async () => { throw new Error('handler bug'); },
+      works: async (_trx, timer) => void fired.push(timer.id),
+    }, { clock });
+    await worker.fireDue();
+    assert.deepEqual(fired, ['fine']);
+    const { rows } = await sql<{ status: string; attempts: number; last_error: string; due_at: Date | string }>`select status, attempts, last_error, due_at from timers where id = 'broken'`.execute(database.db);
+    assert.equal(rows[0]!.status, 'scheduled');
+    assert.equal(rows[0]!.attempts, 1);
+    assert.equal(rows[0]!.last_error, 'handler bug');
+    assert.ok(new Date(rows[0]!.due_at).getTime() > clock.now().getTime(), 'retried later, not at once');
+  });
+
+  it('given an effect that keeps failing, then it backs off, becomes a dead letter, and a retried dead letter completes', async () => {
+    const wallet = await openWalletAndReact();
+    let broken = true;
+    const flaky = handlers({ mail: async (_p, { idempotencyKey }) => { if (broken) throw new Error('smtp 451'); mail.call(idempotencyKey); } });
+    const worker = new OutboxWorker(database, flaky, { clock, maxAttempts: 3, baseDelayMs: 1000, maxDelayMs: 60_000 });
+    const dueTimes: number[] = [];
+    for (let attempt = 0; attempt < 3; attempt++) {
+      await worker.drainOnce();
+      const { rows } = await sql<{ next_attempt_at: Date | string }>`select next_attempt_at from outbox where kind = 'mail'`.execute(database.db);
+      dueTimes.push(new Date(rows[0]!.next_attempt_at).getTime() - clock.now().getTime());
+      clock.advance(120_000);
+    }
+    assert.ok(dueTimes[0]! >= 1000, 'retries wait at least the base delay');
+    const dead = await listDeadLetters(database.db);
+    assert.deepEqual(dead.map((d) => [d.idempotencyKey, d.attempts, d.lastError]), [[`welcome:${wallet}:mail`, 3, 'smtp 451']]);
+
+    broken = false;
+    assert.equal(await retryDeadLetter(database.db, `welcome:${wallet}:mail`, clock.now()), true);
+    assert.equal(await retryDeadLetter(database.db, 'no-such-key', clock.now()), false);
+    await worker.drainOnce();
+    assert.deepEqual(await listDeadLetters(database.db), []);
+    assert.ok(mail.performed.has(`welcome:${wallet}:mail`));
+  });
+
+  it('given a permanent failure, then the effect is dead at once without retries', async () => {
+    await openWalletAndReact();
+    const worker = new OutboxWorker(database, handlers({ mail: async () => { throw new PermanentEffectFailure('address rejected'); } }), { clock });
+    await worker.drainOnce();
+    const [dead] = await listDeadLetters(database.db);
+    assert.equal(dead?.attempts, 1);
+    assert.equal(dead?.lastError, 'address rejected');
+  });
+
+  it('given the saga saw an event, when the saga runner restarts from its checkpoint, then it does not react twice', async () => {
+    const wallet = await openWalletAndReact();
+    const again = new ProjectionRunner(database, store, [sagaProjection(welcomeSaga, clock)], { pollMs: 20 });
+    again.start();
+    const next = await store.append(`Other-${randomUUID()}`, [{ eventId: randomUUID(), type: 'WalletOpened', data: { owner: 'bob' }, metadata: {} }], 'no_stream');
+    await waitForProjection(database, 'saga:welcome', next.position, 10_000);
+    await again.stop();
+    const { rows } = await sql<{ n: string }>`select count(*)::text as n from outbox where payload->>'to' = ${wallet} or payload->>'wallet' = ${wallet}`.execute(database.db);
+    assert.equal(rows[0]!.n, '2');
+  });
+});
