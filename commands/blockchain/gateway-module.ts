@@ -1,6 +1,7 @@
 import type { ContextFactory, SystemDependencies } from '../../adapters/app/context-module.js';
 import { resolveGeneratedSecret } from '../../adapters/config/jwt-secret.js';
 import { TokenBucketLimiter } from '../../adapters/http/rate-limiter.js';
+import { waitForProjection } from '../../projections/checkpoints.js';
 import { gatewayAuditProjection } from '../../projections/blockchain/audit-projection.js';
 import { gatewayQueryRoutes } from '../../projections/blockchain/gateway-query-routes.js';
 import { blockchainTaskProjection } from '../../projections/blockchain/task-projection.js';
@@ -63,6 +64,7 @@ export function gatewayModule(openAdapters: OpenGatewayAdapters): ContextFactory
           walletLink: settings.walletLink,
           verifier: adapters.verifier,
           confirmLimiter: new TokenBucketLimiter({ capacity: 5, refillPerSecond: 5 / 60 }),
+          taskViewReached: (position) => waitForProjection(deps.database, tasks.name, position, 3000),
         }),
         ...gatewayQueryRoutes(deps.database, { publicUrl: settings.publicUrl }),
       ],

@@ -1,6 +1,6 @@
 import { isLeft, left } from 'fp-ts/Either';
 import * as t from 'io-ts';
-import type { EventStore } from '../../adapters/eventstore/event-store.js';
+import type { EventStore, Position } from '../../adapters/eventstore/event-store.js';
 import { formatPosition } from '../../adapters/eventstore/event-store.js';
 import type { Principal } from '../../adapters/http/principal.js';
 import { defineRoute, type Route } from '../../adapters/http/route.js';
@@ -23,6 +23,11 @@ export interface GatewayCommandDependencies {
   readonly walletLink: WalletLinkSettings;
   readonly verifier: TonProofVerifier;
   readonly confirmLimiter: TokenBucketLimiter;
+  /**
+   * Read-your-writes: resolves once the task read model has caught up with `position` (bounded),
+   * so a `GET /tasks/{id}` right after the 202 finds the task.
+   */
+  readonly taskViewReached: (position: Position) => Promise<unknown>;
 }
 
 const CallbackUrl = t.refinement(t.string, (s) => /^https?:\/\/[^\s]+$/.test(s) && s.length <= 2000, 'HttpUrl');
@@ -68,7 +73,8 @@ function walletOwner(principal: Principal, userId: string | undefined) {
   return { _tag: 'Right' as const, right: userId };
 }
 
-function acceptedResponse(result: RequestedTask) {
+async function acceptedResponse(result: RequestedTask, taskViewReached: (position: Position) => Promise<unknown>) {
+  if (result.position) await taskViewReached(result.position);
   return {
     status: 202,
     body: { task_id: result.taskId, status: result.state.status, created: result.created },
@@ -100,7 +106,7 @@ export function gatewayCommandRoutes(deps: GatewayCommandDependencies): Route[] 
       handle: async ({ body, principal, correlationId }) => {
         const operation: Operation = { kind: 'g2a_mint', to: body.to_address, amount: body.amount };
         const result = await task(principal, correlationId, body.request_id, operation, body.callback_url);
-        return isLeft(result) ? result : acceptedResponse(result.right);
+        return isLeft(result) ? result : acceptedResponse(result.right, deps.taskViewReached);
       },
     }),
     defineRoute({
@@ -124,7 +130,7 @@ export function gatewayCommandRoutes(deps: GatewayCommandDependencies): Route[] 
           now: deps.clock.now(),
           correlationId,
         });
-        return isLeft(result) ? result : acceptedResponse(result.right);
+        return isLeft(result) ? result : acceptedResponse(result.right, deps.taskViewReached);
       },
     }),
     defineRoute({
@@ -139,7 +145,7 @@ export function gatewayCommandRoutes(deps: GatewayCommandDependencies): Route[] 
       handle: async ({ body, principal, correlationId }) => {
         const operation: Operation = { kind: 'nft_mint', to: body.to_address, userId: body.user_id, badge: body.badge, level: body.level };
         const result = await task(principal, correlationId, body.request_id, operation, body.callback_url);
-        return isLeft(result) ? result : acceptedResponse(result.right);
+        return isLeft(result) ? result : acceptedResponse(result.right, deps.taskViewReached);
       },
     }),
     defineRoute({
@@ -160,7 +166,7 @@ export function gatewayCommandRoutes(deps: GatewayCommandDependencies): Route[] 
           retiredItemIndex: body.old_token_id,
         };
         const result = await task(principal, correlationId, body.request_id, operation, body.callback_url);
-        return isLeft(result) ? result : acceptedResponse(result.right);
+        return isLeft(result) ? result : acceptedResponse(result.right, deps.taskViewReached);
       },
     }),
     defineRoute({
@@ -188,7 +194,7 @@ export function gatewayCommandRoutes(deps: GatewayCommandDependencies): Route[] 
           now: deps.clock.now(),
           correlationId,
         });
-        return isLeft(result) ? result : acceptedResponse(result.right);
+        return isLeft(result) ? result : acceptedResponse(result.right, deps.taskViewReached);
       },
     }),
     defineRoute({
