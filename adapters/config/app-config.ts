@@ -1,11 +1,13 @@
 import type { ConfigOf } from './config-section.js';
 import { gatewayConfigSection } from './gateway-config.js';
 import { platformConfigSections } from './platform-config.js';
+import { ticketingConfigSection } from './ticketing-config.js';
 
 /** Every section a Ledgerline process reads: the platform's and each context's. */
 export const appConfigSections = {
   ...platformConfigSections,
   gateway: gatewayConfigSection,
+  ticketing: ticketingConfigSection,
 };
 
 export type AppConfig = ConfigOf<typeof appConfigSections>;

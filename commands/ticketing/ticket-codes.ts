@@ -1,0 +1,25 @@
+import { randomBytes, randomUUID } from 'node:crypto';
+import type { IssuedTicket } from '../../domain/ticketing/ticket-inventory.js';
+
+const ALPHABET = 'ABCDEFGHJKMNPQRSTVWXYZ0123456789'; // 32 symbols, no I/L/O/U: easy to read aloud
+
+/**
+ * A ticket's QR code: 130 random bits from the OS CSPRNG as 26 base-32 symbols (T-3 asks for at
+ * least 80). Unguessable, so the code alone is the door credential.
+ */
+export function drawTicketCode(): string {
+  const bytes = randomBytes(17); // 136 bits; 26 symbols × 5 bits = 130 used
+  let bits = 0n;
+  for (const byte of bytes) bits = (bits << 8n) | BigInt(byte);
+  let code = '';
+  for (let i = 0; i < 26; i++) {
+    code += ALPHABET[Number(bits & 31n)];
+    bits >>= 5n;
+  }
+  return code;
+}
+
+export const TICKET_CODE_PATTERN = /^[A-HJKMNP-TV-Z0-9]{26}$/;
+
+/** Ids and codes for `count` new tickets. */
+export const drawTickets = (count: number): IssuedTicket[] => Array.from({ length: count }, () => ({ ticketId: randomUUID(), code: drawTicketCode() }));

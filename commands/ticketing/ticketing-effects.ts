@@ -1,0 +1,79 @@
+import { sql } from 'kysely';
+import type { Database } from '../../adapters/database/database.js';
+import type { EventStore, Position } from '../../adapters/eventstore/event-store.js';
+import { parsePosition } from '../../adapters/eventstore/event-store.js';
+import type { NotificationChannel } from '../../adapters/notifications/notification-channel.js';
+import { inboxDecider, streamOfInbox, type NotificationContent } from '../../domain/ticketing/inbox.js';
+import type { TicketsSold } from '../../domain/ticketing/ticket-inventory.js';
+import { streamOfTicket, ticketDecider } from '../../domain/ticketing/ticket.js';
+import { TICKETS_PROJECTION } from '../../projections/ticketing/ticket-projection.js';
+import type { Clock } from '../../sagas/clock.js';
+import { enqueueEffect } from '../../sagas/outbox.js';
+import { PermanentEffectFailure, type EffectHandler } from '../../sagas/outbox-worker.js';
+import { cancelledNotice, notificationEffect } from '../../sagas/ticketing/gathering-followup-saga.js';
+import { handleCommand } from '../command-handler.js';
+import { issueTicketsOfSale } from './issue-tickets.js';
+
+export interface TicketingEffectDependencies {
+  readonly database: Database;
+  readonly store: EventStore;
+  readonly clock: Clock;
+  readonly channel: NotificationChannel;
+  waitForProjection(projection: string, position: Position, timeoutMs?: number): Promise<boolean>;
+}
+
+/** The holders of a gathering's tickets, once the ticket read model has seen the log up to `position`. */
+async function holdersOf(deps: TicketingEffectDependencies, gatheringId: string, position: Position, statuses: readonly string[]) {
+  if (!(await deps.waitForProjection(TICKETS_PROJECTION, position, 30_000))) throw new Error(`${TICKETS_PROJECTION} has not reached the log position yet`);
+  const { rows } = await sql<{ id: string; holder_id: string; status: string }>`
+    select id, holder_id, status from rm_tickets where gathering_id = ${gatheringId} and status in (${sql.join(statuses)}) order by id`.execute(deps.database.db);
+  return rows;
+}
+
+/** Outbox effects of ticketing: issuing tickets after a sale, voiding them, notifying holders. */
+export function ticketingEffectHandlers(deps: TicketingEffectDependencies): Record<string, EffectHandler> {
+  const voidTicket = async (ticketId: string) => {
+    const outcome = await handleCommand(deps.store, ticketDecider, streamOfTicket(ticketId), { type: 'VoidTicket', now: deps.clock.now() }, { commandId: `void:${ticketId}`, now: deps.clock.now() }, { maxRetries: 50 });
+    if (outcome._tag === 'Left') throw new PermanentEffectFailure(outcome.left.message);
+  };
+  return {
+    'ticketing.issue-tickets': async ({ sale }: { sale: TicketsSold['data'] }, { correlationId }) => {
+      await issueTicketsOfSale(deps.store, sale, correlationId ? { correlationId } : {});
+    },
+    'ticketing.notify': async ({ userId, notification }: { userId: string; notification: NotificationContent }) => {
+      const inbox = streamOfInbox(userId);
+      const context = (step: string) => ({ commandId: `${step}:${notification.notificationId}`, now: deps.clock.now() });
+      const recorded = await handleCommand(deps.store, inboxDecider, inbox, { type: 'RecordNotification', userId, notification, now: deps.clock.now() }, context('notify'), { maxRetries: 50 });
+      if (recorded._tag === 'Left') throw new PermanentEffectFailure(recorded.left.message);
+      await deps.channel.deliver({ notificationId: notification.notificationId, userId, kind: notification.kind, title: notification.title, body: notification.body });
+      await handleCommand(deps.store, inboxDecider, inbox, { type: 'MarkDelivered', notificationId: notification.notificationId, channel: deps.channel.name, now: deps.clock.now() }, context('delivered'), { maxRetries: 50 });
+    },
+    'ticketing.void-ticket': async ({ ticketId }: { ticketId: string }) => voidTicket(ticketId),
+    'ticketing.void-gathering-tickets': async ({ gatheringId, title, reason, position }: { gatheringId: string; title: string; reason: string; position: string }) => {
+      const tickets = await holdersOf(deps, gatheringId, parsePosition(position)!, ['active', 'used', 'voided']);
+      for (const ticket of tickets) if (ticket.status === 'active') await voidTicket(ticket.id);
+      const now = deps.clock.now();
+      for (const holder of new Set(tickets.map((ticket) => ticket.holder_id))) {
+        await enqueueEffect(deps.database.db, notificationEffect(holder, cancelledNotice(gatheringId, holder, title, reason)), now);
+      }
+    },
+    'ticketing.remind-holders': async ({ gatheringId, title, startsAt }: { gatheringId: string; title: string; startsAt: string }) => {
+      const tickets = await holdersOf(deps, gatheringId, await deps.store.headPosition(), ['active']);
+      const now = deps.clock.now();
+      const when = new Date(startsAt).toISOString().replace('T', ' ').slice(0, 16);
+      for (const holder of new Set(tickets.map((ticket) => ticket.holder_id))) {
+        await enqueueEffect(
+          deps.database.db,
+          notificationEffect(holder, {
+            notificationId: `reminder:${gatheringId}:${holder}:${startsAt}`,
+            kind: 'event.reminder',
+            gatheringId,
+            title: `Reminder: ${title}`,
+            body: `${title} starts at ${when} UTC. Have your QR code ready at the door.`,
+          }),
+          now,
+        );
+      }
+    },
+  };
+}

@@ -1,0 +1,54 @@
+import { sql } from 'kysely';
+import type { ContextFactory } from '../../adapters/app/context-module.js';
+import { LogChannel, WebhookChannel, type NotificationChannel } from '../../adapters/notifications/notification-channel.js';
+import { CATALOG_PROJECTION, catalogProjection } from '../../projections/ticketing/catalog-projection.js';
+import { notificationProjection } from '../../projections/ticketing/notification-projection.js';
+import { TICKETS_PROJECTION, ticketProjection } from '../../projections/ticketing/ticket-projection.js';
+import { ticketingQueryRoutes } from '../../projections/ticketing/ticketing-query-routes.js';
+import { gatheringFollowupSaga } from '../../sagas/ticketing/gathering-followup-saga.js';
+import { ticketingEffectHandlers } from './ticketing-effects.js';
+import { ticketingCommandRoutes } from './ticketing-routes.js';
+import { BatchingTicketSeller, OptimisticTicketSeller } from './ticket-seller.js';
+
+export interface TicketingOptions {
+  /** Where notifications are delivered; by default from configuration (log or webhook). */
+  readonly channel?: NotificationChannel;
+}
+
+/**
+ * Ticketing "Сбор" (SPEC T-1…T-9): gatherings, ticket types, never-oversold purchases, the door,
+ * cancellation, reminders and notifications.
+ */
+export function ticketingModule(options: TicketingOptions = {}): ContextFactory {
+  return (deps) => {
+    const settings = deps.config.ticketing;
+    const channel =
+      options.channel ??
+      (settings.notificationChannel === 'webhook' && settings.notificationWebhookUrl
+        ? new WebhookChannel(settings.notificationWebhookUrl)
+        : new LogChannel(deps.logger.child({ component: 'notifications' })));
+    const seller = settings.salesStrategy === 'optimistic' ? new OptimisticTicketSeller(deps.store) : new BatchingTicketSeller(deps.store);
+    const catalog = catalogProjection();
+    const tickets = ticketProjection(deps.database.biSchema);
+    const notifications = notificationProjection();
+    return {
+      name: 'ticketing',
+      migrations: [catalog.migrations!, tickets.migrations!, notifications.migrations!],
+      projections: [catalog, tickets, notifications],
+      sagas: [gatheringFollowupSaga(settings.reminderLeadHours)],
+      effectHandlers: ticketingEffectHandlers({ database: deps.database, store: deps.store, clock: deps.clock, channel, waitForProjection: deps.waitForProjection }),
+      routes: [
+        ...ticketingCommandRoutes({
+          store: deps.store,
+          clock: deps.clock,
+          seller,
+          catalogReached: (position) => deps.waitForProjection(CATALOG_PROJECTION, position, 3000),
+          ticketsReached: (position) => deps.waitForProjection(TICKETS_PROJECTION, position, 3000),
+          ticketOfCode: async (code) =>
+            (await sql<{ id: string }>`select id from rm_tickets where code = ${code.toUpperCase()}`.execute(deps.database.db)).rows[0]?.id,
+        }),
+        ...ticketingQueryRoutes(deps.database, deps.clock),
+      ],
+    };
+  };
+}

@@ -1,0 +1,61 @@
+import { right } from 'fp-ts/Either';
+import * as t from 'io-ts';
+import type { EventSourcedDecider } from '../../commands/load-aggregate.js';
+import { eventCodec } from '../event-codec.js';
+
+/**
+ * A user's notifications (T-9): ticket purchased, event cancelled, reminder. Recorded in the
+ * user's stream (so `GET /api/notifications` is a projection of the log), then delivered
+ * through a channel adapter; both steps are idempotent by the notification id.
+ */
+export const NotificationKind = t.keyof({ 'ticket.purchased': null, 'event.cancelled': null, 'event.reminder': null }, 'NotificationKind');
+export type NotificationKind = t.TypeOf<typeof NotificationKind>;
+
+export const NotificationContent = t.type({
+  notificationId: t.string,
+  kind: NotificationKind,
+  gatheringId: t.string,
+  title: t.string,
+  body: t.string,
+});
+export type NotificationContent = t.TypeOf<typeof NotificationContent>;
+
+export const NotificationEvent = t.union([
+  eventCodec('NotificationRecorded', t.intersection([NotificationContent, t.type({ userId: t.string, recordedAt: t.string })])),
+  eventCodec('NotificationDelivered', t.type({ notificationId: t.string, channel: t.string, deliveredAt: t.string })),
+]);
+export type NotificationEvent = t.TypeOf<typeof NotificationEvent>;
+
+export interface InboxState {
+  readonly recorded: ReadonlySet<string>;
+  readonly delivered: ReadonlySet<string>;
+}
+
+export type InboxCommand =
+  | { readonly type: 'RecordNotification'; readonly userId: string; readonly notification: NotificationContent; readonly now: Date }
+  | { readonly type: 'MarkDelivered'; readonly notificationId: string; readonly channel: string; readonly now: Date };
+
+export const streamOfInbox = (userId: string): string => `Inbox-${userId}`;
+
+export const inboxDecider: EventSourcedDecider<InboxCommand, NotificationEvent, InboxState> = {
+  events: NotificationEvent,
+  initialState: { recorded: new Set(), delivered: new Set() },
+  decide(command, state) {
+    switch (command.type) {
+      case 'RecordNotification':
+        if (state.recorded.has(command.notification.notificationId)) return right([]);
+        return right([{ type: 'NotificationRecorded', data: { ...command.notification, userId: command.userId, recordedAt: command.now.toISOString() } }]);
+      case 'MarkDelivered':
+        if (state.delivered.has(command.notificationId) || !state.recorded.has(command.notificationId)) return right([]);
+        return right([{ type: 'NotificationDelivered', data: { notificationId: command.notificationId, channel: command.channel, deliveredAt: command.now.toISOString() } }]);
+    }
+  },
+  evolve(state, event) {
+    switch (event.type) {
+      case 'NotificationRecorded':
+        return { ...state, recorded: new Set([...state.recorded, event.data.notificationId]) };
+      case 'NotificationDelivered':
+        return { ...state, delivered: new Set([...state.delivered, event.data.notificationId]) };
+    }
+  },
+};

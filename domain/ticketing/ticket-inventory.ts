@@ -1,0 +1,112 @@
+import { left, right } from 'fp-ts/Either';
+import * as t from 'io-ts';
+import type { EventSourcedDecider } from '../../commands/load-aggregate.js';
+import { domainError } from '../decider.js';
+import { eventCodec } from '../event-codec.js';
+import type { TicketTypeDetails } from './gathering-events.js';
+
+/**
+ * The seats of one ticket type (T-3): one stream per ticket type holds every sale, so "sold
+ * never exceeds quantity" is decided in one place under optimistic concurrency. A ticket
+ * type's quantity, price and window are fixed when it is added to its gathering, so a sale
+ * carries them in from the gathering stream; the inventory stream starts with its first sale.
+ */
+export const IssuedTicket = t.type({ ticketId: t.string, code: t.string });
+export type IssuedTicket = t.TypeOf<typeof IssuedTicket>;
+
+export const TicketInventoryEvent = eventCodec(
+    'TicketsSold',
+    t.type({
+      saleId: t.string,
+      gatheringId: t.string,
+      ticketTypeId: t.string,
+      buyerId: t.string,
+      tickets: t.array(IssuedTicket),
+      unitPrice: t.string,
+      currency: t.string,
+      soldAt: t.string,
+    }),
+);
+export type TicketInventoryEvent = t.TypeOf<typeof TicketInventoryEvent>;
+export type TicketsSold = Extract<TicketInventoryEvent, { type: 'TicketsSold' }>;
+
+/** The sales so far, newest first, as an immutable list: adding one is O(1), so folding a long stream stays linear. */
+export interface SaleRecord {
+  readonly sale: TicketsSold['data'];
+  readonly earlier: SaleRecord | null;
+}
+
+export interface TicketInventoryState {
+  readonly sold: number;
+  readonly sales: SaleRecord | null;
+}
+
+/** A sale already decided under this id (a retried purchase answers with the same tickets). */
+export function findSale(state: TicketInventoryState, saleId: string): TicketsSold['data'] | undefined {
+  for (let record = state.sales; record; record = record.earlier) if (record.sale.saleId === saleId) return record.sale;
+  return undefined;
+}
+
+export const MAX_TICKETS_PER_PURCHASE = 10;
+
+export interface SellTickets {
+  readonly type: 'SellTickets';
+  readonly saleId: string;
+  readonly buyerId: string;
+  readonly gatheringId: string;
+  readonly ticketType: TicketTypeDetails;
+  readonly quantity: number;
+  /** Ids and QR codes for the tickets, drawn by the caller (deciders draw no randomness). */
+  readonly tickets: readonly IssuedTicket[];
+  readonly now: Date;
+}
+
+export const streamOfInventory = (ticketTypeId: string): string => `TicketInventory-${ticketTypeId}`;
+
+export const ticketInventoryDecider: EventSourcedDecider<SellTickets, TicketInventoryEvent, TicketInventoryState> = {
+  events: TicketInventoryEvent,
+  initialState: { sold: 0, sales: null },
+  decide(command, state) {
+    if (findSale(state, command.saleId)) return right([]);
+    const { ticketType, quantity, now } = command;
+    if (!Number.isInteger(quantity) || quantity < 1 || quantity > MAX_TICKETS_PER_PURCHASE) {
+      return left(domainError('rule_violated', 'tickets.invalid_quantity', `quantity must be a whole number from 1 to ${MAX_TICKETS_PER_PURCHASE}`, 'quantity'));
+    }
+    if (command.tickets.length < quantity) throw new Error('SellTickets needs a ticket id and code per ticket');
+    if (now.getTime() < new Date(ticketType.salesStart).getTime()) {
+      return left(domainError('rule_violated', 'tickets.sales_not_started', `sales of this ticket type open at ${ticketType.salesStart}`, 'ticket_type_id'));
+    }
+    if (now.getTime() >= new Date(ticketType.salesEnd).getTime()) {
+      return left(domainError('rule_violated', 'tickets.sales_ended', `sales of this ticket type closed at ${ticketType.salesEnd}`, 'ticket_type_id'));
+    }
+    const remaining = ticketType.quantity - state.sold;
+    if (quantity > remaining) {
+      return left(
+        domainError(
+          'conflict',
+          'tickets.sold_out',
+          remaining === 0 ? 'sold out: no tickets of this type are left' : `sold out: only ${remaining} tickets of this type are left`,
+          'quantity',
+        ),
+      );
+    }
+    return right([
+      {
+        type: 'TicketsSold',
+        data: {
+          saleId: command.saleId,
+          gatheringId: command.gatheringId,
+          ticketTypeId: ticketType.ticketTypeId,
+          buyerId: command.buyerId,
+          tickets: command.tickets.slice(0, quantity).map(({ ticketId, code }) => ({ ticketId, code })),
+          unitPrice: ticketType.price,
+          currency: ticketType.currency,
+          soldAt: now.toISOString(),
+        },
+      },
+    ]);
+  },
+  evolve(state, event) {
+    return { sold: state.sold + event.data.tickets.length, sales: { sale: event.data, earlier: state.sales } };
+  },
+};

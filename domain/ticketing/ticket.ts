@@ -1,0 +1,102 @@
+import { left, right } from 'fp-ts/Either';
+import * as t from 'io-ts';
+import type { EventSourcedDecider } from '../../commands/load-aggregate.js';
+import { domainError } from '../decider.js';
+import { eventCodec } from '../event-codec.js';
+
+/**
+ * One ticket (T-3, T-5, T-6, T-7): issued active after its sale, used exactly once at the door,
+ * voided when its gathering is cancelled. Its `code` is the QR content: 128 random bits.
+ */
+export const TicketEvent = t.union([
+  eventCodec(
+    'TicketIssued',
+    t.type({
+      ticketId: t.string,
+      code: t.string,
+      saleId: t.string,
+      gatheringId: t.string,
+      ticketTypeId: t.string,
+      holderId: t.string,
+      price: t.string,
+      currency: t.string,
+      issuedAt: t.string,
+    }),
+  ),
+  eventCodec('TicketCheckedIn', t.type({ ticketId: t.string, gatheringId: t.string, scannerId: t.string, checkedInAt: t.string })),
+  eventCodec('TicketVoided', t.type({ ticketId: t.string, gatheringId: t.string, reason: t.literal('gathering_cancelled'), voidedAt: t.string })),
+]);
+export type TicketEvent = t.TypeOf<typeof TicketEvent>;
+export type TicketIssued = Extract<TicketEvent, { type: 'TicketIssued' }>;
+
+export type TicketStatus = 'none' | 'active' | 'used' | 'voided';
+
+export interface TicketState {
+  readonly status: TicketStatus;
+  readonly ticket?: TicketIssued['data'];
+  readonly checkedInAt?: string;
+}
+
+export type TicketCommand =
+  | { readonly type: 'IssueTicket'; readonly ticket: TicketIssued['data'] }
+  | { readonly type: 'CheckIn'; readonly scannerId: string; readonly gatheringId?: string; readonly gatheringCancelled: boolean; readonly now: Date }
+  | { readonly type: 'VoidTicket'; readonly now: Date };
+
+export const streamOfTicket = (ticketId: string): string => `Ticket-${ticketId}`;
+
+/** Why a ticket does not open the door, in the words the scanner app shows. */
+export type InvalidReason = 'unknown_code' | 'already_used' | 'event_cancelled' | 'wrong_event';
+
+/** T-5: would this ticket be let in at (optionally) this gathering? Pure: the door asks, nothing changes. */
+export function ticketValidity(state: TicketState, at: { readonly gatheringId?: string; readonly gatheringCancelled: boolean }): { valid: true } | { valid: false; reason: InvalidReason } {
+  if (state.status === 'none') return { valid: false, reason: 'unknown_code' };
+  if (state.status === 'voided' || at.gatheringCancelled) return { valid: false, reason: 'event_cancelled' };
+  if (at.gatheringId !== undefined && at.gatheringId !== state.ticket!.gatheringId) return { valid: false, reason: 'wrong_event' };
+  if (state.status === 'used') return { valid: false, reason: 'already_used' };
+  return { valid: true };
+}
+
+export const ticketDecider: EventSourcedDecider<TicketCommand, TicketEvent, TicketState> = {
+  events: TicketEvent,
+  initialState: { status: 'none' },
+  decide(command, state) {
+    switch (command.type) {
+      case 'IssueTicket':
+        return state.status === 'none' ? right([{ type: 'TicketIssued', data: command.ticket }]) : right([]);
+      case 'CheckIn': {
+        const validity = ticketValidity(state, command);
+        if (validity.valid) {
+          const { ticketId, gatheringId } = state.ticket!;
+          return right([{ type: 'TicketCheckedIn', data: { ticketId, gatheringId, scannerId: command.scannerId, checkedInAt: command.now.toISOString() } }]);
+        }
+        switch (validity.reason) {
+          case 'unknown_code':
+            return left(domainError('not_found', 'ticket.unknown_code', 'no ticket has this code', 'code'));
+          case 'already_used':
+            return left(domainError('conflict', 'ticket.already_used', `already used: checked in at ${state.checkedInAt}`, 'code'));
+          case 'event_cancelled':
+            return left(domainError('conflict', 'ticket.event_cancelled', 'the event of this ticket was cancelled', 'code'));
+          case 'wrong_event':
+            return left(domainError('rule_violated', 'ticket.wrong_event', 'this ticket is for another event', 'event_id'));
+        }
+        break;
+      }
+      case 'VoidTicket': {
+        if (state.status === 'none') return left(domainError('not_found', 'ticket.not_found', 'no such ticket'));
+        if (state.status === 'voided') return right([]);
+        const { ticketId, gatheringId } = state.ticket!;
+        return right([{ type: 'TicketVoided', data: { ticketId, gatheringId, reason: 'gathering_cancelled', voidedAt: command.now.toISOString() } }]);
+      }
+    }
+  },
+  evolve(state, event) {
+    switch (event.type) {
+      case 'TicketIssued':
+        return { status: 'active', ticket: event.data };
+      case 'TicketCheckedIn':
+        return { ...state, status: 'used', checkedInAt: event.data.checkedInAt };
+      case 'TicketVoided':
+        return { ...state, status: 'voided' };
+    }
+  },
+};
