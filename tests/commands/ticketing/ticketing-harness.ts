@@ -1,0 +1,92 @@
+import assert from 'node:assert/strict';
+import request from 'supertest';
+import { startSystem, type RunningSystem } from '../../../adapters/app/system.js';
+import { appConfigSections } from '../../../adapters/config/app-config.js';
+import { loadConfig } from '../../../adapters/config/platform-config.js';
+import type { Database } from '../../../adapters/database/database.js';
+import { signAccessToken } from '../../../adapters/http/access-token.js';
+import type { Role } from '../../../adapters/http/principal.js';
+import type { NotificationChannel, OutgoingNotification } from '../../../adapters/notifications/notification-channel.js';
+import { createLogger } from '../../../adapters/observability/logger.js';
+import { ticketingModule } from '../../../commands/ticketing/ticketing-module.js';
+import type { Clock } from '../../../sagas/clock.js';
+
+export const SECRET = 'ticketing-test-secret-at-least-32-characters';
+export const HOUR = 3600_000;
+export const DAY = 24 * HOUR;
+
+/** A notification channel that keeps what it was given (and can be told to fail). */
+export class RecordingChannel implements NotificationChannel {
+  readonly name = 'recording';
+  readonly delivered: OutgoingNotification[] = [];
+  failures = 0;
+  async deliver(notification: OutgoingNotification): Promise<void> {
+    if (this.failures > 0) {
+      this.failures--;
+      throw new Error('channel down');
+    }
+    this.delivered.push(notification);
+  }
+}
+
+export const bearer = async (id: string, roles: Role[] = ['user']) =>
+  `Bearer ${await signAccessToken({ kind: 'user', id, roles, scopes: [] }, { secret: SECRET, ttlSeconds: 3600 })}`;
+
+export interface TicketingSystemOptions {
+  readonly database: Database;
+  readonly clock: Clock;
+  readonly channel: NotificationChannel;
+  readonly role?: 'all' | 'api' | 'worker';
+  readonly env?: Record<string, string>;
+}
+
+/** Ticketing alone, started as `npm start` would (role all) or as one API instance. */
+export async function startTicketing(options: TicketingSystemOptions): Promise<RunningSystem & { api: string }> {
+  const config = loadConfig({ PORT: '0', JWT_SECRET: SECRET, LOG_LEVEL: 'silent', PROJECTION_POLL_MS: '20', ...options.env }, appConfigSections);
+  const system = await startSystem({
+    config,
+    role: options.role ?? 'all',
+    clock: options.clock,
+    database: options.database,
+    logger: createLogger({ level: 'silent' }),
+    timerPollMs: 20,
+    effectOptions: { pollMs: 20, baseDelayMs: 20, maxDelayMs: 100 },
+    contexts: [ticketingModule({ channel: options.channel })],
+  });
+  return Object.assign(system, { api: `http://127.0.0.1:${system.port}` });
+}
+
+const iso = (ms: number) => new Date(ms).toISOString();
+
+/** A valid event body starting `inMs` from `now`, lasting three hours. */
+export function gatheringBody(now: Date, inMs = 7 * DAY, overrides: Record<string, unknown> = {}) {
+  const start = now.getTime() + inMs;
+  return { title: 'Jazz in the Park', description: 'An evening of jazz', venue: 'Gorky Park, Moscow', starts_at: iso(start), ends_at: iso(start + 3 * HOUR), capacity: 500, ...overrides };
+}
+
+export function ticketTypeBody(now: Date, overrides: Record<string, unknown> = {}) {
+  return { kind: 'standard', quantity: 100, price: '1500.00', sales_start: iso(now.getTime() - HOUR), sales_end: iso(now.getTime() + 6 * DAY), ...overrides };
+}
+
+/** Given a published event with one ticket type on sale: its ids. */
+export async function publishedGathering(api: string, organizer: string, now: Date, options: { quantity?: number; inMs?: number; price?: string } = {}) {
+  const created = await request(api).post('/api/events').set('Authorization', organizer).send(gatheringBody(now, options.inMs)).expect(201);
+  await request(api).post(`/api/events/${created.body.id}/publish`).set('Authorization', organizer).expect(200);
+  const typed = await request(api)
+    .post(`/api/events/${created.body.id}/ticket-types`)
+    .set('Authorization', organizer)
+    .send(ticketTypeBody(now, { quantity: options.quantity ?? 100, ...(options.price ? { price: options.price } : {}) }))
+    .expect(201);
+  assert.ok(typed.body.ticket_type_id);
+  return { gatheringId: created.body.id as string, ticketTypeId: typed.body.ticket_type_id as string };
+}
+
+export async function eventually<T>(probe: () => Promise<T | undefined | false>, timeoutMs = 15_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe();
+    if (value) return value;
+    if (Date.now() > deadline) assert.fail('condition not reached in time');
+    await new Promise((resolve) => setTimeout(resolve, 25));
+  }
+}
