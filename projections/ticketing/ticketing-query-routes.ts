@@ -81,6 +81,7 @@ const CreatedKey = t.type({ createdAt: t.string, id: t.string });
 const IssuedKey = t.type({ issuedAt: t.string, id: t.string });
 
 const isStaff = (principal: Principal | undefined) => principal?.roles.includes('admin') ?? false;
+const usersOnly = () => left(domainError('forbidden', 'ticketing.users_only', 'tickets and notifications belong to users, not to machine callers'));
 const notFound = () => left(domainError('not_found', 'gathering.not_found', 'no such event', 'id'));
 
 /** Query routes of ticketing: they read only the read models (T-4, listings, sales summary, T-9). */
@@ -219,8 +220,9 @@ export function ticketingQueryRoutes(database: Database, clock: Clock): Route[] 
       tags: ['ticketing'],
       auth: {},
       query: t.intersection([pageQuery, t.partial({ status: t.keyof({ active: null, used: null, voided: null }) })]),
-      responses: { 200: { description: 'A page of tickets, oldest purchase first', schema: pageCodec(MyTicket) } },
+      responses: { 200: { description: 'A page of tickets, oldest purchase first', schema: pageCodec(MyTicket) }, 403: { description: 'Not a user' } },
       handle: async ({ query, principal }) => {
+        if (principal.kind !== 'user') return usersOnly();
         const page = readPageRequest(query, IssuedKey, { defaultLimit: 50, maxLimit: 200 });
         const { rows } = await sql<{
           id: string; code: string; status: string; gathering_id: string; title: string; starts_at: Date | string; ticket_type_id: string; kind: string | null;
@@ -258,8 +260,9 @@ export function ticketingQueryRoutes(database: Database, clock: Clock): Route[] 
       tags: ['ticketing'],
       auth: {},
       query: pageQuery,
-      responses: { 200: { description: 'A page of notifications', schema: pageCodec(Notification) } },
+      responses: { 200: { description: 'A page of notifications', schema: pageCodec(Notification) }, 403: { description: 'Not a user' } },
       handle: async ({ query, principal }) => {
+        if (principal.kind !== 'user') return usersOnly();
         const page = readPageRequest(query, CreatedKey, { defaultLimit: 50, maxLimit: 200 });
         const { rows } = await sql<{ id: string; kind: string; gathering_id: string; title: string; body: string; created_at: Date | string; delivered_at: Date | string | null }>`
           select id, kind, gathering_id, title, body, created_at, delivered_at from rm_notifications
