@@ -1,0 +1,43 @@
+import assert from 'node:assert/strict';
+import { ticketDecider, ticketValidity, type TicketEvent } from '../../../domain/ticketing/ticket.js';
+import { given } from '../../support/decider-spec.js';
+
+const NOW = new Date('2030-02-01T18:00:00Z');
+const issued: TicketEvent = {
+  type: 'TicketIssued',
+  data: { ticketId: 't-1', code: 'CODE', saleId: 's-1', gatheringId: 'g-1', ticketTypeId: 'tt-1', holderId: 'u-1', price: '1500.00', currency: 'RUB', issuedAt: '2030-01-01T00:00:00.000Z' },
+};
+const checkIn = (over: { gatheringId?: string; gatheringCancelled?: boolean } = {}) => ({ type: 'CheckIn' as const, scannerId: 'door-1', gatheringCancelled: false, now: NOW, ...over });
+const checkedIn: TicketEvent = { type: 'TicketCheckedIn', data: { ticketId: 't-1', gatheringId: 'g-1', scannerId: 'door-1', checkedInAt: NOW.toISOString() } };
+const voided: TicketEvent = { type: 'TicketVoided', data: { ticketId: 't-1', gatheringId: 'g-1', reason: 'gathering_cancelled', voidedAt: NOW.toISOString() } };
+
+describe('Ticket decider (T-5, T-6, T-7)', () => {
+  it('given an active ticket, when it is checked in at its event, then it is used', () => {
+    given(ticketDecider, [issued]).when(checkIn({ gatheringId: 'g-1' })).then([checkedIn]);
+  });
+
+  it('given a used ticket, then a second check-in is refused: already used (409)', () => {
+    given(ticketDecider, [issued, checkedIn]).when(checkIn()).thenFails('ticket.already_used', { kind: 'conflict' });
+  });
+
+  it('given a ticket of another event, a cancelled event or a voided ticket, then the door refuses it with the reason', () => {
+    given(ticketDecider, [issued]).when(checkIn({ gatheringId: 'g-2' })).thenFails('ticket.wrong_event');
+    given(ticketDecider, [issued]).when(checkIn({ gatheringCancelled: true })).thenFails('ticket.event_cancelled');
+    given(ticketDecider, [issued, voided]).when(checkIn()).thenFails('ticket.event_cancelled');
+    given(ticketDecider).when(checkIn()).thenFails('ticket.unknown_code', { kind: 'not_found' });
+  });
+
+  it('given each state, then validity names the reason the scanner shows', () => {
+    const state = (events: TicketEvent[]) => events.reduce(ticketDecider.evolve, ticketDecider.initialState);
+    assert.deepEqual(ticketValidity(state([issued]), { gatheringCancelled: false }), { valid: true });
+    assert.deepEqual(ticketValidity(state([issued, checkedIn]), { gatheringCancelled: false }), { valid: false, reason: 'already_used' });
+    assert.deepEqual(ticketValidity(state([issued]), { gatheringId: 'g-9', gatheringCancelled: false }), { valid: false, reason: 'wrong_event' });
+    assert.deepEqual(ticketValidity(state([issued, voided]), { gatheringCancelled: false }), { valid: false, reason: 'event_cancelled' });
+    assert.deepEqual(ticketValidity(state([]), { gatheringCancelled: false }), { valid: false, reason: 'unknown_code' });
+  });
+
+  it('given a ticket issued already, then issuing it again (the saga’s recovery) changes nothing; voiding twice likewise', () => {
+    given(ticketDecider, [issued]).when({ type: 'IssueTicket', ticket: issued.data as never }).then([]);
+    given(ticketDecider, [issued, voided]).when({ type: 'VoidTicket', now: NOW }).then([]);
+  });
+});
