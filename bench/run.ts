@@ -17,6 +17,7 @@ import { openTarget } from './lib/target.js';
 const benches: Record<string, () => Promise<Bench>> = {
   eventlog: async () => (await import('./eventlog.js')).bench,
   projections: async () => (await import('./projections.js')).bench,
+  onsale: async () => (await import('./onsale.js')).bench,
 };
 
 interface RunRecord {
