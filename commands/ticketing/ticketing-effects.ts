@@ -38,6 +38,10 @@ export function ticketingEffectHandlers(deps: TicketingEffectDependencies): Reco
   };
   return {
     'ticketing.issue-tickets': async ({ sale }: { sale: TicketsSold['data'] }, { correlationId }) => {
+      // Almost always the purchase issued them already: one read-model query says so. Otherwise
+      // (it died between the two writes, or the read model lags) issue them: that is idempotent.
+      const { rows } = await sql<{ issued: string }>`select count(*)::text as issued from rm_tickets where sale_id = ${sale.saleId}`.execute(deps.database.db);
+      if (Number(rows[0]?.issued ?? 0) === sale.tickets.length) return;
       await issueTicketsOfSale(deps.store, sale, correlationId ? { correlationId } : {});
     },
     'ticketing.notify': async ({ userId, notification }: { userId: string; notification: NotificationContent }) => {

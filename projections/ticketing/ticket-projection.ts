@@ -84,6 +84,7 @@ function ticketMigrations(biSchema: string): Migrations {
             updated_at timestamptz not null
           )`.execute(db);
         await sql`create index rm_tickets_holder on rm_tickets (holder_id, issued_at, id)`.execute(db);
+        await sql`create index rm_tickets_sale on rm_tickets (sale_id)`.execute(db);
         await sql`create index rm_tickets_gathering on rm_tickets (gathering_id, status, holder_id)`.execute(db);
         await sql`create schema if not exists ${sql.id(biSchema)}`.execute(db);
         await sql`
