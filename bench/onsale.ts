@@ -114,6 +114,6 @@ export const bench: Bench = {
     const seats = numberOption(ctx, 'seats', ctx.quick ? 200 : 5000);
     const seconds = numberOption(ctx, 'seconds', ctx.quick ? 30 : 90);
     for (const variant of ['batched', 'optimistic'] as const) await rush(ctx, variant, buyers, seats, seconds);
-    ctx.note('ours = purchases of one ticket type queued per process and decided + appended together; baseline = one load-decide-append per purchase, retried on conflict (429 busy after 200 conflicts)');
+    ctx.note('ours = purchases of one ticket type queued per process and decided + appended together; baseline = one load-decide-append per purchase, retried on conflict (429 busy after 20 conflicts; the buyer then tries again)');
   },
 };

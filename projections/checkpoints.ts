@@ -27,14 +27,22 @@ export async function writeCheckpoint(trx: Transaction<any>, name: string, posit
       set commit_position = excluded.commit_position, prepare_position = excluded.prepare_position, updated_at = now()`.execute(trx);
 }
 
-export function announceCheckpoint(database: Database, name: string): void {
-  advanced.emit(`${database.schema}:${name}`);
+/** The furthest checkpoint each projection has announced in this process (key: schema:name). */
+const announced = new Map<string, Position>();
+
+/** Tell in-process readers a projection has committed its checkpoint at `position`. */
+export function announceCheckpoint(database: Database, name: string, position: Position): void {
+  const key = `${database.schema}:${name}`;
+  const known = announced.get(key);
+  if (!known || comparePositions(position, known) > 0) announced.set(key, position);
+  advanced.emit(key);
 }
 
 /**
  * Read-your-writes: wait until projection `name` has processed everything up to `position`
  * (typically the position a command's append returned). Resolves true when reached, false on
- * timeout. Works across processes (it polls the checkpoint) and wakes at once in-process.
+ * timeout. In-process it wakes on the runner's announcement and compares in memory (hundreds
+ * of waiting requests cost no queries); across processes it polls the checkpoint.
  */
 export async function waitForProjection(
   database: Database,
@@ -45,18 +53,27 @@ export async function waitForProjection(
 ): Promise<boolean> {
   const deadline = Date.now() + timeoutMs;
   const key = `${database.schema}:${name}`;
+  const reached = () => {
+    const known = announced.get(key);
+    return known !== undefined && comparePositions(known, position) >= 0;
+  };
+  let askDatabase = !announced.has(key);
   for (;;) {
-    if (comparePositions(await readCheckpoint(database.db, name), position) >= 0) return true;
+    if (reached()) return true;
+    if (askDatabase && comparePositions(await readCheckpoint(database.db, name), position) >= 0) return true;
     const remaining = deadline - Date.now();
     if (remaining <= 0) return false;
-    await new Promise<void>((resolve) => {
-      const done = () => {
+    askDatabase = await new Promise<boolean>((resolve) => {
+      const done = (timedOut: boolean) => {
         clearTimeout(timer);
-        advanced.off(key, done);
-        resolve();
+        advanced.off(key, onAnnounce);
+        resolve(timedOut);
       };
-      const timer = setTimeout(done, Math.min(pollMs * 4, remaining));
-      advanced.once(key, done);
+      const onAnnounce = () => done(false);
+      // a projection this process runs announces every batch: the database is only the fallback
+      const interval = announced.has(key) ? Math.max(1000, pollMs * 4) : pollMs * 4;
+      const timer = setTimeout(() => done(true), Math.min(interval, remaining));
+      advanced.once(key, onAnnounce);
     });
   }
 }

@@ -105,7 +105,7 @@ export class ProjectionRunner {
         await writeCheckpoint(trx, projection.name, page.checkpoint);
       });
       checkpoint = page.checkpoint;
-      announceCheckpoint(this.database, projection.name);
+      announceCheckpoint(this.database, projection.name, checkpoint);
       const oldest = page.events.length === batchSize ? page.events[page.events.length - 1]!.createdAt.getTime() : Date.now();
       this.report(projection.name, checkpoint, (Date.now() - oldest) / 1000);
     }

@@ -39,7 +39,7 @@ const busy = () => domainError('rate_limited', 'tickets.busy', 'too many concurr
 export class OptimisticTicketSeller implements TicketSeller {
   constructor(
     private readonly store: EventStore,
-    private readonly maxRetries = 200,
+    private readonly maxRetries = 20,
   ) {}
 
   async sell({ command, correlationId, actor }: SaleRequest): Promise<Either<DomainError, SaleOutcome>> {
