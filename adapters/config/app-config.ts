@@ -1,3 +1,4 @@
+import { accountsConfigSection } from './accounts-config.js';
 import type { ConfigOf } from './config-section.js';
 import { gatewayConfigSection } from './gateway-config.js';
 import { platformConfigSections } from './platform-config.js';
@@ -6,6 +7,7 @@ import { ticketingConfigSection } from './ticketing-config.js';
 /** Every section a Ledgerline process reads: the platform's and each context's. */
 export const appConfigSections = {
   ...platformConfigSections,
+  accounts: accountsConfigSection,
   gateway: gatewayConfigSection,
   ticketing: ticketingConfigSection,
 };

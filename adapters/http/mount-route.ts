@@ -48,6 +48,7 @@ export function routeHandler(route: Route, idempotency: IdempotencyStore) {
         correlationId: context.correlationId,
         idempotencyKey,
         headers: req.headers,
+        clientIp: req.ip ?? req.socket.remoteAddress ?? 'unknown',
         log: context.log,
       };
       if (idempotencyKey === undefined || idempotencyOf(route) === 'off') {

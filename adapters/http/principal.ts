@@ -1,8 +1,6 @@
-import * as t from 'io-ts';
+import type { Role } from '../../domain/accounts/role.js';
 
-export const ROLES = ['user', 'organizer', 'scanner', 'support', 'admin'] as const;
-export const RoleCodec = t.keyof({ user: null, organizer: null, scanner: null, support: null, admin: null }, 'Role');
-export type Role = t.TypeOf<typeof RoleCodec>;
+export { ROLES, RoleCodec, type Role } from '../../domain/accounts/role.js';
 
 /**
  * Who is calling, as established once at the edge from a verified access token: a person

@@ -74,6 +74,8 @@ export interface RouteRequest<P, Q, B, Who> {
   /** The request's Idempotency-Key header, when sent. */
   readonly idempotencyKey: string | undefined;
   readonly headers: IncomingHttpHeaders;
+  /** The caller's address (express `req.ip`: the socket's, or X-Forwarded-For with `trust proxy`). */
+  readonly clientIp: string;
   /** Carries the correlation id and route. */
   readonly log: Logger;
 }

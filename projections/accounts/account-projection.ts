@@ -1,0 +1,73 @@
+import { sql } from 'kysely';
+import type { Migrations } from '../../adapters/database/migrations.js';
+import type { ServicePrincipalEvent } from '../../domain/accounts/service-principal.js';
+import type { UserEvent } from '../../domain/accounts/user.js';
+import type { Projection } from '../projection.js';
+
+export const ACCOUNTS_PROJECTION = 'accounts';
+
+/**
+ * `rm_users` (id, e-mail, name, roles) and `rm_service_principals` (client id, name, scopes,
+ * status) for support and admin lists. No password hash, secret hash or token is copied here.
+ */
+export function accountProjection(): Projection {
+  return {
+    name: ACCOUNTS_PROJECTION,
+    eventTypes: ['UserRegistered', 'UserRoleGranted', 'UserRoleRevoked', 'ServicePrincipalCreated', 'ServicePrincipalDisabled'],
+    migrations: accountMigrations,
+    async apply(trx, events) {
+      for (const recorded of events) {
+        const event = { type: recorded.type, data: recorded.data } as UserEvent | ServicePrincipalEvent;
+        const id = recorded.streamName.slice(recorded.streamName.indexOf('-') + 1);
+        switch (event.type) {
+          case 'UserRegistered':
+            await sql`
+              insert into rm_users (id, email, display_name, roles, registered_at)
+              values (${id}, ${event.data.email}, ${event.data.displayName}, ${JSON.stringify(event.data.roles)}::jsonb, ${event.data.registeredAt}::timestamptz)
+              on conflict (id) do nothing`.execute(trx);
+            break;
+          case 'UserRoleGranted':
+            await sql`update rm_users set roles = roles || ${JSON.stringify([event.data.role])}::jsonb where id = ${id} and not roles ? ${event.data.role}`.execute(trx);
+            break;
+          case 'UserRoleRevoked':
+            await sql`update rm_users set roles = roles - ${event.data.role}::text where id = ${id}`.execute(trx);
+            break;
+          case 'ServicePrincipalCreated':
+            await sql`
+              insert into rm_service_principals (client_id, name, scopes, status, created_by, created_at)
+              values (${id}, ${event.data.name}, ${JSON.stringify(event.data.scopes)}::jsonb, 'active', ${event.data.createdBy}, ${event.data.createdAt}::timestamptz)
+              on conflict (client_id) do nothing`.execute(trx);
+            break;
+          case 'ServicePrincipalDisabled':
+            await sql`update rm_service_principals set status = 'disabled' where client_id = ${id}`.execute(trx);
+            break;
+        }
+      }
+    },
+  };
+}
+
+const accountMigrations: Migrations = {
+  'accounts-0001-tables': {
+    async up(db) {
+      await sql`
+        create table rm_users (
+          id text primary key,
+          email text not null,
+          display_name text not null,
+          roles jsonb not null,
+          registered_at timestamptz not null
+        )`.execute(db);
+      await sql`create index rm_users_email on rm_users (email)`.execute(db);
+      await sql`
+        create table rm_service_principals (
+          client_id text primary key,
+          name text not null,
+          scopes jsonb not null,
+          status text not null,
+          created_by text not null,
+          created_at timestamptz not null
+        )`.execute(db);
+    },
+  },
+};
