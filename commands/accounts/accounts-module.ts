@@ -26,7 +26,7 @@ export function accountsModule(options: { readonly hasher?: PasswordHasher } = {
           serviceTokenTtlSeconds: settings.serviceTokenTtlSeconds,
           adminEmails: settings.adminEmails,
           loginLimiter: new TokenBucketLimiter({ capacity: perMinute, refillPerSecond: perMinute / 60 }),
-          addressLimiter: new TokenBucketLimiter({ capacity: perMinute * 4, refillPerSecond: (perMinute * 4) / 60 }),
+          addressLimiter: new TokenBucketLimiter({ capacity: perMinute * 20, refillPerSecond: (perMinute * 20) / 60 }),
           tokenLimiter: new TokenBucketLimiter({ capacity: 10, refillPerSecond: 10 / 60 }),
         }),
         ...accountQueryRoutes(deps.database),
