@@ -18,6 +18,7 @@ const benches: Record<string, () => Promise<Bench>> = {
   eventlog: async () => (await import('./eventlog.js')).bench,
   projections: async () => (await import('./projections.js')).bench,
   onsale: async () => (await import('./onsale.js')).bench,
+  gateway: async () => (await import('./gateway.js')).bench,
 };
 
 interface RunRecord {

@@ -50,7 +50,7 @@ describe('benchmarks (--quick smoke runs, not timed)', function () {
   it('given no benchmark name, then it prints usage and fails', async () => {
     const run = await runBench([]);
     assert.equal(run.code, 2);
-    assert.match(run.stderr, /usage: npm run bench -- <eventlog\|projections/);
+    assert.match(run.stderr, /usage: npm run bench -- <eventlog\|projections\|onsale\|gateway/);
   });
 
   it('eventlog --quick prints a table and one JSON line per case, and writes them to the results file', async () => {
@@ -100,5 +100,29 @@ describe('benchmarks (--quick smoke runs, not timed)', function () {
     const written = JSON.parse(await readFile(out, 'utf8'));
     assert.deepEqual(written.runs.projections.results, lines);
     assert.ok(written.runs.eventlog, 'running one benchmark keeps the other entries');
+  });
+  it('onsale --quick runs the rush for our seller and the baseline and prints their JSON lines, never oversold', async () => {
+    const run = await runBench(['onsale', '--quick', '--buyers=10', '--seats=30', `--out=${join(dir, 'onsale.json')}`]);
+    assert.equal(run.code, 0, run.stderr);
+    const lines = jsonLines(run.stdout);
+    assert.deepEqual(lines.map((l) => l.variant), ['batched', 'optimistic']);
+    for (const line of lines) {
+      assert.equal(line.bench, 'onsale');
+      assert.equal(line.oversold, 0);
+      for (const field of ['buyers', 'seats', 'sold', 'purchasesPerSec', 'p50Ms', 'p99Ms']) assert.equal(typeof line[field], 'number', field);
+    }
+    assert.equal(lines[0]!.sold, 30, 'ours sells out');
+  });
+
+  it('gateway --quick confirms mint tasks on the emulator through the API and prints confirmedPerSec and p99Ms', async () => {
+    const run = await runBench(['gateway', '--quick', '--tasks=8', `--out=${join(dir, 'gateway.json')}`]);
+    assert.equal(run.code, 0, run.stderr);
+    const lines = jsonLines(run.stdout);
+    assert.deepEqual(lines.map((l) => l.batchSize), [1, 100]);
+    for (const line of lines) {
+      assert.equal(line.bench, 'gateway');
+      assert.equal(line.confirmed, 8);
+      assert.ok((line.confirmedPerSec as number) > 0 && typeof line.p99Ms === 'number');
+    }
   });
 });

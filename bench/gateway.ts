@@ -1,0 +1,94 @@
+/**
+ * `npm run bench -- gateway [--quick] [--tasks=200]`
+ *
+ * Blockchain Gateway tasks confirmed per second on the TON emulator, end to end through the
+ * HTTP API: N `POST /g2a/mint` requests at once, each followed by `GET /tasks/{id}` until it is
+ * confirmed. Run with the hot wallet signing one task per message (GATEWAY_BATCH_SIZE=1) and
+ * with batching (100 operations per W5R1 message), each on a fresh schema and emulator.
+ */
+import { randomBytes } from 'node:crypto';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Address } from '@ton/core';
+import { startSystem } from '../adapters/app/system.js';
+import { appConfigSections } from '../adapters/config/app-config.js';
+import { loadConfig } from '../adapters/config/platform-config.js';
+import { signAccessToken } from '../adapters/http/access-token.js';
+import { createLogger } from '../adapters/observability/logger.js';
+import { openTonGateway } from '../adapters/ton/open-ton-gateway.js';
+import { gatewayModule } from '../commands/blockchain/gateway-module.js';
+import { numberOption, type Bench, type BenchContext } from './lib/bench.js';
+
+const SECRET = 'gateway-benchmark-secret-of-at-least-32-chars';
+const percentile = (sorted: readonly number[], p: number) => (sorted.length ? sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]! : 0);
+const round = (n: number, digits = 1) => Math.round(n * 10 ** digits) / 10 ** digits;
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+async function run(ctx: BenchContext, tasks: number, batchSize: number) {
+  const database = await ctx.target.openSchema(20);
+  const dataDir = await mkdtemp(join(tmpdir(), 'ledgerline-bench-gateway-'));
+  const config = loadConfig(
+    { PORT: '0', JWT_SECRET: SECRET, LOG_LEVEL: 'silent', DATA_DIR: dataDir, GATEWAY_BATCH_SIZE: String(batchSize), GATEWAY_POLL_MS: '50', PROJECTION_POLL_MS: '50' },
+    appConfigSections,
+  );
+  const system = await startSystem({ config, role: 'all', database, logger: createLogger({ level: 'silent' }), contexts: [gatewayModule(openTonGateway({ persist: false }))] });
+  try {
+    const api = `http://127.0.0.1:${system.port}`;
+    const token = await signAccessToken({ kind: 'service', id: 'bench-rewards', roles: [], scopes: ['g2a:mint'] }, { secret: SECRET, ttlSeconds: 3600 });
+    const headers = { 'Content-Type': 'application/json', Authorization: `Bearer ${token}` };
+    ctx.log(`gateway: ${tasks} mints, batch size ${batchSize}`);
+    const latencies: number[] = [];
+    let failed = 0;
+    const started = performance.now();
+    await Promise.all(
+      Array.from({ length: tasks }, async (_, i) => {
+        const t0 = performance.now();
+        const to = new Address(0, randomBytes(32)).toString();
+        const accepted = await fetch(`${api}/g2a/mint`, { method: 'POST', headers, body: JSON.stringify({ request_id: `bench-${i}`, to_address: to, amount: '1000000000' }) });
+        const { task_id: taskId } = (await accepted.json()) as { task_id: string };
+        if (accepted.status !== 202) throw new Error(`mint answered ${accepted.status}`);
+        for (;;) {
+          const answer = await fetch(`${api}/tasks/${taskId}`, { headers });
+          const task = (await answer.json()) as { status?: string };
+          if (task.status === 'confirmed') break;
+          if (task.status === 'failed') {
+            failed++;
+            return;
+          }
+          await sleep(25);
+        }
+        latencies.push(performance.now() - t0);
+      }),
+    );
+    const seconds = (performance.now() - started) / 1000;
+    latencies.sort((a, b) => a - b);
+    ctx.record({
+      bench: 'gateway',
+      case: 'mint',
+      impl: batchSize > 1 ? 'ours' : 'one-per-message',
+      batchSize,
+      tasks,
+      confirmed: latencies.length,
+      failed,
+      seconds: round(seconds, 2),
+      confirmedPerSec: round(latencies.length / seconds),
+      p50Ms: round(percentile(latencies, 50)),
+      p99Ms: round(percentile(latencies, 99)),
+    });
+  } finally {
+    await system.stop();
+    await database.dispose();
+    await rm(dataDir, { recursive: true, force: true });
+  }
+}
+
+export const bench: Bench = {
+  name: 'gateway',
+  description: 'Gateway tasks (G2A mints) confirmed per second on the TON emulator through the HTTP API; batched vs one task per message',
+  async run(ctx) {
+    const tasks = numberOption(ctx, 'tasks', ctx.quick ? 30 : 300);
+    for (const batchSize of [1, 100]) await run(ctx, tasks, batchSize);
+    ctx.note('ours = up to GATEWAY_BATCH_SIZE=100 tasks signed into one W5R1 message per seqno; one-per-message = the same with a batch size of 1');
+  },
+};
