@@ -2,11 +2,14 @@
  * `npm run bench -- gateway [--quick] [--tasks=200]`
  *
  * Blockchain Gateway tasks confirmed per second on the TON emulator, end to end through the
- * HTTP API: N `POST /g2a/mint` requests at once, each followed by `GET /tasks/{id}` until it is
- * confirmed. Run with the hot wallet signing one task per message (GATEWAY_BATCH_SIZE=1) and
+ * HTTP API: N `POST /g2a/mint` requests at once, each with a `callback_url` to a receiver in
+ * this process; a task counts when its signed "confirmed" callback arrives (polling N tasks
+ * would measure the polling). `GET /tasks/{id}` then checks every task is confirmed. Run with the hot wallet signing one task per message (GATEWAY_BATCH_SIZE=1) and
  * with batching (100 operations per W5R1 message), each on a fresh schema and emulator.
  */
 import { randomBytes } from 'node:crypto';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -23,13 +26,12 @@ import { numberOption, type Bench, type BenchContext } from './lib/bench.js';
 const SECRET = 'gateway-benchmark-secret-of-at-least-32-chars';
 const percentile = (sorted: readonly number[], p: number) => (sorted.length ? sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]! : 0);
 const round = (n: number, digits = 1) => Math.round(n * 10 ** digits) / 10 ** digits;
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 async function run(ctx: BenchContext, tasks: number, batchSize: number) {
   const database = await ctx.target.openSchema(20);
   const dataDir = await mkdtemp(join(tmpdir(), 'ledgerline-bench-gateway-'));
   const config = loadConfig(
-    { PORT: '0', JWT_SECRET: SECRET, LOG_LEVEL: 'silent', DATA_DIR: dataDir, GATEWAY_BATCH_SIZE: String(batchSize), GATEWAY_POLL_MS: '50', PROJECTION_POLL_MS: '50' },
+    { PORT: '0', JWT_SECRET: SECRET, LOG_LEVEL: 'silent', DATA_DIR: dataDir, GATEWAY_BATCH_SIZE: String(batchSize), GATEWAY_POLL_MS: '50', PROJECTION_POLL_MS: '50', GATEWAY_CALLBACK_SECRET: 'gateway-benchmark-callback-secret-32-chars' },
     appConfigSections,
   );
   const system = await startSystem({ config, role: 'all', database, logger: createLogger({ level: 'silent' }), contexts: [gatewayModule(openTonGateway({ persist: false }))] });
@@ -39,29 +41,44 @@ async function run(ctx: BenchContext, tasks: number, batchSize: number) {
     const headers = { 'Content-Type': 'application/json', Authorization: `Bearer ${token}` };
     ctx.log(`gateway: ${tasks} mints, batch size ${batchSize}`);
     const latencies: number[] = [];
+    const sentAt = new Map<string, number>();
     let failed = 0;
+    let settle: () => void = () => {};
+    const allSettled = new Promise<void>((resolve) => (settle = resolve));
+    const receiver = createServer((req, res) => {
+      let text = '';
+      req.on('data', (chunk) => (text += chunk));
+      req.on('end', () => {
+        res.writeHead(204).end();
+        const body = JSON.parse(text) as { request_id: string; status: string };
+        const t0 = sentAt.get(body.request_id);
+        if (t0 === undefined) return;
+        sentAt.delete(body.request_id);
+        if (body.status === 'confirmed') latencies.push(performance.now() - t0);
+        else failed++;
+        if (latencies.length + failed === tasks) settle();
+      });
+    });
+    await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve));
+    const callbackUrl = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/callbacks`;
     const started = performance.now();
-    await Promise.all(
+    const taskIds = await Promise.all(
       Array.from({ length: tasks }, async (_, i) => {
-        const t0 = performance.now();
+        const requestId = `bench-${i}`;
+        sentAt.set(requestId, performance.now());
         const to = new Address(0, randomBytes(32)).toString();
-        const accepted = await fetch(`${api}/g2a/mint`, { method: 'POST', headers, body: JSON.stringify({ request_id: `bench-${i}`, to_address: to, amount: '1000000000' }) });
-        const { task_id: taskId } = (await accepted.json()) as { task_id: string };
+        const accepted = await fetch(`${api}/g2a/mint`, { method: 'POST', headers, body: JSON.stringify({ request_id: requestId, to_address: to, amount: '1000000000', callback_url: callbackUrl }) });
         if (accepted.status !== 202) throw new Error(`mint answered ${accepted.status}`);
-        for (;;) {
-          const answer = await fetch(`${api}/tasks/${taskId}`, { headers });
-          const task = (await answer.json()) as { status?: string };
-          if (task.status === 'confirmed') break;
-          if (task.status === 'failed') {
-            failed++;
-            return;
-          }
-          await sleep(25);
-        }
-        latencies.push(performance.now() - t0);
+        return ((await accepted.json()) as { task_id: string }).task_id;
       }),
     );
+    await allSettled;
+    receiver.close();
     const seconds = (performance.now() - started) / 1000;
+    for (const taskId of taskIds.slice(0, 20)) {
+      const task = (await (await fetch(`${api}/tasks/${taskId}`, { headers })).json()) as { status?: string };
+      if (task.status !== 'confirmed' && task.status !== 'failed') throw new Error(`task ${taskId} is ${task.status} after its callback`);
+    }
     latencies.sort((a, b) => a - b);
     ctx.record({
       bench: 'gateway',

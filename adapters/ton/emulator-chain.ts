@@ -1,25 +1,13 @@
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Blockchain, snapshotFromSerializable, snapshotToSerializable, type BlockchainTransaction } from '@ton/sandbox';
-import { Address, Cell, loadMessage, toNano, type Transaction } from '@ton/core';
+import { Address, Cell, loadMessage, toNano } from '@ton/core';
 import { ChainError, type BatchConfirmation, type GatewayChain, type OperationOutcome, type SentBatch, type SignedBatch, type TaskOperation } from '../../commands/blockchain/gateway-chain.js';
-import { GatewayContracts, toRelaxed, type OutgoingMessage } from './gateway-contracts.js';
+import { judgeTask, summarize, type FoundMessage as StoredConfirmation, type TxSummary } from './batch-judging.js';
+import { signBatch } from './batch-signing.js';
+import { ChainReads, type BadgeState } from './chain-reads.js';
+import { GatewayContracts, toRelaxed } from './gateway-contracts.js';
 import { normalizedExternalHash, type HotWallet } from './hot-wallet.js';
-
-/** One transaction of a message's cascade, as much as judging an operation needs. */
-interface TxSummary {
-  readonly address: string;
-  readonly ok: boolean;
-  readonly exitCode: number | null;
-  readonly children: readonly TxSummary[];
-}
-
-interface StoredConfirmation {
-  readonly txHash: string;
-  readonly lt: string;
-  /** The cascade under each out message of the hot wallet's transaction, by action position. */
-  readonly actions: Readonly<Record<number, TxSummary>>;
-}
 
 export interface EmulatorChainOptions {
   /** Where the emulator's state is kept (DATA_DIR/ton); undefined keeps it in memory (tests). */
@@ -40,12 +28,15 @@ export interface EmulatorChainOptions {
  */
 export class EmulatorChain implements GatewayChain {
   private readonly confirmations = new Map<string, StoredConfirmation>();
+  private readonly reads: ChainReads;
 
   private constructor(
     readonly blockchain: Blockchain,
     readonly contracts: GatewayContracts,
     private readonly options: EmulatorChainOptions,
-  ) {}
+  ) {
+    this.reads = new ChainReads((address) => blockchain.provider(address), contracts);
+  }
 
   static async open(options: EmulatorChainOptions): Promise<EmulatorChain> {
     const blockchain = await Blockchain.create();
@@ -62,84 +53,28 @@ export class EmulatorChain implements GatewayChain {
   /** Seqno of the hot wallet (0 before its first message). */
   async seqno(): Promise<number> {
     this.tick();
-    return this.options.wallet.contract.getSeqno(this.blockchain.provider(this.options.wallet.address));
+    return this.reads.seqno(this.options.wallet);
   }
 
   async jettonBalance(owner: Address): Promise<bigint> {
     this.tick();
-    const wallet = await this.contracts.minter.getWalletAddress(this.blockchain.provider(this.contracts.minter.address), owner);
-    const account = await this.blockchain.getContract(wallet);
-    if (account.accountState?.type !== 'active') return 0n;
-    const result = await this.blockchain.runGetMethod(wallet, 'get_wallet_data');
-    return result.stackReader.readBigNumber();
+    return this.reads.jettonBalance(owner);
   }
 
-  async badge(index: bigint): Promise<{ address: Address; owner: Address | null; revokedAt: number }> {
+  async badge(index: bigint): Promise<BadgeState> {
     this.tick();
-    const address = await this.contracts.collection.getItemAddress(this.blockchain.provider(this.contracts.collection.address), index);
-    const account = await this.blockchain.getContract(address);
-    if (account.accountState?.type !== 'active') return { address, owner: null, revokedAt: 0 };
-    const data = await this.blockchain.runGetMethod(address, 'get_nft_data');
-    data.stackReader.skip(3);
-    const owner = data.stackReader.readAddressOpt();
-    const revoked = await this.blockchain.runGetMethod(address, 'get_revoked_time');
-    return { address, owner, revokedAt: Number(revoked.stackReader.readBigNumber()) };
+    return this.reads.badge(index);
   }
 
   /** The public key of a deployed wallet, through its get_public_key get-method. */
   async deployedPublicKey(address: Address): Promise<Buffer | null> {
     this.tick();
-    const account = await this.blockchain.getContract(address);
-    if (account.accountState?.type !== 'active') return null;
-    const result = await this.blockchain.runGetMethod(address, 'get_public_key');
-    return Buffer.from(result.stackReader.readBigNumber().toString(16).padStart(64, '0'), 'hex');
+    return this.reads.publicKey(address);
   }
 
   async sign(operations: readonly TaskOperation[], validForSeconds: number): Promise<SignedBatch> {
     this.tick();
-    const seqno = await this.seqno();
-    const hotJettonWallet = await this.contracts.minter.getWalletAddress(this.blockchain.provider(this.contracts.minter.address), this.options.wallet.address);
-    let nextIndex = (await this.contracts.collection.getData(this.blockchain.provider(this.contracts.collection.address))).nextItemIndex;
-    const messages: OutgoingMessage[] = [];
-    const actions: Record<string, number[]> = {};
-    const itemIndexes: Record<string, string> = {};
-    const refused: Record<string, string> = {};
-    for (const { taskId, operation } of operations) {
-      let to: Address;
-      try {
-        to = Address.parse(operation.to);
-      } catch {
-        refused[taskId] = `invalid address ${operation.to}`;
-        continue;
-      }
-      const queryId = BigInt(seqno) * 1000n + BigInt(messages.length);
-      const positions: number[] = [];
-      const add = (message: OutgoingMessage) => positions.push(messages.push(message) - 1);
-      switch (operation.kind) {
-        case 'g2a_mint':
-          add(await this.contracts.mintJettons(to, BigInt(operation.amount), queryId));
-          break;
-        case 'g2a_transfer':
-          add(await this.contracts.transferJettons(hotJettonWallet, to, BigInt(operation.amount), queryId));
-          break;
-        case 'nft_upgrade': {
-          const old = await this.contracts.collection.getItemAddress(this.blockchain.provider(this.contracts.collection.address), BigInt(operation.retiredItemIndex));
-          add(this.contracts.revokeBadge(old, queryId));
-          itemIndexes[taskId] = nextIndex.toString();
-          add(await this.contracts.mintBadge(to, nextIndex++, queryId + 1n));
-          break;
-        }
-        case 'nft_mint':
-          itemIndexes[taskId] = nextIndex.toString();
-          add(await this.contracts.mintBadge(to, nextIndex++, queryId));
-          break;
-      }
-      actions[taskId] = positions;
-    }
-    if (messages.length > 255) throw new ChainError('permanent', 'more than 255 actions in one message');
-    const validUntil = this.options.now() + validForSeconds;
-    const signed = this.options.wallet.sign(seqno, messages.map(toRelaxed), validUntil);
-    return { messageHash: signed.normalizedHash, seqno: String(seqno), validUntil, messageBoc: signed.boc, itemIndexes, actions, refused };
+    return signBatch(this.reads, this.options.wallet, operations, this.options.now() + validForSeconds);
   }
 
   async submit(messageBoc: string): Promise<void> {
@@ -165,48 +100,12 @@ export class EmulatorChain implements GatewayChain {
   }
 
   async findConfirmation(batch: SentBatch): Promise<BatchConfirmation | null> {
+    this.tick();
     const stored = this.confirmations.get(batch.messageHash);
     if (!stored) return null;
     const outcomes: Record<string, OperationOutcome> = {};
-    for (const task of batch.tasks) outcomes[task.taskId] = await this.judge(task, stored);
+    for (const task of batch.tasks) outcomes[task.taskId] = await judgeTask(this.reads, task, stored);
     return { txHash: stored.txHash, lt: stored.lt, outcomes };
-  }
-
-  /** Did each action of the task reach its goal? Harmless aborted side transactions do not count. */
-  private async judge(task: SentBatch['tasks'][number], stored: StoredConfirmation): Promise<OperationOutcome> {
-    const { operation } = task;
-    const reached = (position: number | undefined, target: Address): OperationOutcome | null => {
-      const root = position === undefined ? undefined : stored.actions[position];
-      if (!root) return { ok: false, error: 'the hot wallet could not send the message (insufficient TON balance?)', permanent: true };
-      const hit = find(root, target.toRawString());
-      if (hit?.ok) return null;
-      const failed = hit ?? firstFailure(root);
-      return { ok: false, error: `refused on chain${failed ? ` by ${failed.address} (exit code ${failed.exitCode ?? 'none'})` : ''}`, permanent: true };
-    };
-    const to = Address.parse(operation.to);
-    switch (operation.kind) {
-      case 'g2a_mint':
-      case 'g2a_transfer': {
-        const wallet = await this.contracts.minter.getWalletAddress(this.blockchain.provider(this.contracts.minter.address), to);
-        const failure = reached(task.actions[0], wallet);
-        if (failure) return operation.kind === 'g2a_transfer' && !failure.ok ? { ...failure, error: `${failure.error}: insufficient jetton balance or refused transfer` } : failure;
-        return { ok: true, result: { balanceAfter: (await this.jettonBalance(to)).toString() } };
-      }
-      case 'nft_mint':
-      case 'nft_upgrade': {
-        const index = BigInt(task.itemIndex ?? '-1');
-        if (operation.kind === 'nft_upgrade') {
-          const old = await this.badge(BigInt(operation.retiredItemIndex));
-          const failure = reached(task.actions[0], old.address);
-          if (failure) return failure;
-        }
-        const item = await this.badge(index);
-        const failure = reached(task.actions[task.actions.length - 1], item.address);
-        if (failure) return failure;
-        if (!item.owner?.equals(to)) return { ok: false, error: `badge ${index} is not owned by ${operation.to}`, permanent: true };
-        return { ok: true, result: { onchainTokenId: index.toString(), itemAddress: item.address.toString() } };
-      }
-    }
   }
 
   /** First start: fund the hot wallet, deploy the minter and the collection, mint the G2A reserve. */
@@ -248,15 +147,9 @@ export class EmulatorChain implements GatewayChain {
   }
 }
 
-function summarize(tx: BlockchainTransaction | Transaction): TxSummary {
-  const description = tx.description;
-  const aborted = description.type === 'generic' ? description.aborted : false;
-  const compute = description.type === 'generic' ? description.computePhase : undefined;
-  const exitCode = compute?.type === 'vm' ? compute.exitCode : null;
-  const success = compute?.type === 'vm' ? compute.success : false;
-  const address = tx.inMessage?.info.dest instanceof Address ? tx.inMessage.info.dest.toRawString() : '';
-  const children = 'children' in tx ? tx.children.map(summarize) : [];
-  return { address, ok: !aborted && success, exitCode, children };
+/** The emulator's cascade of transactions as summaries (children follow the messages). */
+function tree(tx: BlockchainTransaction): TxSummary {
+  return summarize(tx, tx.children.map(tree));
 }
 
 /** The cascade under each out message of the wallet's transaction, keyed by action position. */
@@ -268,25 +161,7 @@ function actionsOf(walletTx: BlockchainTransaction): Record<number, TxSummary> {
     if (out.info.type !== 'internal') continue;
     const lt = out.info.createdLt;
     const child = walletTx.children.find((c) => c.inMessage?.info.type === 'internal' && c.inMessage.info.createdLt === lt);
-    if (child) actions[key] = summarize(child);
+    if (child) actions[key] = tree(child);
   }
   return actions;
-}
-
-function find(node: TxSummary, address: string): TxSummary | undefined {
-  if (node.address === address) return node;
-  for (const child of node.children) {
-    const hit = find(child, address);
-    if (hit) return hit;
-  }
-  return undefined;
-}
-
-function firstFailure(node: TxSummary): TxSummary | undefined {
-  if (!node.ok) return node;
-  for (const child of node.children) {
-    const hit = firstFailure(child);
-    if (hit) return hit;
-  }
-  return undefined;
 }

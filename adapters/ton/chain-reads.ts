@@ -1,0 +1,66 @@
+import { Address, type ContractProvider } from '@ton/core';
+import type { GatewayContracts } from './gateway-contracts.js';
+import type { HotWallet } from './hot-wallet.js';
+
+/**
+ * Reading contract state, the same way on the emulator (`blockchain.provider`) and on a network
+ * (`TonClient.provider`): both give @ton/core ContractProviders.
+ */
+export type ProviderOf = (address: Address) => ContractProvider;
+
+export interface BadgeState {
+  readonly address: Address;
+  readonly owner: Address | null;
+  readonly revokedAt: number;
+}
+
+export class ChainReads {
+  constructor(
+    readonly providerOf: ProviderOf,
+    readonly contracts: GatewayContracts,
+  ) {}
+
+  async isActive(address: Address): Promise<boolean> {
+    return (await this.providerOf(address).getState()).state.type === 'active';
+  }
+
+  seqno(wallet: HotWallet): Promise<number> {
+    return wallet.contract.getSeqno(this.providerOf(wallet.address));
+  }
+
+  jettonWalletOf(owner: Address): Promise<Address> {
+    return this.contracts.minter.getWalletAddress(this.providerOf(this.contracts.minter.address), owner);
+  }
+
+  async jettonBalance(owner: Address): Promise<bigint> {
+    const wallet = await this.jettonWalletOf(owner);
+    if (!(await this.isActive(wallet))) return 0n;
+    const { stack } = await this.providerOf(wallet).get('get_wallet_data', []);
+    return stack.readBigNumber();
+  }
+
+  async nextItemIndex(): Promise<bigint> {
+    return (await this.contracts.collection.getData(this.providerOf(this.contracts.collection.address))).nextItemIndex;
+  }
+
+  badgeAddress(index: bigint): Promise<Address> {
+    return this.contracts.collection.getItemAddress(this.providerOf(this.contracts.collection.address), index);
+  }
+
+  async badge(index: bigint): Promise<BadgeState> {
+    const address = await this.badgeAddress(index);
+    if (!(await this.isActive(address))) return { address, owner: null, revokedAt: 0 };
+    const data = (await this.providerOf(address).get('get_nft_data', [])).stack;
+    data.skip(3);
+    const owner = data.readAddressOpt();
+    const revoked = (await this.providerOf(address).get('get_revoked_time', [])).stack;
+    return { address, owner, revokedAt: Number(revoked.readBigNumber()) };
+  }
+
+  /** The public key of a deployed wallet, through its get_public_key get-method (ton_proof). */
+  async publicKey(address: Address): Promise<Buffer | null> {
+    if (!(await this.isActive(address))) return null;
+    const { stack } = await this.providerOf(address).get('get_public_key', []);
+    return Buffer.from(stack.readBigNumber().toString(16).padStart(64, '0'), 'hex');
+  }
+}
