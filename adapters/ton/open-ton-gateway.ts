@@ -2,19 +2,38 @@ import { join } from 'node:path';
 import type { GatewayAdapters, OpenGatewayAdapters } from '../../commands/blockchain/gateway-module.js';
 import { EmulatorChain } from './emulator-chain.js';
 import { HotWallet, NETWORK_ID, resolveHotWalletMnemonic } from './hot-wallet.js';
+import { NetworkChain } from './network-chain.js';
 import { TonProofChecker } from './ton-proof.js';
 
 /**
  * The gateway's TON side from configuration. TON_NETWORK=emulator (the embedded default): the
  * in-process emulator with its state in DATA_DIR/ton, and a hot wallet whose mnemonic is
  * TON_MNEMONIC or generated once. The emulator belongs to one process: it is the single-process
- * default, not a shared network.
+ * default, not a shared network. TON_NETWORK=testnet|mainnet: TON_ENDPOINT (toncenter v2) with
+ * TON_API_KEY, the hot wallet from TON_MNEMONIC, the contracts deployed on first start.
  */
 export function openTonGateway(options: { readonly persist?: boolean } = {}): OpenGatewayAdapters {
   return async (deps): Promise<GatewayAdapters> => {
     const settings = deps.config.gateway;
     if (settings.network !== 'emulator') {
-      throw new Error(`TON_NETWORK=${settings.network}: the network adapter is not available in this build; use TON_NETWORK=emulator`);
+      // configuration checks guarantee TON_ENDPOINT and TON_MNEMONIC on a network
+      const wallet = await HotWallet.fromMnemonic(settings.mnemonic!, settings.network === 'testnet' ? NETWORK_ID.testnet : NETWORK_ID.mainnet);
+      const chain = new NetworkChain({
+        endpoint: settings.endpoint!,
+        ...(settings.apiKey ? { apiKey: settings.apiKey } : {}),
+        wallet,
+        publicUrl: settings.publicUrl,
+        now: () => Math.floor(deps.clock.now().getTime() / 1000),
+      });
+      const deployment = await chain.ensureDeployed().catch((error: unknown) => {
+        deps.logger.warn({ err: error }, 'could not check or deploy the gateway contracts on the network; tasks wait until the endpoint answers');
+        return { deployed: false };
+      });
+      deps.logger.info(
+        { network: settings.network, hotWallet: wallet.address.toString(), g2aMinter: chain.contracts.minter.address.toString(), badgeCollection: chain.contracts.collection.address.toString(), ...deployment },
+        'TON network ready',
+      );
+      return { chain, verifier: new TonProofChecker((address) => chain.deployedPublicKey(address)), close: async () => {} };
     }
     const mnemonic = await resolveHotWalletMnemonic(settings.mnemonic, deps.dataDir, (message) => deps.logger.warn(message));
     const wallet = await HotWallet.fromMnemonic(mnemonic, NETWORK_ID.mainnet);
