@@ -1,9 +1,7 @@
 import assert from 'node:assert/strict';
 import request from 'supertest';
-import { startSystem, type RunningSystem } from '../../adapters/app/system.js';
-import { appConfigSections } from '../../adapters/config/app-config.js';
-import { loadConfig } from '../../adapters/config/platform-config.js';
-import { createLogger } from '../../adapters/observability/logger.js';
+import type { RunningSystem } from '../../adapters/app/system.js';
+import { startTestSystem } from '../support/test-system.js';
 import { accountsModule } from '../../commands/accounts/accounts-module.js';
 import { ticketingModule } from '../../commands/ticketing/ticketing-module.js';
 import { ManualClock } from '../../sagas/clock.js';
@@ -24,20 +22,7 @@ describe('README walkthrough: accounts and ticketing together', function () {
 
   before(async () => {
     database = await openTestDatabase();
-    const config = loadConfig(
-      { PORT: '0', JWT_SECRET: 'walkthrough-secret-at-least-32-characters', LOG_LEVEL: 'silent', PROJECTION_POLL_MS: '20', ADMIN_EMAILS: 'admin@example.com', PASSWORD_HASH_MEMORY_KIB: '1024', PASSWORD_HASH_ITERATIONS: '1' },
-      appConfigSections,
-    );
-    system = await startSystem({
-      config,
-      role: 'all',
-      clock,
-      database,
-      logger: createLogger({ level: 'silent' }),
-      timerPollMs: 20,
-      effectOptions: { pollMs: 20, baseDelayMs: 20, maxDelayMs: 100 },
-      contexts: [accountsModule(), ticketingModule({ channel: new RecordingChannel() })],
-    });
+    system = await startTestSystem({ database, clock, env: { ADMIN_EMAILS: 'admin@example.com' }, contexts: [accountsModule(), ticketingModule({ channel: new RecordingChannel() })] });
     api = `http://127.0.0.1:${system.port}`;
   });
 

@@ -3,11 +3,9 @@ import { randomBytes } from 'node:crypto';
 import { Address } from '@ton/core';
 import { mnemonicNew } from '@ton/crypto';
 import request from 'supertest';
-import { startSystem, type RunningSystem } from '../../../adapters/app/system.js';
-import { appConfigSections } from '../../../adapters/config/app-config.js';
-import { loadConfig } from '../../../adapters/config/platform-config.js';
+import type { RunningSystem } from '../../../adapters/app/system.js';
+import { startTestSystem } from '../../support/test-system.js';
 import { signAccessToken } from '../../../adapters/http/access-token.js';
-import { createLogger } from '../../../adapters/observability/logger.js';
 import { EmulatorChain } from '../../../adapters/ton/emulator-chain.js';
 import { HotWallet, NETWORK_ID } from '../../../adapters/ton/hot-wallet.js';
 import { NetworkChain } from '../../../adapters/ton/network-chain.js';
@@ -114,13 +112,10 @@ describe('TON network chain (TonClient against a toncenter v2 stub backed by the
 
     before(async () => {
       database = await openTestDatabase();
-      const config = loadConfig({ PORT: '0', JWT_SECRET: SECRET, LOG_LEVEL: 'silent', PROJECTION_POLL_MS: '20', GATEWAY_POLL_MS: '20', GATEWAY_CALLBACK_SECRET: 'network-callback-secret-at-least-32-chars' }, appConfigSections);
-      system = await startSystem({
-        config,
-        role: 'all',
-        clock,
+      system = await startTestSystem({
         database,
-        logger: createLogger({ level: 'silent' }),
+        clock,
+        env: { JWT_SECRET: SECRET, GATEWAY_POLL_MS: '20', GATEWAY_CALLBACK_SECRET: 'network-callback-secret-at-least-32-chars' },
         contexts: [gatewayModule(async () => ({ chain, verifier: new TonProofChecker((address) => chain.deployedPublicKey(address)), close: async () => {} }))],
       });
     });

@@ -1,9 +1,7 @@
 import assert from 'node:assert/strict';
 import request from 'supertest';
-import { startSystem, type RunningSystem } from '../../../adapters/app/system.js';
-import { appConfigSections } from '../../../adapters/config/app-config.js';
-import { loadConfig } from '../../../adapters/config/platform-config.js';
-import { createLogger } from '../../../adapters/observability/logger.js';
+import type { RunningSystem } from '../../../adapters/app/system.js';
+import { startTestSystem } from '../../support/test-system.js';
 import { accountsModule } from '../../../commands/accounts/accounts-module.js';
 import { ManualClock } from '../../../sagas/clock.js';
 import { openTestDatabase } from '../../support/test-database.js';
@@ -11,32 +9,17 @@ import { defineRoute } from '../../../adapters/http/route.js';
 import { START } from '../../../adapters/eventstore/event-store.js';
 import { sql } from 'kysely';
 
-const SECRET = 'accounts-test-secret-at-least-32-characters';
 
 describe('Accounts and access over HTTP (A-1 … A-4)', function () {
   this.timeout(120_000);
   let database: Awaited<ReturnType<typeof openTestDatabase>>;
-  let system: RunningSystem;
+  let system: RunningSystem & { api: string };
   let api: string;
   const clock = new ManualClock(new Date());
   const secrets: string[] = [];
 
   before(async () => {
     database = await openTestDatabase();
-    const config = loadConfig(
-      {
-        PORT: '0',
-        JWT_SECRET: SECRET,
-        LOG_LEVEL: 'silent',
-        PROJECTION_POLL_MS: '20',
-        ADMIN_EMAILS: 'root@example.com',
-        PASSWORD_HASH_MEMORY_KIB: '1024',
-        PASSWORD_HASH_ITERATIONS: '1',
-        LOGIN_ATTEMPTS_PER_MINUTE: '5',
-        REFRESH_TOKEN_TTL_SECONDS: '3600',
-      },
-      appConfigSections,
-    );
     const probe = () => async (deps: Parameters<ReturnType<typeof accountsModule>>[0]) => ({
       name: 'probe',
       routes: [
@@ -51,8 +34,13 @@ describe('Accounts and access over HTTP (A-1 … A-4)', function () {
         }),
       ],
     });
-    system = await startSystem({ config, role: 'all', clock, database, logger: createLogger({ level: 'silent' }), contexts: [accountsModule(), probe()] });
-    api = `http://127.0.0.1:${system.port}`;
+    system = await startTestSystem({
+      database,
+      clock,
+      env: { ADMIN_EMAILS: 'root@example.com', LOGIN_ATTEMPTS_PER_MINUTE: '5', REFRESH_TOKEN_TTL_SECONDS: '3600' },
+      contexts: [accountsModule(), probe()],
+    });
+    api = system.api;
   });
 
   after(async () => {

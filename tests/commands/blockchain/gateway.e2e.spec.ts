@@ -6,12 +6,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Address } from '@ton/core';
 import request from 'supertest';
+import type { RunningSystem } from '../../../adapters/app/system.js';
+import { startTestSystem } from '../../support/test-system.js';
 import { signCallback } from '../../../adapters/callbacks/signed-callback.js';
-import { startSystem, type RunningSystem } from '../../../adapters/app/system.js';
-import { appConfigSections } from '../../../adapters/config/app-config.js';
-import { loadConfig } from '../../../adapters/config/platform-config.js';
 import { signAccessToken } from '../../../adapters/http/access-token.js';
-import { createLogger } from '../../../adapters/observability/logger.js';
 import type { EmulatorChain } from '../../../adapters/ton/emulator-chain.js';
 import { FaultInjectingChain } from '../../../adapters/ton/fault-injecting-chain.js';
 import { openTonGateway } from '../../../adapters/ton/open-ton-gateway.js';
@@ -85,13 +83,13 @@ describe('Blockchain Gateway over HTTP on the TON emulator (B-1 … B-7)', funct
 
     database = await openTestDatabase();
     dataDir = await mkdtemp(join(tmpdir(), 'ledgerline-gateway-'));
-    const config = loadConfig(
-      {
-        PORT: '0',
+    const openAdapters = openTonGateway({ persist: false });
+    system = await startTestSystem({
+      database,
+      clock,
+      env: {
         JWT_SECRET: SECRET,
         DATA_DIR: dataDir,
-        LOG_LEVEL: 'silent',
-        PROJECTION_POLL_MS: '20',
         GATEWAY_POLL_MS: '20',
         GATEWAY_RETRY_BASE_MS: '1000',
         GATEWAY_MAX_RETRIES: '2',
@@ -101,16 +99,6 @@ describe('Blockchain Gateway over HTTP on the TON emulator (B-1 … B-7)', funct
         G2A_LIMIT_PER_USER_DAY: (150n * G2A).toString(),
         G2A_LIMIT_GLOBAL_DAY: (10_000n * G2A).toString(),
       },
-      appConfigSections,
-    );
-    const openAdapters = openTonGateway({ persist: false });
-    system = await startSystem({
-      config,
-      role: 'all',
-      clock,
-      database,
-      logger: createLogger({ level: 'silent' }),
-      timerPollMs: 20,
       effectOptions: { pollMs: 20, baseDelayMs: 50, maxDelayMs: 200 },
       contexts: [
         gatewayModule(async (deps) => {

@@ -1,17 +1,15 @@
 import assert from 'node:assert/strict';
 import request from 'supertest';
-import { startSystem, type RunningSystem } from '../../../adapters/app/system.js';
-import { appConfigSections } from '../../../adapters/config/app-config.js';
-import { loadConfig } from '../../../adapters/config/platform-config.js';
+import type { RunningSystem } from '../../../adapters/app/system.js';
+import { startTestSystem, TEST_JWT_SECRET } from '../../support/test-system.js';
 import type { Database } from '../../../adapters/database/database.js';
 import { signAccessToken } from '../../../adapters/http/access-token.js';
 import type { Role } from '../../../adapters/http/principal.js';
 import type { NotificationChannel, OutgoingNotification } from '../../../adapters/notifications/notification-channel.js';
-import { createLogger } from '../../../adapters/observability/logger.js';
 import { ticketingModule } from '../../../commands/ticketing/ticketing-module.js';
 import type { Clock } from '../../../sagas/clock.js';
 
-export const SECRET = 'ticketing-test-secret-at-least-32-characters';
+export const SECRET = TEST_JWT_SECRET;
 export const HOUR = 3600_000;
 export const DAY = 24 * HOUR;
 
@@ -41,19 +39,8 @@ export interface TicketingSystemOptions {
 }
 
 /** Ticketing alone, started as `npm start` would (role all) or as one API instance. */
-export async function startTicketing(options: TicketingSystemOptions): Promise<RunningSystem & { api: string }> {
-  const config = loadConfig({ PORT: '0', JWT_SECRET: SECRET, LOG_LEVEL: 'silent', PROJECTION_POLL_MS: '20', ...options.env }, appConfigSections);
-  const system = await startSystem({
-    config,
-    role: options.role ?? 'all',
-    clock: options.clock,
-    database: options.database,
-    logger: createLogger({ level: 'silent' }),
-    timerPollMs: 20,
-    effectOptions: { pollMs: 20, baseDelayMs: 20, maxDelayMs: 100 },
-    contexts: [ticketingModule({ channel: options.channel })],
-  });
-  return Object.assign(system, { api: `http://127.0.0.1:${system.port}` });
+export function startTicketing(options: TicketingSystemOptions): Promise<RunningSystem & { api: string }> {
+  return startTestSystem({ ...options, contexts: [ticketingModule({ channel: options.channel })] });
 }
 
 const iso = (ms: number) => new Date(ms).toISOString();

@@ -1,0 +1,46 @@
+import type { ContextFactory } from '../../adapters/app/context-module.js';
+import { startSystem, type RunningSystem } from '../../adapters/app/system.js';
+import { appConfigSections } from '../../adapters/config/app-config.js';
+import { loadConfig } from '../../adapters/config/platform-config.js';
+import type { Database } from '../../adapters/database/database.js';
+import { createLogger } from '../../adapters/observability/logger.js';
+import type { Clock } from '../../sagas/clock.js';
+
+export const TEST_JWT_SECRET = 'test-system-secret-of-at-least-32-characters';
+
+export interface TestSystemOptions {
+  readonly database: Database;
+  readonly clock: Clock;
+  readonly contexts: readonly ContextFactory[];
+  /** Configuration on top of the test defaults (fast polling, cheap password hashing, silent logs). */
+  readonly env?: Readonly<Record<string, string>>;
+  readonly role?: 'all' | 'api' | 'worker';
+  readonly effectOptions?: Parameters<typeof startSystem>[0]['effectOptions'];
+}
+
+/** A system as `npm start` builds it, on the suite's database, tuned for tests; `api` is its base URL. */
+export async function startTestSystem(options: TestSystemOptions): Promise<RunningSystem & { api: string }> {
+  const config = loadConfig(
+    {
+      PORT: '0',
+      JWT_SECRET: TEST_JWT_SECRET,
+      LOG_LEVEL: 'silent',
+      PROJECTION_POLL_MS: '20',
+      PASSWORD_HASH_MEMORY_KIB: '1024',
+      PASSWORD_HASH_ITERATIONS: '1',
+      ...options.env,
+    },
+    appConfigSections,
+  );
+  const system = await startSystem({
+    config,
+    role: options.role ?? 'all',
+    clock: options.clock,
+    database: options.database,
+    logger: createLogger({ level: 'silent' }),
+    timerPollMs: 20,
+    effectOptions: options.effectOptions ?? { pollMs: 20, baseDelayMs: 20, maxDelayMs: 100 },
+    contexts: options.contexts,
+  });
+  return Object.assign(system, { api: `http://127.0.0.1:${system.port}` });
+}
