@@ -3,7 +3,7 @@ import { startSystem, type RunningSystem } from '../../adapters/app/system.js';
 import { appConfigSections } from '../../adapters/config/app-config.js';
 import { loadConfig } from '../../adapters/config/platform-config.js';
 import type { Database } from '../../adapters/database/database.js';
-import { createLogger } from '../../adapters/observability/logger.js';
+import { createLogger, type Logger } from '../../adapters/observability/logger.js';
 import type { Clock } from '../../sagas/clock.js';
 
 export const TEST_JWT_SECRET = 'test-system-secret-of-at-least-32-characters';
@@ -16,6 +16,8 @@ export interface TestSystemOptions {
   readonly env?: Readonly<Record<string, string>>;
   readonly role?: 'all' | 'api' | 'worker';
   readonly effectOptions?: Parameters<typeof startSystem>[0]['effectOptions'];
+  /** Silent unless given (a test that inspects the log passes one writing to a collector). */
+  readonly logger?: Logger;
 }
 
 /** A system as `npm start` builds it, on the suite's database, tuned for tests; `api` is its base URL. */
@@ -37,7 +39,7 @@ export async function startTestSystem(options: TestSystemOptions): Promise<Runni
     role: options.role ?? 'all',
     clock: options.clock,
     database: options.database,
-    logger: createLogger({ level: 'silent' }),
+    logger: options.logger ?? createLogger({ level: 'silent' }),
     timerPollMs: 20,
     effectOptions: options.effectOptions ?? { pollMs: 20, baseDelayMs: 20, maxDelayMs: 100 },
     contexts: options.contexts,
