@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -12,7 +13,7 @@ import { HotWallet, NETWORK_ID } from '../../../adapters/ton/hot-wallet.js';
 const G2A = 1_000_000_000n;
 
 async function userAddress(): Promise<string> {
-  const wallet = WalletContractV5R1.create({ publicKey: Buffer.alloc(32, Math.floor(Math.random() * 255)), walletId: { networkGlobalId: NETWORK_ID.mainnet } });
+  const wallet = WalletContractV5R1.create({ publicKey: randomBytes(32), walletId: { networkGlobalId: NETWORK_ID.mainnet } });
   return wallet.address.toString({ bounceable: false });
 }
 
