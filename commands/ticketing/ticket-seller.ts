@@ -29,7 +29,8 @@ export interface TicketSeller {
   sell(request: SaleRequest): Promise<Either<DomainError, SaleOutcome>>;
 }
 
-const busy = () => domainError('rate_limited', 'tickets.busy', 'too many concurrent purchases of this ticket type; retry in a moment');
+/** 429 with `Retry-After: 1`: the inventory stayed contended; the purchase did not happen and may be retried. */
+const busy = (): DomainError => Object.assign(domainError('rate_limited', 'tickets.busy', 'too many concurrent purchases of this ticket type; retry in a moment'), { retryAfterSeconds: 1 });
 
 /**
  * The naive design, kept as the benchmark's baseline: every purchase loads the whole inventory

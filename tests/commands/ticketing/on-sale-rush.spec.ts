@@ -58,6 +58,7 @@ for (const strategy of ['batched', 'optimistic'] as const) {
         assert.equal((byStatus.get(201) ?? 0) + (byStatus.get(409) ?? 0) + (byStatus.get(429) ?? 0), 200, JSON.stringify([...byStatus]));
       }
       for (const refused of answers.filter((a) => a.status === 409)) assert.equal(refused.body.code, 'tickets.sold_out');
+      for (const busy of answers.filter((a) => a.status === 429)) assert.deepEqual([busy.body.code, busy.headers['retry-after']], ['tickets.busy', '1']);
       const sold = answers.filter((a) => a.status === 201);
       const codes = new Set(sold.flatMap((a) => a.body.tickets.map((t: { code: string }) => t.code)));
       assert.equal(codes.size, sold.length, 'every ticket has its own code');
