@@ -130,6 +130,8 @@ export function accountsRoutes(deps: AccountsDependencies): Route[] {
       tags: ['accounts'],
       auth: 'public',
       body: RegisterBody,
+      // responses carry tokens: never stored for replay (a retried registration is a 409, safely)
+      idempotency: 'off',
       responses: { 201: { description: 'The account and its first tokens', schema: Tokens }, 400: { description: 'A field is missing or malformed' }, 409: { description: 'The e-mail is taken' } },
       handle: async ({ body, correlationId }) => {
         const registered = await register(body, correlationId);
@@ -262,6 +264,7 @@ export function accountsRoutes(deps: AccountsDependencies): Route[] {
       description: 'Idempotent. The refresh token stays valid; tokens refreshed later carry the role too.',
       tags: ['accounts'],
       auth: {},
+      idempotency: 'off', // idempotent by nature, and its answer carries a token that must not be stored
       responses: { 200: { description: 'The account and a fresh access token', schema: t.type({ user: UserView, access_token: t.string, token_type: t.literal('Bearer'), expires_in: t.number }) } },
       handle: async ({ principal, correlationId }) => {
         if (principal.kind !== 'user') return left(domainError('forbidden', 'user.users_only', 'service principals have no account'));
@@ -306,6 +309,7 @@ export function accountsRoutes(deps: AccountsDependencies): Route[] {
       tags: ['accounts'],
       auth: { roles: ['admin'] },
       body: t.type({ name: t.string, scopes: t.array(t.string) }),
+      idempotency: 'off', // the answer carries the client secret, which is never stored
       responses: {
         201: { description: 'Client id and secret (store the secret now: it cannot be shown again)', schema: t.type({ client_id: t.string, client_secret: t.string, name: t.string, scopes: t.array(t.string) }) },
         422: { description: 'A bad name or scope' },

@@ -60,7 +60,7 @@ describe('Accounts and access over HTTP (A-1 … A-4)', function () {
 
   describe('A-1 register, log in, refresh, log out', () => {
     it('given a new e-mail, when someone registers, then they get tokens, /me answers, and a login works at once', async () => {
-      const created = await register('Ann@Example.com', 'correct horse battery', 'Ann').expect(201);
+      const created = await register('Ann@Example.com', 'correct horse battery', 'Ann').set('Idempotency-Key', 'ann-signs-up').expect(201);
       secrets.push('correct horse battery', created.body.access_token, created.body.refresh_token);
       assert.equal(created.body.user.email, 'ann@example.com');
       assert.deepEqual(created.body.user.roles, ['user']);
@@ -206,9 +206,11 @@ describe('Accounts and access over HTTP (A-1 … A-4)', function () {
       const events = JSON.stringify(page.events.map((event) => ({ data: event.data, metadata: event.metadata })));
       const users = JSON.stringify((await sql`select * from rm_users`.execute(database.db)).rows);
       const principals = JSON.stringify((await sql`select * from rm_service_principals`.execute(database.db)).rows);
+      const replays = JSON.stringify((await sql`select * from http_idempotency_keys`.execute(database.db)).rows);
       for (const secret of secrets) {
         assert.ok(!events.includes(secret), 'not in the event log');
         assert.ok(!users.includes(secret) && !principals.includes(secret), 'not in read models');
+        assert.ok(!replays.includes(secret), 'not in stored Idempotency-Key responses');
       }
       assert.ok(!users.includes('$argon2'), 'not even hashes in read models');
       const log = logLines.join('');
