@@ -15,6 +15,10 @@ export interface BadgeState {
 }
 
 export class ChainReads {
+  /** Derived addresses never change (they follow from the contract's code and data): asked once each. */
+  private readonly jettonWallets = new Map<string, Promise<Address>>();
+  private readonly badgeAddresses = new Map<bigint, Promise<Address>>();
+
   constructor(
     readonly providerOf: ProviderOf,
     readonly contracts: GatewayContracts,
@@ -29,7 +33,7 @@ export class ChainReads {
   }
 
   jettonWalletOf(owner: Address): Promise<Address> {
-    return this.contracts.minter.getWalletAddress(this.providerOf(this.contracts.minter.address), owner);
+    return remembered(this.jettonWallets, owner.toRawString(), () => this.contracts.minter.getWalletAddress(this.providerOf(this.contracts.minter.address), owner));
   }
 
   async jettonBalance(owner: Address): Promise<bigint> {
@@ -44,7 +48,7 @@ export class ChainReads {
   }
 
   badgeAddress(index: bigint): Promise<Address> {
-    return this.contracts.collection.getItemAddress(this.providerOf(this.contracts.collection.address), index);
+    return remembered(this.badgeAddresses, index, () => this.contracts.collection.getItemAddress(this.providerOf(this.contracts.collection.address), index));
   }
 
   async badge(index: bigint): Promise<BadgeState> {
@@ -63,4 +67,16 @@ export class ChainReads {
     const { stack } = await this.providerOf(address).get('get_public_key', []);
     return Buffer.from(stack.readBigNumber().toString(16).padStart(64, '0'), 'hex');
   }
+}
+
+/** A derived value, asked for once; a failed lookup is forgotten so the next call asks again. */
+function remembered<K, V>(cache: Map<K, Promise<V>>, key: K, look: () => Promise<V>): Promise<V> {
+  let value = cache.get(key);
+  if (!value) {
+    value = look();
+    cache.set(key, value);
+    value.catch(() => cache.delete(key));
+    if (cache.size > 100_000) cache.delete(cache.keys().next().value as K);
+  }
+  return value;
 }

@@ -129,9 +129,9 @@ export class TonDispatcher {
     }
     const now = this.clock.now();
     if (confirmation) {
-      for (const task of batch.tasks) {
+      await inParallel(batch.tasks, async (task) => {
         const outcome = confirmation.outcomes[task.taskId];
-        if (!outcome) continue;
+        if (!outcome) return;
         await this.command(
           task.taskId,
           outcome.ok
@@ -140,7 +140,7 @@ export class TonDispatcher {
               ? { type: 'RecordPermanentFailure', error: outcome.error, now }
               : this.transientFailure(retryCounts.get(task.taskId) ?? 0, outcome.error, now),
         );
-      }
+      });
       this.lastSubmitted.delete(batch.messageHash);
       return false;
     }
@@ -171,9 +171,9 @@ export class TonDispatcher {
       select task_id from rm_blockchain_tasks where status = 'pending' and due order by created_at, task_id limit ${this.settings.batchSize}`.execute(this.database.db);
     if (rows.length === 0) return 0;
     // The read model may trail: act only on tasks the aggregate says are pending and due.
+    const states = await inParallel(rows, async (row) => (await loadAggregate(this.store, blockchainTaskDecider, streamOfTask(row.task_id))).state);
     const tasks = [];
-    for (const row of rows) {
-      const { state } = await loadAggregate(this.store, blockchainTaskDecider, streamOfTask(row.task_id));
+    for (const state of states) {
       if (state.status === 'pending' && state.due) tasks.push({ taskId: state.taskId, operation: state.operation, retryCount: state.retryCount });
     }
     if (tasks.length === 0) return 0;
@@ -193,8 +193,9 @@ export class TonDispatcher {
     }
     for (const [taskId, error] of Object.entries(signed.refused)) await this.command(taskId, { type: 'RecordPermanentFailure', error, now });
     const carried = tasks.filter((task) => !(task.taskId in signed.refused));
-    for (const task of carried) {
-      await this.command(task.taskId, {
+    // every task is recorded as sent (with the message) before the message leaves: the recovery rule
+    await inParallel(carried, (task) =>
+      this.command(task.taskId, {
         type: 'RecordSent',
         messageHash: signed.messageHash,
         seqno: signed.seqno,
@@ -203,8 +204,8 @@ export class TonDispatcher {
         ...(signed.itemIndexes[task.taskId] !== undefined ? { itemIndex: signed.itemIndexes[task.taskId] } : {}),
         actions: signed.actions[task.taskId] ?? [],
         now,
-      });
-    }
+      }),
+    );
     try {
       await this.chain.submit(signed.messageBoc);
       this.lastSubmitted.set(signed.messageHash, now.getTime());
@@ -226,4 +227,18 @@ export class TonDispatcher {
     const result = await handleCommand(this.store, blockchainTaskDecider, streamOfTask(taskId), command, { actor: 'ton-dispatcher', now: this.clock.now() });
     if (isLeft(result)) this.logger?.warn({ taskId, command: command.type, code: result.left.code }, 'task refused a dispatcher command');
   }
+}
+
+/** Each task of a batch is its own stream: their commands run side by side, a few at a time. */
+async function inParallel<T, R>(items: readonly T[], work: (item: T) => Promise<R>, width = 16): Promise<R[]> {
+  const results: R[] = new Array(items.length);
+  let next = 0;
+  const lane = async () => {
+    while (next < items.length) {
+      const index = next++;
+      results[index] = await work(items[index]!);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(width, items.length) }, lane));
+  return results;
 }
