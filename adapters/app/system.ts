@@ -5,6 +5,7 @@ import { processMigrations } from '../../sagas/process-migrations.js';
 import { sagaProjection, sagaTimerHandler, sagaTimerKind } from '../../sagas/saga.js';
 import { TimerWorker, type TimerHandler } from '../../sagas/timers.js';
 import { checkpointMigrations } from '../../projections/checkpoint-migrations.js';
+import { biMigrations } from '../../projections/bi-migrations.js';
 import { waitForProjection } from '../../projections/checkpoints.js';
 import { ProjectionRunner } from '../../projections/projection-runner.js';
 import { resolveJwtSecret } from '../config/jwt-secret.js';
@@ -87,6 +88,7 @@ export async function startSystem(options: SystemOptions): Promise<RunningSystem
     database,
     ...(store.kind === 'postgres' ? [eventLogMigrations] : []),
     checkpointMigrations,
+    biMigrations(database.biSchema),
     processMigrations,
     httpMigrations,
     ...modules.flatMap((module) => module.migrations ?? []),

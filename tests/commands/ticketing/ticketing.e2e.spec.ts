@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
-import { sql } from 'kysely';
+import { sql, type Transaction } from 'kysely';
+import { BI_READER_ROLE } from '../../../projections/bi-migrations.js';
 import request from 'supertest';
 import type { RunningSystem } from '../../../adapters/app/system.js';
 import { TICKET_CODE_PATTERN } from '../../../commands/ticketing/ticket-codes.js';
@@ -336,6 +337,24 @@ describe('Ticketing "Сбор" over HTTP (T-1 … T-9)', function () {
         return result.rows.length ? result : undefined;
       });
       assert.deepEqual(rows, [{ sale_id: sale.body.sale_id, quantity: 4, unit_price: '250.50', total: '1002.00', buyer_id: 'buyer-1' }]);
+    });
+
+    it('given the BI reader role (X-3), then it reads the BI tables and is refused the event log and the read models', async () => {
+      const asReader = <T>(query: (trx: Transaction<any>) => Promise<T>) =>
+        database.db.transaction().execute(async (trx) => {
+          await sql`set local role ${sql.id(BI_READER_ROLE)}`.execute(trx);
+          return query(trx);
+        });
+      const sales = await asReader((trx) => sql<{ n: string }>`select count(*)::text as n from ${sql.table(`${database.biSchema}.ticket_sales`)}`.execute(trx));
+      assert.ok(Number(sales.rows[0]!.n) >= 1);
+      await asReader((trx) => sql`select count(*) from ${sql.table(`${database.biSchema}.ticket_checkins`)}`.execute(trx));
+      for (const table of ['events', 'rm_tickets', 'outbox']) {
+        await assert.rejects(
+          asReader((trx) => sql`select * from ${sql.table(`${database.schema}.${table}`)} limit 1`.execute(trx)),
+          (error: { code?: string }) => error.code === '42501',
+          `${table} is not for BI`,
+        );
+      }
     });
   });
 });
