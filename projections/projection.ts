@@ -16,4 +16,9 @@ export interface Projection {
   readonly migrations?: Migrations;
   // eslint-disable-next-line @typescript-eslint/no-explicit-any
   apply(trx: Transaction<any>, events: readonly RecordedEvent[], database: Database): Promise<void>;
+  /**
+   * The same projector writing its BI tables into another schema: the replay tool rebuilds a
+   * projection into shadow schemas, then swaps them in. Only projectors with BI tables need it.
+   */
+  rebind?(biSchema: string): Projection;
 }

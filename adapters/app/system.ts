@@ -25,6 +25,7 @@ import { createLogger, type Logger } from '../observability/logger.js';
 import { recordProjectionLag } from '../observability/metrics.js';
 import type { ContextFactory, ContextModule, SystemDependencies } from './context-module.js';
 import { platformModule } from './platform-module.js';
+import { replayModule } from './replay-module.js';
 
 /** `all`: API and workers in one process (npm start); `api` and `worker` for the scaled-out shape. */
 export type ProcessRole = 'all' | 'api' | 'worker';
@@ -83,7 +84,12 @@ export async function startSystem(options: SystemOptions): Promise<RunningSystem
     waitForProjection: (projection, position, timeoutMs) => waitForProjection(database, projection, position, timeoutMs),
   };
 
-  const modules = [platformModule(dependencies), ...(await Promise.all(options.contexts.map((context) => context(dependencies))))];
+  const contextModules = [platformModule(dependencies), ...(await Promise.all(options.contexts.map((context) => context(dependencies))))];
+  const knownProjections = [
+    ...contextModules.flatMap((module) => module.projections ?? []),
+    ...contextModules.flatMap((module) => module.sagas ?? []).map((saga) => sagaProjection(saga, clock)),
+  ];
+  const modules = [...contextModules, replayModule(dependencies, knownProjections)];
   await migrate(
     database,
     ...(store.kind === 'postgres' ? [eventLogMigrations] : []),

@@ -25,6 +25,7 @@ export function blockchainTaskProjection(biSchema: string): Projection {
       'BlockchainTaskCallbackDelivered',
     ],
     migrations: taskMigrations(biSchema),
+    rebind: (other) => blockchainTaskProjection(other),
     async apply(trx, events) {
       for (const recorded of events) {
         const event = { type: recorded.type, data: recorded.data } as BlockchainTaskEvent;

@@ -21,6 +21,7 @@ export function ticketProjection(biSchema: string): Projection {
     name: TICKETS_PROJECTION,
     eventTypes: ['TicketsSold', 'TicketIssued', 'TicketCheckedIn', 'TicketVoided'],
     migrations: ticketMigrations(biSchema),
+    rebind: (other) => ticketProjection(other),
     async apply(trx, events) {
       for (const recorded of events) {
         const event = { type: recorded.type, data: recorded.data } as TicketEvent | TicketInventoryEvent;

@@ -1,0 +1,214 @@
+import { randomBytes } from 'node:crypto';
+import { sql, type Transaction } from 'kysely';
+import type { Database } from '../adapters/database/database.js';
+import { comparePositions, formatPosition, START, type EventStore, type Position, type RecordedEvent } from '../adapters/eventstore/event-store.js';
+import { BI_READER_ROLE } from './bi-migrations.js';
+import { announceCheckpoint } from './checkpoints.js';
+import type { Projection } from './projection.js';
+
+export type ReplayMode = 'rebuild' | 'verify';
+
+export interface ReplayProgress {
+  readonly projection: string;
+  readonly phase: 'building' | 'comparing' | 'swapping' | 'done';
+  readonly events: number;
+  readonly position: string;
+  readonly head: string;
+}
+
+export interface TableComparison {
+  readonly table: string;
+  readonly liveRows: number;
+  readonly rebuiltRows: number;
+  /** Rows in the live table and not in the rebuilt one, and the other way round. */
+  readonly onlyLive: number;
+  readonly onlyRebuilt: number;
+}
+
+export interface ReplayReport {
+  readonly projection: string;
+  readonly mode: ReplayMode;
+  readonly events: number;
+  readonly seconds: number;
+  /** The log position the rebuilt state stands at. */
+  readonly position: string;
+  /** Verify: every owned table compared with the live one at the same position. */
+  readonly tables: readonly TableComparison[];
+  readonly equal: boolean;
+}
+
+export interface ReplayOptions {
+  readonly mode: ReplayMode;
+  readonly batchSize?: number;
+  readonly onProgress?: (progress: ReplayProgress) => void;
+}
+
+/** A projection that owns tables can be replayed; sagas (shared state, effects) cannot. */
+export const isReplayable = (projection: Projection): boolean => projection.migrations !== undefined && !projection.name.startsWith('saga:');
+
+/**
+ * The replay tool (SPEC X-4). The projection is built again from position 0 into shadow schemas
+ * (its tables, and its BI tables in a shadow BI schema), batch by batch in short transactions,
+ * while the live projection and the API go on. Then, in one transaction that holds the live
+ * checkpoint row (the live runner's batches take it `for update`, so they wait):
+ * - rebuild: the shadow's tables replace the live ones (`alter table … set schema`) and the
+ *   checkpoint becomes the shadow's position; the live runner sees the moved checkpoint and
+ *   carries on from there (the shadow holds exactly the log up to that position, so whatever
+ *   was appended meanwhile is applied by the live runner, once);
+ * - verify: when the live checkpoint equals the shadow's position, every owned table is
+ *   compared with the live one, row for row (identity columns aside); nothing live changes.
+ * No log read happens inside that transaction (PGlite has one connection).
+ * The shadow schemas are dropped at the end either way.
+ */
+export async function replayProjection(database: Database, store: EventStore, projection: Projection, options: ReplayOptions): Promise<ReplayReport> {
+  if (!isReplayable(projection)) throw new Error(`projection ${projection.name} owns no tables: nothing to replay`);
+  const started = Date.now();
+  const shadow = `${database.schema}_rp_${randomBytes(4).toString('hex')}`;
+  const shadowBi = `${shadow}_bi`;
+  const shadowProjection = projection.rebind ? projection.rebind(shadowBi) : projection;
+  const shadowDatabase: Database = { ...database, schema: shadow, biSchema: shadowBi };
+  const liveCheckpoint = sql.table(`${database.schema}.projection_checkpoints`);
+  const inShadow = async (trx: Transaction<any>) => sql.raw(`set local search_path to ${quote(shadow)}, ${quote(database.schema)}, public`).execute(trx);
+  const filter = { eventTypes: projection.eventTypes };
+  const batchSize = options.batchSize ?? 500;
+  let position: Position = START;
+  let events = 0;
+  const progress = async (phase: ReplayProgress['phase']) =>
+    options.onProgress?.({ projection: projection.name, phase, events, position: formatPosition(position), head: formatPosition(await store.headPosition()) });
+
+  /** Apply the log after `position` to the shadow, up to `until` when given, in this transaction or in one per batch. */
+  const applyUntil = async (until: Position | undefined) => {
+    for (;;) {
+      const page = await store.readAll(position, { limit: batchSize, filter });
+      const reachedEnd = until !== undefined && comparePositions(page.checkpoint, until) >= 0;
+      const batch: readonly RecordedEvent[] = until ? page.events.filter((event) => comparePositions(event.position, until) <= 0) : page.events;
+      const next = reachedEnd ? until : page.checkpoint;
+      if (batch.length > 0) {
+        await database.db.transaction().execute(async (trx) => {
+          await inShadow(trx);
+          await shadowProjection.apply(trx, batch, shadowDatabase);
+        });
+        events += batch.length;
+      }
+      const moved = comparePositions(next, position) > 0;
+      if (moved) position = next;
+      if (reachedEnd || !moved) return;
+      await progress('building');
+    }
+  };
+
+  await sql`create schema ${sql.id(shadow)}`.execute(database.db);
+  await sql`create schema ${sql.id(shadowBi)}`.execute(database.db);
+  try {
+    await database.db.transaction().execute(async (trx) => {
+      await inShadow(trx);
+      for (const [, migration] of Object.entries(shadowProjection.migrations ?? {}).sort(([a], [b]) => a.localeCompare(b))) await migration.up(trx);
+    });
+    const owned = await ownedTables(database, shadow, shadowBi);
+    let tables: TableComparison[] = [];
+    if (options.mode === 'verify') {
+      // Catch up to the live checkpoint, then compare while holding it; if the live projection
+      // moved meanwhile, catch up again (it cannot outrun the shadow for long: both read the same log).
+      for (let attempt = 0; ; attempt++) {
+        await applyUntil(await readPosition(database, liveCheckpoint, projection.name));
+        await progress('comparing');
+        const compared = await database.db.transaction().execute(async (trx) => {
+          const live = await readPosition(trx, liveCheckpoint, projection.name, true);
+          if (comparePositions(live, position) !== 0) return null;
+          return compare(trx, owned, { schema: database.schema, bi: database.biSchema });
+        });
+        if (compared) {
+          tables = compared;
+          break;
+        }
+        if (attempt >= 50) throw new Error(`projection ${projection.name} kept moving: could not compare at one position`);
+      }
+    } else {
+      await applyUntil(undefined);
+      await progress('swapping');
+      // The shadow holds exactly the log up to `position`; the live checkpoint becomes that, so
+      // the live runner (held off by the row lock while this commits) goes on from there.
+      await database.db.transaction().execute(async (trx) => {
+        await readPosition(trx, liveCheckpoint, projection.name, true);
+        for (const table of owned) {
+          const target = table.bi ? database.biSchema : database.schema;
+          await sql`drop table if exists ${sql.table(`${target}.${table.name}`)} cascade`.execute(trx);
+          await sql`alter table ${sql.table(`${table.schema}.${table.name}`)} set schema ${sql.id(target)}`.execute(trx);
+        }
+        if (owned.some((table) => table.bi)) await sql`grant select on all tables in schema ${sql.id(database.biSchema)} to ${sql.id(BI_READER_ROLE)}`.execute(trx);
+        await sql`
+          insert into ${liveCheckpoint} (name, commit_position, prepare_position, updated_at)
+          values (${projection.name}, ${position.commit.toString()}::numeric, ${position.prepare.toString()}::numeric, now())
+          on conflict (name) do update set commit_position = excluded.commit_position, prepare_position = excluded.prepare_position, updated_at = now()`.execute(trx);
+      });
+    }
+    if (options.mode === 'rebuild') announceCheckpoint(database, projection.name, position);
+    await progress('done');
+    return {
+      projection: projection.name,
+      mode: options.mode,
+      events,
+      seconds: (Date.now() - started) / 1000,
+      position: formatPosition(position),
+      tables,
+      equal: tables.every((table) => table.onlyLive === 0 && table.onlyRebuilt === 0),
+    };
+  } finally {
+    await sql`drop schema if exists ${sql.id(shadow)} cascade`.execute(database.db).catch(() => {});
+    await sql`drop schema if exists ${sql.id(shadowBi)} cascade`.execute(database.db).catch(() => {});
+  }
+}
+
+const quote = (identifier: string) => `"${identifier.replace(/"/g, '""')}"`;
+
+interface OwnedTable {
+  readonly schema: string;
+  readonly name: string;
+  readonly bi: boolean;
+}
+
+/** The tables the projection's migrations created: everything in the shadow schemas. */
+async function ownedTables(database: Database, shadow: string, shadowBi: string): Promise<OwnedTable[]> {
+  const { rows } = await sql<{ schema: string; name: string }>`
+    select table_schema as schema, table_name as name from information_schema.tables
+    where table_schema in (${shadow}, ${shadowBi}) and table_type = 'BASE TABLE' order by table_schema, table_name`.execute(database.db);
+  return rows.map((row) => ({ schema: row.schema, name: row.name, bi: row.schema === shadowBi }));
+}
+
+async function readPosition(db: Database | Transaction<any>, table: ReturnType<typeof sql.table>, name: string, forUpdate = false): Promise<Position> {
+  const executor = 'db' in db ? db.db : db;
+  const { rows } = forUpdate
+    ? await sql<{ c: string; p: string }>`select commit_position::text as c, prepare_position::text as p from ${table} where name = ${name} for update`.execute(executor)
+    : await sql<{ c: string; p: string }>`select commit_position::text as c, prepare_position::text as p from ${table} where name = ${name}`.execute(executor);
+  return rows[0] ? { commit: BigInt(rows[0].c), prepare: BigInt(rows[0].p) } : START;
+}
+
+/** Row-for-row comparison of each owned table, live against rebuilt (identity and serial columns aside: their numbers are not the log's). */
+async function compare(trx: Transaction<any>, owned: readonly OwnedTable[], live: { schema: string; bi: string }): Promise<TableComparison[]> {
+  const results: TableComparison[] = [];
+  for (const table of owned) {
+    const liveSchema = table.bi ? live.bi : live.schema;
+    const { rows: columns } = await sql<{ name: string }>`
+      select column_name as name from information_schema.columns
+      where table_schema = ${table.schema} and table_name = ${table.name}
+        and is_identity = 'NO' and coalesce(column_default, '') not like 'nextval(%'
+      order by ordinal_position`.execute(trx);
+    const list = sql.join(columns.map((column) => sql.id(column.name)));
+    const liveTable = sql.table(`${liveSchema}.${table.name}`);
+    const rebuiltTable = sql.table(`${table.schema}.${table.name}`);
+    const { rows } = await sql<{ live_rows: string; rebuilt_rows: string; only_live: string; only_rebuilt: string }>`
+      select (select count(*) from ${liveTable})::text as live_rows,
+             (select count(*) from ${rebuiltTable})::text as rebuilt_rows,
+             (select count(*) from (select ${list} from ${liveTable} except all select ${list} from ${rebuiltTable}) d)::text as only_live,
+             (select count(*) from (select ${list} from ${rebuiltTable} except all select ${list} from ${liveTable}) d)::text as only_rebuilt`.execute(trx);
+    const row = rows[0]!;
+    results.push({
+      table: `${table.bi ? 'bi.' : ''}${table.name}`,
+      liveRows: Number(row.live_rows),
+      rebuiltRows: Number(row.rebuilt_rows),
+      onlyLive: Number(row.only_live),
+      onlyRebuilt: Number(row.only_rebuilt),
+    });
+  }
+  return results;
+}
