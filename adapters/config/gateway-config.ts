@@ -1,3 +1,4 @@
+import { Address } from '@ton/core';
 import { defineConfigSection } from './config-section.js';
 import { envChoice, envInteger, envText, envUrl } from './environment-variables.js';
 
@@ -14,6 +15,18 @@ export const gatewayConfigSection = defineConfigSection({
     }),
     TON_ENDPOINT: envUrl({ description: 'toncenter-compatible JSON-RPC endpoint (testnet/mainnet)', protocols: ['http', 'https'], example: 'https://testnet.toncenter.com/api/v2/jsonRPC' }),
     TON_API_KEY: envText({ description: 'API key of TON_ENDPOINT', secret: true }),
+    TON_REQUESTS_PER_SECOND: envInteger({
+      description: 'Requests per second TON_ENDPOINT allows (the adapter paces itself to it); default 10 with TON_API_KEY, 1 without (toncenter free plans)',
+      min: 1,
+      max: 1000,
+    }),
+    TON_JETTON_MINTER: envText({
+      description:
+        'Address of a G2A jetton minter deployed before (testnet/mainnet), administered by the hot wallet. Absent: the minter derived from the hot wallet and GATEWAY_PUBLIC_URL, deployed on first start. Set it once deployed, so a change of GATEWAY_PUBLIC_URL cannot lead to a new token',
+    }),
+    TON_NFT_COLLECTION: envText({
+      description: 'Address of a badge (SBT) collection deployed before, owned by the hot wallet. Absent: derived and deployed on first start, like TON_JETTON_MINTER',
+    }),
     TON_MNEMONIC: envText({
       description: 'The hot wallet (W5R1) mnemonic, 24 words. Never logged. Required on a network; in the emulator generated once into DATA_DIR/ton/hot-wallet.mnemonic',
       secret: true,
@@ -43,6 +56,10 @@ export const gatewayConfigSection = defineConfigSection({
       if (!v.TON_ENDPOINT) problems.push({ variable: 'TON_ENDPOINT', message: `is required when TON_NETWORK=${v.TON_NETWORK}` });
       if (!v.TON_MNEMONIC) problems.push({ variable: 'TON_MNEMONIC', message: `is required when TON_NETWORK=${v.TON_NETWORK}` });
     }
+    for (const name of ['TON_JETTON_MINTER', 'TON_NFT_COLLECTION'] as const) {
+      const text = v[name];
+      if (text !== undefined && !isTonAddress(text)) problems.push({ variable: name, message: 'must be a TON address (EQ…/UQ… or 0:<64 hex>)' });
+    }
     if (v.TON_MNEMONIC !== undefined && v.TON_MNEMONIC.trim().split(/\s+/).length !== 24) {
       problems.push({ variable: 'TON_MNEMONIC', message: 'must be 24 words' });
     }
@@ -52,6 +69,12 @@ export const gatewayConfigSection = defineConfigSection({
     network: v.TON_NETWORK,
     endpoint: v.TON_ENDPOINT,
     apiKey: v.TON_API_KEY,
+    requestsPerSecond: v.TON_REQUESTS_PER_SECOND,
+    /** Contracts deployed before (a network only; the emulator deploys its own). */
+    pinned: {
+      minter: v.TON_JETTON_MINTER !== undefined && isTonAddress(v.TON_JETTON_MINTER) ? v.TON_JETTON_MINTER : undefined,
+      collection: v.TON_NFT_COLLECTION !== undefined && isTonAddress(v.TON_NFT_COLLECTION) ? v.TON_NFT_COLLECTION : undefined,
+    },
     mnemonic: v.TON_MNEMONIC,
     callbackSecret: v.GATEWAY_CALLBACK_SECRET,
     publicUrl: v.GATEWAY_PUBLIC_URL.replace(/\/+$/, ''),
@@ -67,3 +90,12 @@ export const gatewayConfigSection = defineConfigSection({
     pollMs: v.GATEWAY_POLL_MS,
   }),
 });
+
+function isTonAddress(text: string): boolean {
+  try {
+    Address.parse(text.trim());
+    return true;
+  } catch {
+    return false;
+  }
+}

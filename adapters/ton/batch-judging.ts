@@ -1,4 +1,4 @@
-import { Address, type Transaction } from '@ton/core';
+import { Address, type Message, type Transaction } from '@ton/core';
 import type { OperationOutcome, SentBatch } from '../../commands/blockchain/gateway-chain.js';
 import type { ChainReads } from './chain-reads.js';
 
@@ -16,6 +16,20 @@ export interface FoundMessage {
   readonly lt: string;
   /** The cascade under each out message of the hot wallet's transaction, by action position. */
   readonly actions: Readonly<Record<number, TxSummary>>;
+}
+
+/**
+ * Which action of its message an out message of the hot wallet is: every action body starts
+ * with op (32 bits) and query id (64 bits), and the query id is `seqno·1000 + position`
+ * (batch-signing.ts). Matching by query id rather than by out-message index keeps positions
+ * right when the wallet skipped an action (W5R1 sends with IGNORE_ERRORS: a message it cannot
+ * pay for is left out, and the ones after it move up).
+ */
+export function actionPosition(message: Message, index: number): number {
+  const body = message.body.beginParse();
+  if (body.remainingBits < 96) return index;
+  body.skip(32);
+  return Number(body.loadUintBig(64) % 1000n);
 }
 
 export function summarize(tx: Transaction, children: readonly TxSummary[] = []): TxSummary {

@@ -15,8 +15,7 @@ export interface BadgeState {
 }
 
 export class ChainReads {
-  /** Derived addresses never change (they follow from the contract's code and data): asked once each. */
-  private readonly jettonWallets = new Map<string, Promise<Address>>();
+  /** Badge item addresses never change (they follow from the collection and the index): asked once each. */
   private readonly badgeAddresses = new Map<bigint, Promise<Address>>();
 
   constructor(
@@ -32,8 +31,9 @@ export class ChainReads {
     return wallet.contract.getSeqno(this.providerOf(wallet.address));
   }
 
-  jettonWalletOf(owner: Address): Promise<Address> {
-    return remembered(this.jettonWallets, owner.toRawString(), () => this.contracts.minter.getWalletAddress(this.providerOf(this.contracts.minter.address), owner));
+  /** `owner`'s G2A jetton wallet: computed from the standard wallet code, as the minter does. */
+  async jettonWalletOf(owner: Address): Promise<Address> {
+    return this.contracts.jettonWalletAddress(owner);
   }
 
   async jettonBalance(owner: Address): Promise<bigint> {

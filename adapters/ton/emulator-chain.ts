@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { Blockchain, snapshotFromSerializable, snapshotToSerializable, type BlockchainTransaction } from '@ton/sandbox';
 import { Address, Cell, loadMessage, toNano } from '@ton/core';
 import { ChainError, type BatchConfirmation, type GatewayChain, type OperationOutcome, type SentBatch, type SignedBatch, type TaskOperation } from '../../commands/blockchain/gateway-chain.js';
-import { judgeTask, summarize, type FoundMessage as StoredConfirmation, type TxSummary } from './batch-judging.js';
+import { actionPosition, judgeTask, summarize, type FoundMessage as StoredConfirmation, type TxSummary } from './batch-judging.js';
 import { signBatch } from './batch-signing.js';
 import { ChainReads, type BadgeState } from './chain-reads.js';
 import { GatewayContracts, toRelaxed } from './gateway-contracts.js';
@@ -114,7 +114,7 @@ export class EmulatorChain implements GatewayChain {
     const funding = await this.blockchain.treasury('ledgerline-funding', { balance: toNano('1000000') });
     await funding.send({ to: this.options.wallet.address, value: toNano('100000'), bounce: false });
     const reserve = await this.contracts.mintJettons(this.options.wallet.address, this.options.reserve ?? 1_000_000_000_000_000n, 0n);
-    const signed = this.options.wallet.sign(0, [this.contracts.deployMinter(), this.contracts.deployCollection(), reserve].map(toRelaxed), this.options.now() + 60);
+    const signed = this.options.wallet.sign(0, [this.contracts.deployMinter()!, this.contracts.deployCollection()!, reserve].map(toRelaxed), this.options.now() + 60);
     await this.submit(signed.boc);
   }
 
@@ -161,7 +161,7 @@ function actionsOf(walletTx: BlockchainTransaction): Record<number, TxSummary> {
     if (out.info.type !== 'internal') continue;
     const lt = out.info.createdLt;
     const child = walletTx.children.find((c) => c.inMessage?.info.type === 'internal' && c.inMessage.info.createdLt === lt);
-    if (child) actions[key] = tree(child);
+    if (child) actions[actionPosition(out, key)] = tree(child);
   }
   return actions;
 }

@@ -31,26 +31,48 @@ export class GatewayContracts {
   readonly minter: JettonMinter;
   readonly collection: SbtCollection;
 
+  /**
+   * The minter and the collection this gateway administers. By default their addresses follow
+   * from their code and initial data (the admin = the hot wallet, and URLs under `publicUrl`),
+   * so they can be deployed by anyone who knows them. `pinned` addresses (TON_JETTON_MINTER,
+   * TON_NFT_COLLECTION) name contracts deployed before, which are then never deployed here.
+   */
   constructor(
     readonly admin: Address,
     publicUrl: string,
+    pinned: { readonly minter?: Address; readonly collection?: Address } = {},
   ) {
-    this.minter = JettonMinter.createFromConfig({ admin, content: offchainContent(`${publicUrl}/g2a/jetton.json`), jettonWalletCode: JettonWallet.code });
-    this.collection = SbtCollection.createFromConfig({
-      admin,
-      content: beginCell()
-        .storeRef(offchainContent(`${publicUrl}/nft/collection`))
-        .storeRef(beginCell().storeStringTail(`${publicUrl}/nft/badges/`).endCell())
-        .endCell(),
-    });
+    this.minter = pinned.minter
+      ? JettonMinter.createFromAddress(pinned.minter)
+      : JettonMinter.createFromConfig({ admin, content: offchainContent(`${publicUrl}/g2a/jetton.json`), jettonWalletCode: JettonWallet.code });
+    this.collection = pinned.collection
+      ? SbtCollection.createFromAddress(pinned.collection)
+      : SbtCollection.createFromConfig({
+          admin,
+          content: beginCell()
+            .storeRef(offchainContent(`${publicUrl}/nft/collection`))
+            .storeRef(beginCell().storeStringTail(`${publicUrl}/nft/badges/`).endCell())
+            .endCell(),
+        });
   }
 
-  deployMinter(): OutgoingMessage {
-    return { to: this.minter.address, value: toNano('0.1'), body: beginCell().endCell(), bounce: false, init: this.minter.init! };
+  /** The deploy message of the minter; null when it was pinned (deployed elsewhere). */
+  deployMinter(): OutgoingMessage | null {
+    return this.minter.init ? { to: this.minter.address, value: toNano('0.1'), body: beginCell().endCell(), bounce: false, init: this.minter.init } : null;
   }
 
-  deployCollection(): OutgoingMessage {
-    return { to: this.collection.address, value: toNano('0.1'), body: beginCell().endCell(), bounce: false, init: this.collection.init! };
+  /** The deploy message of the collection; null when it was pinned. */
+  deployCollection(): OutgoingMessage | null {
+    return this.collection.init ? { to: this.collection.address, value: toNano('0.1'), body: beginCell().endCell(), bounce: false, init: this.collection.init } : null;
+  }
+
+  /**
+   * `owner`'s G2A jetton wallet, computed as the minter computes it (standard jetton wallet
+   * code, data = balance 0, owner, minter, code): no get-method round trip. A network adapter
+   * checks that the minter really uses this wallet code before relying on it.
+   */
+  jettonWalletAddress(owner: Address): Address {
+    return JettonWallet.createFromConfig({ owner, jettonMaster: this.minter.address }).address;
   }
 
   /** Mint `amount` jetton units to `owner`'s jetton wallet. */

@@ -1,4 +1,5 @@
 import { join } from 'node:path';
+import { Address } from '@ton/core';
 import type { GatewayAdapters, OpenGatewayAdapters } from '../../commands/blockchain/gateway-module.js';
 import { EmulatorChain } from './emulator-chain.js';
 import { HotWallet, NETWORK_ID, resolveHotWalletMnemonic } from './hot-wallet.js';
@@ -10,7 +11,8 @@ import { TonProofChecker } from './ton-proof.js';
  * in-process emulator with its state in DATA_DIR/ton, and a hot wallet whose mnemonic is
  * TON_MNEMONIC or generated once. The emulator belongs to one process: it is the single-process
  * default, not a shared network. TON_NETWORK=testnet|mainnet: TON_ENDPOINT (toncenter v2) with
- * TON_API_KEY, the hot wallet from TON_MNEMONIC, the contracts deployed on first start.
+ * TON_API_KEY, the hot wallet from TON_MNEMONIC, the contracts at TON_JETTON_MINTER /
+ * TON_NFT_COLLECTION or, unset, derived from the hot wallet and deployed on first start.
  */
 export function openTonGateway(options: { readonly persist?: boolean } = {}): OpenGatewayAdapters {
   return async (deps): Promise<GatewayAdapters> => {
@@ -21,17 +23,28 @@ export function openTonGateway(options: { readonly persist?: boolean } = {}): Op
       const chain = new NetworkChain({
         endpoint: settings.endpoint!,
         ...(settings.apiKey ? { apiKey: settings.apiKey } : {}),
+        ...(settings.requestsPerSecond ? { requestsPerSecond: settings.requestsPerSecond } : {}),
+        ...(settings.pinned.minter ? { minter: Address.parse(settings.pinned.minter) } : {}),
+        ...(settings.pinned.collection ? { collection: Address.parse(settings.pinned.collection) } : {}),
         wallet,
         publicUrl: settings.publicUrl,
         now: () => Math.floor(deps.clock.now().getTime() / 1000),
       });
-      const deployment = await chain.ensureDeployed().catch((error: unknown) => {
-        deps.logger.warn({ err: error }, 'could not check or deploy the gateway contracts on the network; tasks wait until the endpoint answers');
-        return { deployed: false };
-      });
-      deps.logger.info(
-        { network: settings.network, hotWallet: wallet.address.toString(), g2aMinter: chain.contracts.minter.address.toString(), badgeCollection: chain.contracts.collection.address.toString(), ...deployment },
-        'TON network ready',
+      const where = {
+        network: settings.network,
+        hotWallet: chain.show(wallet.address, false),
+        g2aMinter: chain.show(chain.contracts.minter.address),
+        badgeCollection: chain.show(chain.contracts.collection.address),
+        pinned: { minter: Boolean(settings.pinned.minter), collection: Boolean(settings.pinned.collection) },
+      };
+      // The contracts are checked (and the derived ones deployed) before the first signature
+      // anyway; doing it now puts what is wrong in the log at start.
+      await chain.ensureDeployed().then(
+        (deployment) =>
+          deployment.status === 'ready'
+            ? deps.logger.info(where, 'TON network ready')
+            : deps.logger.warn({ ...where, deploying: deployment.contracts }, 'deploying the gateway contracts on the network; once active, set TON_JETTON_MINTER and TON_NFT_COLLECTION to these addresses'),
+        (error: unknown) => deps.logger.error({ ...where, err: error }, 'the gateway contracts are not usable yet; tasks wait (and fail after GATEWAY_MAX_RETRIES) until this is fixed'),
       );
       return { chain, verifier: new TonProofChecker((address) => chain.deployedPublicKey(address)), close: async () => {} };
     }

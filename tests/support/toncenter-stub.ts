@@ -16,8 +16,12 @@ type Json = Record<string, unknown>;
  */
 export class ToncenterStub {
   private readonly transactions = new Map<string, Transaction[]>();
+  private readonly cascades = new Set<Promise<void>>();
+  private gate: Promise<void> = Promise.resolve();
   private faults: { status: number | 'hang'; methods: readonly string[] | 'all'; remaining: number }[] = [];
   readonly calls: string[] = [];
+  /** Transactions answered by getTransactions so far (how much a confirmation reads). */
+  transactionsServed = 0;
   readonly apiKeys = new Set<string>();
 
   private constructor(
@@ -48,6 +52,7 @@ export class ToncenterStub {
   }
 
   async close(): Promise<void> {
+    await this.settled();
     this.server.closeAllConnections();
     await new Promise<void>((resolve) => this.server.close(() => resolve()));
   }
@@ -88,25 +93,66 @@ export class ToncenterStub {
       case 'runGetMethod':
         return this.runGetMethod(Address.parse(String(params.address)), params.method as string | number, params.stack as [string, string][]);
       case 'getTransactions':
-        return this.getTransactions(Address.parse(String(params.address)), Number(params.limit ?? 10), params.lt as string | undefined, params.hash as string | undefined);
+        return this.getTransactions(Address.parse(String(params.address)), Number(params.limit ?? 10), params.lt as string | undefined, params.hash as string | undefined, params.to_lt as string | undefined);
       default:
         throw new Error(`method ${method} is not served by this stub`);
     }
   }
 
+  /**
+   * As a liteserver: the external is run against the hot wallet's current state at once (an
+   * external the wallet does not accept is an error, and nothing happens), and the answer comes
+   * back as soon as the wallet has accepted it. The transactions it causes follow in the
+   * background one by one, as blocks would bring them: a reader may see the cascade in flight.
+   */
   private async sendBoc(boc: string): Promise<Json> {
     const message = loadMessage(Cell.fromBase64(boc).beginParse());
-    // as a liteserver: an external the wallet does not accept is an error, and nothing happens
-    const result = await this.blockchain.sendMessage(message).catch((error: unknown) => {
+    let first;
+    let transactions;
+    try {
+      transactions = await this.blockchain.sendMessageIter(message, { allowParallel: true });
+      first = await transactions.next();
+    } catch (error) {
       throw new Error(`LITE_SERVER_UNKNOWN: cannot apply external message to current state : ${error instanceof Error ? error.message.split('\n')[0] : error}`);
-    });
-    for (const tx of result.transactions) {
-      const dest = tx.inMessage?.info.dest;
-      if (!(dest instanceof Address)) continue;
-      const key = dest.toRawString();
-      this.transactions.set(key, [tx, ...(this.transactions.get(key) ?? [])]);
     }
+    if (first.done) throw new Error('LITE_SERVER_UNKNOWN: cannot apply external message to current state : nothing was executed');
+    this.index(first.value);
+    const rest: Promise<void> = (async () => {
+      for (;;) {
+        // the emulator runs synchronously: let answers and other requests through between transactions
+        await new Promise((resolve) => setImmediate(resolve));
+        await this.gate;
+        const next = await transactions.next();
+        if (next.done) return;
+        this.index(next.value);
+      }
+    })()
+      .catch(() => {})
+      .finally(() => this.cascades.delete(rest));
+    this.cascades.add(rest);
     return { '@type': 'ok' };
+  }
+
+  /** Holds every cascade after its current transaction until the returned function is called (blocks that have not come yet). */
+  holdCascades(): () => void {
+    let release!: () => void;
+    this.gate = new Promise<void>((resolve) => (release = resolve));
+    return () => {
+      this.gate = Promise.resolve();
+      release();
+    };
+  }
+
+  /** Resolves once every message handed over so far has run its whole cascade. */
+  async settled(): Promise<void> {
+    while (this.cascades.size > 0) await Promise.all([...this.cascades]);
+  }
+
+  private index(tx: Transaction): void {
+    const dest = tx.inMessage?.info.dest;
+    if (!(dest instanceof Address)) return;
+    const key = dest.toRawString();
+    this.transactions.set(key, [tx, ...(this.transactions.get(key) ?? [])]);
   }
 
   private async addressInformation(address: Address): Promise<Json> {
@@ -144,12 +190,21 @@ export class ToncenterStub {
     return { '@type': 'smc.runResult', gas_used: Number(result.gasUsed), exit_code: result.exitCode, stack: result.stack.map(stackItem) };
   }
 
-  private getTransactions(address: Address, limit: number, lt?: string, hashHex?: string): Json[] {
+  /**
+   * Newest first; from (lt, hash) inclusive when given (the hash in hex or base64, as toncenter
+   * takes it); only transactions with an lt above `to_lt` when given (toncenter's `to_lt` is
+   * exclusive).
+   */
+  private getTransactions(address: Address, limit: number, lt?: string, hash?: string, toLt?: string): Json[] {
     let list = this.transactions.get(address.toRawString()) ?? [];
-    if (lt && hashHex) {
+    if (lt && hash) {
+      const hashHex = /^[0-9a-f]{64}$/i.test(hash) ? hash.toLowerCase() : Buffer.from(hash, 'base64').toString('hex');
       const start = list.findIndex((tx) => tx.lt.toString() === lt && tx.hash().toString('hex') === hashHex);
-      list = start < 0 ? [] : list.slice(start);
+      if (start < 0) throw new Error('LITE_SERVER_UNKNOWN: cannot locate transaction in chain of transactions');
+      list = list.slice(start);
     }
+    if (toLt && toLt !== '0') list = list.filter((tx) => tx.lt > BigInt(toLt));
+    this.transactionsServed += Math.min(list.length, limit);
     return list.slice(0, limit).map((tx) => ({
       '@type': 'raw.transaction',
       data: beginCell().storeSlice(tx.raw.beginParse()).endCell().toBoc().toString('base64'),
