@@ -37,6 +37,8 @@ export type Deployment =
 const CASCADE_DEPTH = 2;
 /** A message found on chain whose cascade is not complete after this long is judged as it stands. */
 const CASCADE_PATIENCE_SECONDS = 600;
+/** How far the chain time used for expiry trails the endpoint's last synced block. */
+const CHAIN_TIME_MARGIN_SECONDS = 30;
 /** toncenter serves at most 100 transactions per call. */
 const PAGE = 100;
 /** How many pages of one account's history a confirmation reads at most (busy minter: 2,000 transactions since the message). */
@@ -92,8 +94,21 @@ export class NetworkChain implements GatewayChain {
     return address.toString({ bounceable, testOnly: this.options.wallet.contract.walletId.networkGlobalId === NETWORK_ID.testnet });
   }
 
+  /**
+   * Chain time for the recovery rule ("past valid_until and not found: it can never land"): the
+   * endpoint's last synced block time read *before* the last look that did not find a message,
+   * less a margin for endpoints that balance over liteservers not equally synced. Read any
+   * later, a message landing between the look and the read could be taken for lost and its
+   * tasks signed again with the next seqno — executed twice.
+   */
   async chainTime(): Promise<number> {
-    return this.options.now();
+    return this.lookedAt ?? (await guard(() => this.syncTime())) - CHAIN_TIME_MARGIN_SECONDS;
+  }
+
+  private lookedAt: number | null = null;
+
+  private async syncTime(): Promise<number> {
+    return (await this.client.getContractState(this.options.wallet.address)).timestampt;
   }
 
   /**
@@ -126,8 +141,12 @@ export class NetworkChain implements GatewayChain {
 
   findConfirmation(batch: SentBatch): Promise<BatchConfirmation | null> {
     return guard(async () => {
+      const syncedAt = await this.syncTime();
       const walletTx = await this.findWalletTransaction(batch);
-      if (!walletTx) return null;
+      if (!walletTx) {
+        this.lookedAt = syncedAt - CHAIN_TIME_MARGIN_SECONDS;
+        return null;
+      }
       const found = await this.cascade(walletTx);
       const outcomes: Record<string, OperationOutcome> = {};
       await Promise.all(batch.tasks.map(async (task) => (outcomes[task.taskId] = await judgeTask(this.reads, task, found))));

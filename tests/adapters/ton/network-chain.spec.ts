@@ -153,6 +153,20 @@ describe('TON network chain (TonClient against a toncenter v2 stub backed by the
     assert.ok(!outcome.ok && outcome.permanent && /insufficient jetton balance/.test(outcome.error));
   });
 
+  it('given a message not found, then its expiry is judged by the block time read before the look, less a margin: one landing meanwhile is never taken for lost', async () => {
+    const ops: TaskOperation[] = [{ taskId: 'late', operation: { kind: 'g2a_mint', to: someone(), amount: '1' } }];
+    const signed = await chain.sign(ops, 60);
+    assert.equal(await chain.findConfirmation(sent(signed, ops)), null);
+    assert.equal(await chain.chainTime(), now() - 30);
+    clock.advance(75_000); // past valid_until by the local clock, not yet past it with the margin
+    assert.equal(await chain.findConfirmation(sent(signed, ops)), null);
+    assert.ok((await chain.chainTime()) <= signed.validUntil, 'the dispatcher keeps waiting');
+    clock.advance(20_000);
+    assert.equal(await chain.findConfirmation(sent(signed, ops)), null);
+    assert.ok((await chain.chainTime()) > signed.validUntil, 'now it can never land: safe to sign again');
+    await rejectsAs(chain.submit(signed.messageBoc), 'transient', /cannot apply external message/);
+  });
+
   describe('the contracts on a network', () => {
     const mint = (to: string, amount = G2A): TaskOperation[] => [{ taskId: 'p', operation: { kind: 'g2a_mint', to, amount: amount.toString() } }];
 
