@@ -38,8 +38,9 @@ export function openTonGateway(options: { readonly persist?: boolean } = {}): Op
         pinned: { minter: Boolean(settings.pinned.minter), collection: Boolean(settings.pinned.collection) },
       };
       // The contracts are checked (and the derived ones deployed) before the first signature
-      // anyway; doing it now puts what is wrong in the log at start.
-      await chain.ensureDeployed().then(
+      // anyway; starting it now puts what is wrong in the log at start, without holding the
+      // start up while the endpoint is slow or down.
+      void chain.ensureDeployed().then(
         (deployment) =>
           deployment.status === 'ready'
             ? deps.logger.info(where, 'TON network ready')

@@ -243,7 +243,9 @@ describe('TON network chain (TonClient against a toncenter v2 stub backed by the
     });
 
     it('given an unfunded hot wallet, then a mint waits with last_error saying which wallet to fund; once funded, the contracts are deployed and the mint is confirmed', async () => {
-      const start = logLines.map((line) => JSON.parse(line) as { msg: string; err?: { message: string } }).find((line) => /not usable yet/.test(line.msg));
+      const startLog = () => logLines.map((line) => JSON.parse(line) as { msg: string; err?: { message: string } }).find((line) => /not usable yet/.test(line.msg));
+      for (const deadline = Date.now() + 10_000; !startLog() && Date.now() < deadline; ) await new Promise((resolve) => setTimeout(resolve, 20));
+      const start = startLog();
       assert.match(start?.err?.message ?? '', /holds 0 TON: send it TON so it can deploy the G2A minter \S+ and the badge collection/, 'the start-up log says what to do');
       const token = `Bearer ${await signAccessToken({ kind: 'service', id: 'quests', roles: [], scopes: ['g2a:mint'] }, { secret: SECRET, ttlSeconds: 600 })}`;
       const to = someone();
