@@ -79,9 +79,11 @@ export async function judgeTask(reads: ChainReads, task: SentBatch['tasks'][numb
   switch (operation.kind) {
     case 'g2a_mint':
     case 'g2a_transfer': {
-      const failure = reached(task.actions[0], await reads.jettonWalletOf(to));
+      const jettonWallet = await reads.jettonWalletOf(to);
+      const failure = reached(task.actions[0], jettonWallet);
       if (failure) return operation.kind === 'g2a_transfer' && !failure.ok ? { ...failure, error: `${failure.error}: insufficient jetton balance or refused transfer` } : failure;
-      return { ok: true, result: { balanceAfter: (await reads.jettonBalance(to)).toString() } };
+      // reached: the recipient's jetton wallet exists
+      return { ok: true, result: { balanceAfter: (await reads.activeJettonWalletBalance(jettonWallet)).toString() } };
     }
     case 'nft_mint':
     case 'nft_upgrade': {

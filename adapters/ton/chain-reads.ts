@@ -39,6 +39,11 @@ export class ChainReads {
   async jettonBalance(owner: Address): Promise<bigint> {
     const wallet = await this.jettonWalletOf(owner);
     if (!(await this.isActive(wallet))) return 0n;
+    return this.activeJettonWalletBalance(wallet);
+  }
+
+  /** The balance of a jetton wallet known to be deployed (one get-method, no state read first). */
+  async activeJettonWalletBalance(wallet: Address): Promise<bigint> {
     const { stack } = await this.providerOf(wallet).get('get_wallet_data', []);
     return stack.readBigNumber();
   }

@@ -137,6 +137,8 @@ describe('TON network chain (TonClient against a toncenter v2 stub backed by the
     const historyReads = stub.calls.slice(reads).filter((method) => method === 'getTransactions').length;
     // the hot wallet's history holds the 120 excesses that came back after the message: two pages of it, two of the minter's, one of each recipient's jetton wallet
     assert.ok(historyReads <= 2 + 2 + 120, `${historyReads} history reads`);
+    const allReads = stub.calls.length - reads;
+    assert.ok(allReads <= 2 * 120 + 10, `${allReads} requests: about two per mint (its jetton wallet's history, its balance), at 10 requests/s on toncenter ~25 s for 120 mints`);
   });
 
   it('given impossible operations, then they are permanent: an unparsable address is refused at signing, an unaffordable transfer fails on chain', async () => {
