@@ -22,7 +22,7 @@ import { eventLogMigrations } from '../adapters/eventstore/postgres/event-log-mi
 import { PostgresEventStore } from '../adapters/eventstore/postgres/postgres-event-store.js';
 import { numberOption, type Bench } from './lib/bench.js';
 import type { BenchTarget, FreshDatabase, ScratchDatabase } from './lib/target.js';
-import { median, round, ticketEvents, timedConcurrent, type TimedRun } from './lib/workload.js';
+import { median, round, ticketEvents, timedConcurrent, type TimedRun, type WorkDone } from './lib/workload.js';
 
 /**
  * `ours-no-notify` is ours without the cross-process NOTIFY that follows appends, and
@@ -106,15 +106,12 @@ export const bench: Bench = {
     for (const scenario of scenarios) {
       if (only && !only.includes(scenario.name)) continue;
       const runs = new Map<Impl, TimedRun[]>(impls.map((i) => [i, []]));
-      const conflicts = new Map<Impl, number[]>(impls.map((i) => [i, []]));
       for (let round = 0; round < settings.rounds; round++) {
         // Rotate the order so no implementation always runs first (warmer / cooler machine).
         const order = impls.map((_, i) => impls[(i + round) % impls.length]!);
         for (const impl of order) {
           ctx.log(`eventlog ${scenario.name} writers=${scenario.writers} ${impl} round ${round + 1}/${settings.rounds}`);
-          const { run, conflictsPerAppend } = await measure(target, impl, scenario, settings);
-          runs.get(impl)!.push(run);
-          conflicts.get(impl)!.push(conflictsPerAppend);
+          runs.get(impl)!.push(await measure(target, impl, scenario, settings));
         }
       }
       const rate = (impl: Impl) => median(runs.get(impl)!.map((r) => r.eventsPerSec));
@@ -135,7 +132,15 @@ export const bench: Bench = {
           appendP50Ms: round(median(rs.map((r) => r.p50Ms)), 2),
           appendP99Ms: round(median(rs.map((r) => r.p99Ms)), 2),
           clientCpuUsPerEvent: round(median(rs.map((r) => r.clientCpuUsPerEvent)), 1),
-          ...(scenario.hot ? { conflictsPerAppend: round(median(conflicts.get(impl)!), 2) } : {}),
+          ...(scenario.hot
+            ? {
+                // Every conflict is retried at the revision it reported, so conflicts = retries.
+                conflictsPerAppend: round(median(rs.map((r) => r.conflicts / r.operations)), 2),
+                retriedAppendsPct: round(median(rs.map((r) => (100 * r.operationsWithConflicts) / r.operations)), 1),
+                conflicts: round(median(rs.map((r) => r.conflicts))),
+                appends: round(median(rs.map((r) => r.operations))),
+              }
+            : {}),
           minEventsPerSec: round(Math.min(...rs.map((r) => r.eventsPerSec))),
           maxEventsPerSec: round(Math.max(...rs.map((r) => r.eventsPerSec))),
           rounds: rs.length,
@@ -146,24 +151,11 @@ export const bench: Bench = {
 };
 
 /** One implementation, one scenario, one round, on fresh tables. */
-async function measure(
-  target: BenchTarget,
-  impl: Impl,
-  scenario: Scenario,
-  settings: Settings,
-): Promise<{ run: TimedRun; conflictsPerAppend: number }> {
+async function measure(target: BenchTarget, impl: Impl, scenario: Scenario, settings: Settings): Promise<TimedRun> {
   const appender = await openAppender(target, impl, scenario.writers);
   try {
-    let conflicts = 0;
-    let appends = 0;
-    const work = scenario.hot ? hotWriter(appender, (n) => (conflicts += n)) : ownStreamsWriter(appender, scenario.batch);
-    const counted = async (writer: number) => {
-      const events = await work(writer);
-      appends++;
-      return events;
-    };
-    const run = await timedConcurrent(scenario.writers, settings.warmupMs, settings.measureMs, counted);
-    return { run, conflictsPerAppend: appends > 0 ? conflicts / appends : 0 };
+    const work = scenario.hot ? hotWriter(appender) : ownStreamsWriter(appender, scenario.batch);
+    return await timedConcurrent(scenario.writers, settings.warmupMs, settings.measureMs, work);
   } finally {
     await appender.close();
   }
@@ -188,7 +180,7 @@ function ownStreamsWriter(appender: Appender, batch: number): (writer: number) =
  * Writers share 10 streams; each knows only the revisions it has seen (its own appends and
  * the conflicts it met), like command handlers with a cached aggregate.
  */
-function hotWriter(appender: Appender, onConflicts: (n: number) => void): (writer: number) => Promise<number> {
+function hotWriter(appender: Appender): (writer: number) => Promise<WorkDone> {
   const prefix = randomUUID().slice(0, 8);
   const streams = Array.from({ length: HOT_STREAMS }, (_, i) => `Ticket-hot-${prefix}-${i}`);
   const known = new Map<number, bigint[]>();
@@ -201,8 +193,7 @@ function hotWriter(appender: Appender, onConflicts: (n: number) => void): (write
       try {
         await appender.append(streams[s]!, events, revisions[s]!);
         revisions[s] = revisions[s]! + 1n;
-        onConflicts(tries - 1);
-        return 1;
+        return { events: 1, conflicts: tries - 1 };
       } catch (error) {
         if (!(error instanceof Conflict) || tries >= MAX_TRIES) throw error;
         revisions[s] = error.actual;

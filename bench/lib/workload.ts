@@ -44,50 +44,81 @@ export interface TimedRun {
   /** Latency of each unit of work completed in the window (ms). */
   readonly p50Ms: number;
   readonly p99Ms: number;
+  /** Units of work (appends) completed in the window. */
   readonly operations: number;
-  /** CPU time of this (client) process per event in the window, µs: what the append path costs the caller. */
+  /** Conflicts the work reported for the units completed in the window (each one retried). */
+  readonly conflicts: number;
+  /** Units of work in the window that met at least one conflict. */
+  readonly operationsWithConflicts: number;
+  /**
+   * CPU time of this process per event in the window, µs: what the append path costs the
+   * caller. With PGlite the database runs in this process, so its work is included.
+   */
   readonly clientCpuUsPerEvent: number;
 }
+
+/** What one unit of work did: a count of events, or events and the conflicts met on the way. */
+export type WorkDone = number | { readonly events: number; readonly conflicts: number };
 
 /**
  * Runs `writers` concurrent loops of `work` (which returns the events it completed) for
  * `warmupMs` unmeasured, then `measureMs` measured; counts only work that completes inside
  * the measured window. Loops stop at the end of the window; work in flight is awaited.
+ *
+ * The window's edges are noticed by the loops themselves, not by timers: with PGlite a loop
+ * can run for seconds on promise continuations alone, without ever letting a timer fire.
  */
 export async function timedConcurrent(
   writers: number,
   warmupMs: number,
   measureMs: number,
-  work: (writer: number) => Promise<number>,
+  work: (writer: number) => Promise<WorkDone>,
 ): Promise<TimedRun> {
   const start = performance.now();
   const from = start + warmupMs;
   const until = from + measureMs;
   let events = 0;
+  let conflicts = 0;
+  let operationsWithConflicts = 0;
   const latencies: number[] = [];
   let cpuAtFrom: NodeJS.CpuUsage | undefined;
-  let cpuAtUntil: NodeJS.CpuUsage | undefined;
-  const timers = [
-    setTimeout(() => (cpuAtFrom = process.cpuUsage()), warmupMs),
-    setTimeout(() => (cpuAtUntil = process.cpuUsage(cpuAtFrom)), warmupMs + measureMs),
-  ];
+  let cpuInWindow: NodeJS.CpuUsage | undefined;
+  let windowStart: number | undefined;
+  let windowEnd: number | undefined;
   const loop = async (writer: number) => {
     for (;;) {
       const begun = performance.now();
-      if (begun >= until) return;
+      if (begun >= from && cpuAtFrom === undefined) {
+        cpuAtFrom = process.cpuUsage();
+        windowStart = begun;
+      }
+      if (begun >= until) {
+        if (cpuInWindow === undefined) {
+          cpuInWindow = process.cpuUsage(cpuAtFrom);
+          windowEnd = begun;
+        }
+        return;
+      }
       const done = await work(writer);
       const now = performance.now();
       if (now >= from && now < until) {
-        events += done;
+        const n = typeof done === 'number' ? done : done.events;
+        const c = typeof done === 'number' ? 0 : done.conflicts;
+        events += n;
+        conflicts += c;
+        if (c > 0) operationsWithConflicts++;
         latencies.push(now - begun);
       }
     }
   };
   await Promise.all(Array.from({ length: writers }, (_, w) => loop(w)));
-  timers.forEach(clearTimeout);
-  const cpu = cpuAtUntil ?? process.cpuUsage(cpuAtFrom);
+  const cpu = cpuInWindow ?? process.cpuUsage(cpuAtFrom);
   const seconds = measureMs / 1000;
   latencies.sort((a, b) => a - b);
+  // CPU is sampled between the first loop turn after the window opens and the first after it
+  // closes (a few ms off the nominal window at most); scale it to the window's length.
+  const sampledMs = windowStart !== undefined && windowEnd !== undefined ? windowEnd - windowStart : measureMs;
+  const cpuUs = ((cpu.user + cpu.system) * measureMs) / Math.max(sampledMs, 1);
   return {
     events,
     seconds,
@@ -95,7 +126,9 @@ export async function timedConcurrent(
     p50Ms: percentile(latencies, 0.5),
     p99Ms: percentile(latencies, 0.99),
     operations: latencies.length,
-    clientCpuUsPerEvent: events > 0 ? (cpu.user + cpu.system) / events : NaN,
+    conflicts,
+    operationsWithConflicts,
+    clientCpuUsPerEvent: events > 0 ? cpuUs / events : NaN,
   };
 }
 

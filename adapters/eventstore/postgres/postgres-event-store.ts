@@ -1,5 +1,5 @@
 import { EventEmitter } from 'node:events';
-import { sql, type Kysely, type RawBuilder } from 'kysely';
+import { CompiledQuery, sql, type Kysely } from 'kysely';
 import type { Database } from '../../database/database.js';
 import {
   START,
@@ -36,10 +36,109 @@ interface InsertedRow {
   transaction_id: string;
 }
 
-const RETURNED = sql.raw('stream_position::text, global_position::text, transaction_id::text');
+/** One of the append path's statements: fixed text, prepared under `name` on a server. */
+interface Statement {
+  readonly name: string;
+  readonly text: string;
+  /** Events travel as four arrays (ids, types, data, metadata) rather than four parameters each. */
+  readonly arrays: boolean;
+}
+
+const COLUMNS = '(stream_name, stream_position, event_id, event_type, data, metadata)';
+const RETURNING = 'returning stream_position::text, global_position::text, transaction_id::text';
+/** Appends of up to this many events send each event's fields as parameters of their own. */
+const VALUES_LIMIT = 32;
+/** The stream is at revision $2: the row at $2 exists (the unique key refuses the rest). */
+const AT_EXPECTED = 'where exists (select from events where stream_name = $1 and stream_position = $2::bigint)';
+const UNNEST = (first: number) =>
+  `unnest($${first}::uuid[], $${first + 1}::text[], $${first + 2}::text[], $${first + 3}::text[])
+     with ordinality as e(event_id, event_type, data, metadata, ordinal)`;
+
+const statements = new Map<string, Statement>();
+
+/**
+ * The INSERT for `n` events at known revisions: `new` (no stream: revisions 0…n-1, parameters
+ * $1 stream, then per event id, type, data, metadata) or `at` (expected revision $2: revisions
+ * $2+1…$2+n, guarded by the probe for row $2). Built once per shape and kept.
+ */
+function appendStatement(kind: 'new' | 'at', n: number): Statement {
+  const arrays = n > VALUES_LIMIT;
+  const key = `${kind}_${arrays ? 'n' : n}`;
+  let statement = statements.get(key);
+  if (statement) return statement;
+  const first = kind === 'at' ? 3 : 2;
+  let text: string;
+  if (arrays) {
+    text = `insert into events ${COLUMNS}
+      select $1, ${kind === 'at' ? '$2::bigint + e.ordinal' : 'e.ordinal - 1'}, e.event_id, e.event_type, e.data::jsonb, e.metadata::jsonb
+      from ${UNNEST(first)} ${kind === 'at' ? AT_EXPECTED : ''}
+      ${RETURNING}`;
+  } else {
+    const fields = (i: number) => {
+      const p = first + 4 * i;
+      return `$${p}::uuid, $${p + 1}, $${p + 2}::jsonb, $${p + 3}::jsonb`;
+    };
+    // One event may be refused without an error (see insert); several raise 23505 instead.
+    // The arbiter is the stream key alone: naming no index would make every unique index one
+    // (checked before each insert); a duplicate event id elsewhere raises 23505 as before.
+    const refusal = n === 1 ? 'on conflict (stream_name, stream_position) do nothing' : '';
+    if (kind === 'new') {
+      const rows = Array.from({ length: n }, (_, i) => `($1, ${i}, ${fields(i)})`).join(', ');
+      text = `insert into events ${COLUMNS} values ${rows} ${refusal} ${RETURNING}`;
+    } else {
+      const rows = Array.from({ length: n }, (_, i) => `($2::bigint + ${i + 1}, ${fields(i)})`).join(', ');
+      text = `insert into events ${COLUMNS}
+        select $1, v.position, v.event_id, v.event_type, v.data, v.metadata
+        from (values ${rows}) as v(position, event_id, event_type, data, metadata) ${AT_EXPECTED}
+        ${refusal} ${RETURNING}`;
+    }
+  }
+  statement = { name: `ll_append_${key}`, text, arrays };
+  statements.set(key, statement);
+  return statement;
+}
+
+function arrayParameters(events: readonly EventToAppend[]): unknown[] {
+  return [
+    events.map((e) => e.eventId),
+    events.map((e) => e.type),
+    events.map((e) => JSON.stringify(e.data)),
+    events.map((e) => JSON.stringify(e.metadata)),
+  ];
+}
+
+/** exists / any: $1 stream, $2 the lowest acceptable current revision (0 for exists, -1 for any). */
+const AFTER_CURRENT: Statement = {
+  name: 'll_append_after_current',
+  text: `insert into events ${COLUMNS}
+    select $1, c.revision + e.ordinal, e.event_id, e.event_type, e.data::jsonb, e.metadata::jsonb
+    from (select coalesce(max(stream_position), -1) as revision from events where stream_name = $1) c,
+         ${UNNEST(3)}
+    where c.revision >= $2::bigint
+    ${RETURNING}`,
+  arrays: true,
+};
+
+/** After a refusal: rows of these event ids ($1), and the stream's ($2) current revision. */
+const REFUSED: Statement = {
+  name: 'll_append_refused',
+  text: `select 'row' as kind, stream_name, stream_position::text, global_position::text, transaction_id::text
+    from events where event_id = any($1::uuid[])
+    union all
+    select 'current', null, coalesce(max(stream_position), -1)::text, null, null
+    from events where stream_name = $2`,
+  arrays: true,
+};
 
 const UNIQUE_VIOLATION = '23505';
 const ANY_RETRIES = 20;
+/**
+ * At most one cross-process NOTIFY per this many ms per store: the first append after a quiet
+ * spell signals at once, the appends that follow within the interval share one signal at its
+ * end. Each NOTIFY takes a pool connection for a round trip, which appends then queue behind
+ * (measured with one connection: a signal every 2 ms cost a third of the append rate).
+ */
+const SIGNAL_INTERVAL_MS = 10;
 
 /**
  * The event log in PostgreSQL (a server through `pg`, or PGlite): one statement, one round
@@ -53,6 +152,7 @@ export class PostgresEventStore implements EventStore {
   private readonly channel: string;
   private listening: Promise<(() => Promise<void>) | void> | undefined;
   private signalPending = false;
+  private lastSignalAt = Number.NEGATIVE_INFINITY;
 
   constructor(
     private readonly database: Database,
@@ -63,18 +163,21 @@ export class PostgresEventStore implements EventStore {
   }
 
   /**
-   * Wake local waiters now, and other processes through the database (coalesced, after the
-   * commit and outside it, so appends never wait on the notification queue).
+   * Wake local waiters now, and other processes through the database (coalesced to one per
+   * SIGNAL_INTERVAL_MS, after the commit and outside it, so appends never wait on the
+   * notification queue).
    */
   private announceAppend(): void {
     this.appended.emit('append');
     const signals = this.database.signals;
     if (!signals || this.signalPending) return;
     this.signalPending = true;
+    const wait = Math.max(0, this.lastSignalAt + SIGNAL_INTERVAL_MS - performance.now());
     setTimeout(() => {
       this.signalPending = false;
+      this.lastSignalAt = performance.now();
       signals.signal(this.channel).catch(() => {});
-    }, 2);
+    }, wait);
   }
 
   async append(streamName: string, events: readonly EventToAppend[], expected: ExpectedRevision): Promise<AppendResult> {
@@ -102,69 +205,30 @@ export class PostgresEventStore implements EventStore {
    * for a revision an index probe for the row at `expected` refuses a stream that is behind
    * (revisions are contiguous, so "row `expected` exists and row `expected`+1 does not" is
    * "the stream is at `expected`"). Only `exists` and `any` look up the current revision.
-   * A single event is inserted `on conflict do nothing`: a refusal is then an empty result,
-   * not an error (no error objects and stack traces on the hot conflict path, and a caller's
-   * transaction is not aborted). Several events keep the raising form: `do nothing` skips
-   * rows one by one, which would split the append.
+   * A single event is inserted `on conflict (stream_name, stream_position) do nothing`: a
+   * refusal by the stream is then an empty result, not an error (no error objects and stack
+   * traces on the hot conflict path, and a caller's transaction is not aborted); an event id
+   * already in the log at another place raises 23505 (append catches it). Several events keep
+   * the raising form: `do nothing` skips rows one by one, which would split the append.
+   *
+   * The statements' texts are built once per shape (appendStatement) and sent with their
+   * parameters as they are, without kysely building and compiling a query per append. Up to
+   * VALUES_LIMIT events travel as a VALUES list of plain parameters; longer appends as arrays
+   * (which `pg` has to escape element by element, and the server to parse).
    */
   private async insert(streamName: string, events: readonly EventToAppend[], expected: ExpectedRevision): Promise<AppendResult> {
-    const ids = events.map((e) => e.eventId);
-    const types = events.map((e) => e.type);
-    const data = events.map((e) => JSON.stringify(e.data));
-    const metadata = events.map((e) => JSON.stringify(e.metadata));
     let rows: InsertedRow[];
-    if (expected === 'no_stream') {
-      rows =
-        events.length === 1
-          ? (
-              await this.prepared(sql<InsertedRow>`
-                insert into events (stream_name, stream_position, event_id, event_type, data, metadata)
-                values (${streamName}, 0, ${ids[0]}::uuid, ${types[0]}, ${data[0]}::jsonb, ${metadata[0]}::jsonb)
-                on conflict do nothing
-                returning ${RETURNED}`, 'll_append_new_1')
-            ).rows
-          : (
-              await this.prepared(sql<InsertedRow>`
-                insert into events (stream_name, stream_position, event_id, event_type, data, metadata)
-                select ${streamName}, e.ordinal - 1, e.event_id, e.event_type, e.data::jsonb, e.metadata::jsonb
-                from unnest(${ids}::uuid[], ${types}::text[], ${data}::text[], ${metadata}::text[])
-                       with ordinality as e(event_id, event_type, data, metadata, ordinal)
-                returning ${RETURNED}`, 'll_append_new_n')
-            ).rows;
-    } else if (typeof expected === 'bigint') {
-      const revision = expected.toString();
-      rows =
-        events.length === 1
-          ? (
-              await this.prepared(sql<InsertedRow>`
-                insert into events (stream_name, stream_position, event_id, event_type, data, metadata)
-                select ${streamName}, ${revision}::bigint + 1, ${ids[0]}::uuid, ${types[0]}, ${data[0]}::jsonb, ${metadata[0]}::jsonb
-                where exists (select from events where stream_name = ${streamName} and stream_position = ${revision}::bigint)
-                on conflict do nothing
-                returning ${RETURNED}`, 'll_append_at_1')
-            ).rows
-          : (
-              await this.prepared(sql<InsertedRow>`
-                insert into events (stream_name, stream_position, event_id, event_type, data, metadata)
-                select ${streamName}, ${revision}::bigint + e.ordinal, e.event_id, e.event_type, e.data::jsonb, e.metadata::jsonb
-                from unnest(${ids}::uuid[], ${types}::text[], ${data}::text[], ${metadata}::text[])
-                       with ordinality as e(event_id, event_type, data, metadata, ordinal)
-                where exists (select from events where stream_name = ${streamName} and stream_position = ${revision}::bigint)
-                returning ${RETURNED}`, 'll_append_at_n')
-            ).rows;
+    if (expected === 'no_stream' || typeof expected === 'bigint') {
+      const at = typeof expected === 'bigint';
+      const statement = appendStatement(at ? 'at' : 'new', events.length);
+      const parameters: unknown[] = at ? [streamName, expected.toString()] : [streamName];
+      if (statement.arrays) parameters.push(...arrayParameters(events));
+      else
+        for (const e of events) parameters.push(e.eventId, e.type, JSON.stringify(e.data), JSON.stringify(e.metadata));
+      rows = await this.run<InsertedRow>(statement, parameters);
     } else {
       // exists / any: revisions follow the current one; `exists` refuses a missing stream.
-      const minimum = expected === 'exists' ? 0 : -1;
-      rows = (
-        await this.prepared(sql<InsertedRow>`
-          insert into events (stream_name, stream_position, event_id, event_type, data, metadata)
-          select ${streamName}, c.revision + e.ordinal, e.event_id, e.event_type, e.data::jsonb, e.metadata::jsonb
-          from (select coalesce(max(stream_position), -1) as revision from events where stream_name = ${streamName}) c,
-               unnest(${ids}::uuid[], ${types}::text[], ${data}::text[], ${metadata}::text[])
-                 with ordinality as e(event_id, event_type, data, metadata, ordinal)
-          where c.revision >= ${minimum}
-          returning ${RETURNED}`, 'll_append_after_current')
-      ).rows;
+      rows = await this.run<InsertedRow>(AFTER_CURRENT, [streamName, expected === 'exists' ? 0 : -1, ...arrayParameters(events)]);
     }
     if (rows.length === 0) {
       // The expectation did not hold (or these events were appended before).
@@ -181,17 +245,17 @@ export class PostgresEventStore implements EventStore {
   }
 
   /**
-   * On a PostgreSQL server, run an append statement as a named prepared statement, so each
-   * connection parses and plans it once instead of on every append (planning was a large part
-   * of an append's server time). kysely has no API for it; its PostgreSQL driver hands
+   * Runs one of the append path's fixed statements through kysely (so a store built on a
+   * transaction appends inside it). On a PostgreSQL server it is a named prepared statement:
+   * each connection parses and plans it once instead of on every append (planning was a large
+   * part of an append's server time). kysely has no API for it; its PostgreSQL driver hands
    * `compiledQuery.sql` to `pg`'s `client.query`, which takes a `{ name, text }` config in its
-   * place. PGlite (and any other driver) runs the statement as usual.
+   * place. PGlite (and any other driver) gets the text.
    */
-  private async prepared<R>(query: RawBuilder<R>, name: string): Promise<{ rows: R[] }> {
-    if (this.database.kind !== 'pg') return query.execute(this.db);
-    const compiled = query.compile(this.db);
-    const named = { name, text: compiled.sql } as unknown as string;
-    return this.db.executeQuery<R>({ ...compiled, sql: named });
+  private async run<R>(statement: Statement, parameters: readonly unknown[]): Promise<R[]> {
+    const text = this.database.kind === 'pg' ? ({ name: statement.name, text: statement.text } as unknown as string) : statement.text;
+    const result = await this.db.executeQuery<R>({ ...CompiledQuery.raw(statement.text, parameters as unknown[]), sql: text });
+    return result.rows;
   }
 
   /**
@@ -199,12 +263,10 @@ export class PostgresEventStore implements EventStore {
    * (idempotent re-append), else the stream's current revision. One round trip.
    */
   private async afterRefusal(streamName: string, events: readonly EventToAppend[]): Promise<{ earlier: AppendResult | null; actual: bigint }> {
-    const { rows } = await this.prepared(sql<{ kind: 'row' | 'current'; stream_name: string; stream_position: string; global_position: string; transaction_id: string }>`
-      select 'row' as kind, stream_name, stream_position::text, global_position::text, transaction_id::text
-      from events where event_id = any(${events.map((e) => e.eventId)}::uuid[])
-      union all
-      select 'current', null, coalesce(max(stream_position), -1)::text, null, null
-      from events where stream_name = ${streamName}`, 'll_append_refused');
+    const rows = await this.run<{ kind: 'row' | 'current'; stream_name: string; stream_position: string; global_position: string; transaction_id: string }>(
+      REFUSED,
+      [events.map((e) => e.eventId), streamName],
+    );
     const current = rows.find((r) => r.kind === 'current')!;
     const found = rows.filter((r) => r.kind === 'row').sort((a, b) => (BigInt(a.stream_position) < BigInt(b.stream_position) ? -1 : 1));
     const actual = BigInt(current.stream_position);
