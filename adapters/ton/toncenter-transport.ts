@@ -13,13 +13,16 @@ export interface ToncenterTransportOptions {
   readonly retries?: number;
   /** First wait before trying again; doubles each time (a `Retry-After` header is honoured up to 5 s). */
   readonly retryBaseMs?: number;
+  /** Requests on their way at once (default 4); the others wait their turn before their timeout starts. */
+  readonly maxInFlight?: number;
 }
 
 const RETRYABLE = new Set([429, 502, 503, 504]);
 
 /**
  * How `TonClient` reaches toncenter (its `httpAdapter`): requests are paced to the endpoint's
- * rate limit, so a confirmation that needs many reads does not run into 429s, and a 429, a
+ * rate limit and a few at a time, so a confirmation that needs many reads does not run into
+ * 429s (and a request's timeout measures the endpoint, not our own queue), and a 429, a
  * 502/503/504 or no answer is tried again a few times with backoff before it fails. What
  * still fails is thrown as the gateway's ChainError: transient for rate limits, 5xx, timeouts,
  * an unreachable endpoint and a refused API key (401/403: fix the key, the tasks wait);
@@ -30,18 +33,29 @@ export function toncenterTransport(options: ToncenterTransportOptions): HttpAdap
   const spacingMs = 1000 / Math.max(options.requestsPerSecond, 0.01);
   const retries = options.retries ?? 3;
   const retryBaseMs = options.retryBaseMs ?? 500;
+  const maxInFlight = options.maxInFlight ?? 4;
+  let inFlight = 0;
+  const waiting: (() => void)[] = [];
   let nextSlot = 0;
-  const paced = async () => {
+  /** Wait for a free place and the next slot of the rate; returns the release of the place. */
+  const paced = async (): Promise<() => void> => {
+    if (inFlight >= maxInFlight) await new Promise<void>((resolve) => waiting.push(resolve));
+    else inFlight++;
     const now = Date.now();
     const slot = Math.max(now, nextSlot);
     nextSlot = slot + spacingMs;
     if (slot > now) await sleep(slot - now);
+    return () => {
+      const next = waiting.shift();
+      if (next) next(); // the place passes on
+      else inFlight--;
+    };
   };
 
   const adapter = async (config: RequestConfig) => {
     const method = methodOf(config.data);
     for (let attempt = 0; ; attempt++) {
-      await paced();
+      const release = await paced();
       let response: Response;
       let text: string;
       try {
@@ -53,6 +67,7 @@ export function toncenterTransport(options: ToncenterTransportOptions): HttpAdap
         });
         text = await response.text();
       } catch (error) {
+        release();
         if (attempt < retries) {
           await sleep(backoff(retryBaseMs, attempt));
           continue;
@@ -60,6 +75,7 @@ export function toncenterTransport(options: ToncenterTransportOptions): HttpAdap
         const reason = error instanceof Error ? (error.name === 'TimeoutError' ? `no answer in ${options.timeoutMs} ms` : error.cause instanceof Error ? error.cause.message : error.message) : String(error);
         throw new ChainError('transient', `TON endpoint unreachable or timed out (${method}): ${reason}`);
       }
+      release();
       const status = response.status;
       if (status === 200) {
         return { data: parse(text), status, statusText: response.statusText, headers: Object.fromEntries(response.headers), config, request: {} };
