@@ -9,7 +9,9 @@ import { accountsRoutes } from './accounts-routes.js';
 export function accountsModule(options: { readonly hasher?: PasswordHasher } = {}): ContextFactory {
   return (deps) => {
     const settings = deps.config.accounts;
-    const perMinute = settings.loginAttemptsPerMinute;
+    // buckets refill on the injected clock (the system clock in production; tests move it)
+    const perMinute = (attempts: number) =>
+      new TokenBucketLimiter({ capacity: attempts, refillPerSecond: attempts / 60, now: () => deps.clock.now().getTime() });
     const projection = accountProjection();
     return {
       name: 'accounts',
@@ -25,9 +27,9 @@ export function accountsModule(options: { readonly hasher?: PasswordHasher } = {
           refreshTokenTtlSeconds: settings.refreshTokenTtlSeconds,
           serviceTokenTtlSeconds: settings.serviceTokenTtlSeconds,
           adminEmails: settings.adminEmails,
-          loginLimiter: new TokenBucketLimiter({ capacity: perMinute, refillPerSecond: perMinute / 60 }),
-          addressLimiter: new TokenBucketLimiter({ capacity: perMinute * 20, refillPerSecond: (perMinute * 20) / 60 }),
-          tokenLimiter: new TokenBucketLimiter({ capacity: 10, refillPerSecond: 10 / 60 }),
+          loginLimiter: perMinute(settings.loginAttemptsPerMinute),
+          addressLimiter: perMinute(settings.addressAttemptsPerMinute),
+          tokenLimiter: perMinute(settings.tokenAttemptsPerMinute),
         }),
         ...accountQueryRoutes(deps.database),
       ],

@@ -36,7 +36,8 @@ export interface AccountsDependencies {
 }
 
 const Email = t.refinement(t.string, (s) => s.length <= 254 && /^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(s.trim()), 'Email');
-const Password = t.refinement(t.string, (s) => s.length >= 8 && s.length <= 256, 'Password (8–256 characters)');
+const MAX_PASSWORD_LENGTH = 256;
+const Password = t.refinement(t.string, (s) => s.length >= 8 && s.length <= MAX_PASSWORD_LENGTH, 'Password (8–256 characters)');
 const DisplayName = t.refinement(t.string, (s) => s.trim().length >= 1 && s.length <= 100, 'DisplayName (1–100 characters)');
 const RegisterBody = t.type({ email: Email, password: Password, display_name: DisplayName });
 const LoginBody = t.type({ email: t.string, password: t.string });
@@ -156,6 +157,7 @@ export function accountsRoutes(deps: AccountsDependencies): Route[] {
         const email = normalizeEmail(body.email);
         limited(deps.addressLimiter, `ip:${clientIp}`);
         limited(deps.loginLimiter, `email:${email}`);
+        if (body.password.length > MAX_PASSWORD_LENGTH) return badCredentials(); // no account has such a password
         const claim = await loadAggregate(deps.store, emailClaimDecider, streamOfEmail(email));
         const user = claim.state.userId ? (await loadUser(claim.state.userId)).state : undefined;
         if (!user || user.status === 'none') {
@@ -236,6 +238,7 @@ export function accountsRoutes(deps: AccountsDependencies): Route[] {
           return invalidClient();
         }
         if (!(await deps.hasher.verify(state.secretHash!, body.client_secret)) || state.status !== 'active') return invalidClient();
+        deps.tokenLimiter.reset(`client:${body.client_id}`);
         const token = await signAccessToken(
           { kind: 'service', id: state.clientId!, roles: [], scopes: state.scopes },
           { secret: deps.jwtSecret, ttlSeconds: deps.serviceTokenTtlSeconds, now: nowSeconds() },

@@ -70,7 +70,7 @@ export const userDecider: EventSourcedDecider<UserCommand, UserEvent, UserState>
         if (state.status === 'none') return notFound();
         if (command.role === 'user') return left(domainError('rule_violated', 'user.role_permanent', 'the user role cannot be revoked', 'role'));
         if (command.role === 'admin' && command.by.id === state.userId) {
-          return left(domainError('rule_violated', 'user.last_admin_guard', 'an admin cannot revoke their own admin role', 'role'));
+          return left(domainError('rule_violated', 'user.own_admin_role', 'an admin cannot revoke their own admin role', 'role'));
         }
         if (!state.roles.includes(command.role)) return right([]);
         return right([{ type: 'UserRoleRevoked', data: { role: command.role, revokedBy: command.by.id, revokedAt: command.now.toISOString() } }]);

@@ -25,6 +25,23 @@ describe('RefreshTokenFamily decider (A-1)', () => {
     given(refreshFamilyDecider, [started]).when(rotate('forged')).thenFails('auth.refresh_invalid');
     given(refreshFamilyDecider, [started]).when(rotate('h1', new Date('2030-01-03T00:00:00Z'))).thenFails('auth.refresh_expired');
   });
+
+  it('given no family, when a login starts one, then it holds the first token hash; starting it again changes nothing', () => {
+    given(refreshFamilyDecider, []).when({ type: 'StartFamily', familyId: 'f', userId: 'u', tokenHash: 'h1', expiresAt: EXPIRES, now: NOW }).then([started]);
+    given(refreshFamilyDecider, [started]).when({ type: 'StartFamily', familyId: 'f', userId: 'u', tokenHash: 'h9', expiresAt: EXPIRES, now: NOW }).then([]);
+  });
+
+  it('given a family, when its current or an earlier token logs out, then the family is revoked; a second logout changes nothing', () => {
+    const loggedOut: RefreshFamilyEvent = { type: 'RefreshFamilyRevoked', data: { reason: 'logout', revokedAt: LATER.toISOString() } };
+    given(refreshFamilyDecider, [started, rotated]).when({ type: 'Revoke', presentedHash: 'h2', now: LATER }).then([loggedOut]);
+    given(refreshFamilyDecider, [started, rotated]).when({ type: 'Revoke', presentedHash: 'h1', now: LATER }).then([loggedOut]);
+    given(refreshFamilyDecider, [started, loggedOut]).when({ type: 'Revoke', presentedHash: 'h1', now: LATER }).then([]);
+  });
+
+  it('given a family, when a token that was never its own logs out, then 401 and nothing changes', () => {
+    given(refreshFamilyDecider, [started]).when({ type: 'Revoke', presentedHash: 'forged', now: LATER }).thenFails('auth.refresh_invalid', { kind: 'unauthorized' });
+    given(refreshFamilyDecider, []).when({ type: 'Revoke', presentedHash: 'h1', now: LATER }).thenFails('auth.refresh_invalid');
+  });
 });
 
 describe('User and e-mail claim deciders (A-1 … A-3)', () => {
