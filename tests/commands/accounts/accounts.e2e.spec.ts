@@ -10,6 +10,8 @@ import { openTestDatabase } from '../../support/test-database.js';
 import { defineRoute } from '../../../adapters/http/route.js';
 import { START } from '../../../adapters/eventstore/event-store.js';
 import { sql } from 'kysely';
+import { randomUUID } from 'node:crypto';
+import { streamOfEmail } from '../../../domain/accounts/email-claim.js';
 
 
 describe('Accounts and access over HTTP (A-1 … A-4)', function () {
@@ -119,6 +121,61 @@ describe('Accounts and access over HTTP (A-1 … A-4)', function () {
       await request(api).post('/api/auth/refresh').send({ refresh_token: session.body.refresh_token }).expect(401);
     });
 
+    it('given a login that refreshed, when it logs out, then every token of that login stops working and other logins are untouched', async () => {
+      await register('family@example.com').expect(201);
+      const first = await login('family@example.com').expect(200);
+      const other = await login('family@example.com').expect(200);
+      const second = await request(api).post('/api/auth/refresh').send({ refresh_token: first.body.refresh_token }).expect(200);
+      secrets.push(first.body.refresh_token, second.body.refresh_token, other.body.refresh_token);
+      await request(api).post('/api/auth/logout').send({ refresh_token: second.body.refresh_token }).expect(204);
+      for (const token of [second.body.refresh_token, first.body.refresh_token]) {
+        const refused = await request(api).post('/api/auth/refresh').send({ refresh_token: token }).expect(401);
+        assert.equal(refused.body.code, 'auth.refresh_invalid');
+      }
+      await request(api).post('/api/auth/logout').send({ refresh_token: second.body.refresh_token }).expect(204); // logging out twice is fine
+      await request(api).post('/api/auth/logout').send({ refresh_token: 'not-a-token' }).expect(401);
+      await request(api).post('/api/auth/logout').send({}).expect(400);
+      await request(api).post('/api/auth/refresh').send({ refresh_token: other.body.refresh_token }).expect(200);
+    });
+
+    it('given a registration that died after claiming its e-mail, when the person registers again, then the account is completed under the claimed id', async () => {
+      const orphan = randomUUID();
+      await system.dependencies.store.append(
+        streamOfEmail('half@example.com'),
+        [{ eventId: randomUUID(), type: 'EmailClaimed', data: { userId: orphan, claimedAt: clock.now().toISOString() }, metadata: {} }],
+        'no_stream',
+      );
+      await login('half@example.com').expect(401);
+      const completed = await register('half@example.com').expect(201);
+      assert.equal(completed.body.user.id, orphan);
+      await login('half@example.com').expect(200);
+      const again = await register('half@example.com').expect(409);
+      assert.equal(again.body.field, 'email');
+
+      // several people racing to complete one half-written registration: still exactly one account
+      const orphan2 = randomUUID();
+      await system.dependencies.store.append(
+        streamOfEmail('half2@example.com'),
+        [{ eventId: randomUUID(), type: 'EmailClaimed', data: { userId: orphan2, claimedAt: clock.now().toISOString() }, metadata: {} }],
+        'no_stream',
+      );
+      const answers = await Promise.all(Array.from({ length: 4 }, (_, i) => register('half2@example.com', `racing password ${i}`)));
+      assert.deepEqual(answers.map((a) => a.status).sort(), [201, 409, 409, 409]);
+      const winner = answers.findIndex((a) => a.status === 201);
+      assert.equal(answers[winner]!.body.user.id, orphan2);
+      await login('half2@example.com', `racing password ${winner}`).expect(200);
+    });
+
+    it('given no, a malformed or a foreign access token, then /me is 401; a login without a password is 400', async () => {
+      await request(api).get('/api/users/me').expect(401);
+      await request(api).get('/api/users/me').set('Authorization', 'Bearer nonsense').expect(401);
+      const created = await register('forged@example.com').expect(201);
+      const [header, payload] = String(created.body.access_token).split('.');
+      await request(api).get('/api/users/me').set('Authorization', bearer(`${header}.${payload}.${'A'.repeat(43)}`)).expect(401);
+      const missing = await request(api).post('/api/auth/login').send({ email: 'forged@example.com' }).expect(400);
+      assert.equal(missing.body.field ?? missing.body.errors?.[0]?.field, 'password');
+    });
+
     it('given two registrations of one e-mail at the same instant, then exactly one account exists and the other gets 409', async () => {
       const answers = await Promise.all(Array.from({ length: 6 }, (_, i) => register('race@example.com', `password number ${i}`)));
       assert.deepEqual(answers.map((a) => a.status).sort(), [201, 409, 409, 409, 409, 409]);
@@ -165,6 +222,25 @@ describe('Accounts and access over HTTP (A-1 … A-4)', function () {
       await request(api).get('/api/admin/users').set('Authorization', bearer(door.body.access_token)).expect(403);
     });
 
+    it('given a non-admin, then role changes and service principals are refused (403); an admin cannot drop their own admin role', async () => {
+      const root = await login('root@example.com').expect(200);
+      const admin = bearer(root.body.access_token);
+      const plain = await register('plain@example.com').expect(201);
+      const user = bearer(plain.body.access_token);
+      await request(api).delete(`/api/admin/users/${plain.body.user.id}/roles/organizer`).set('Authorization', user).expect(403);
+      await request(api).post(`/api/admin/users/${plain.body.user.id}/roles`).set('Authorization', user).send({ role: 'admin' }).expect(403);
+      await request(api).post('/api/admin/service-principals').set('Authorization', user).send({ name: 'Mine', scopes: ['g2a:mint'] }).expect(403);
+      await request(api).get('/api/admin/service-principals').set('Authorization', user).expect(403);
+      await request(api).post('/api/admin/service-principals/svc_0000000000000000/disable').set('Authorization', user).expect(403);
+      await request(api).post('/api/admin/users/x/roles').send({ role: 'admin' }).expect(401);
+      const own = await request(api).delete(`/api/admin/users/${root.body.user.id}/roles/admin`).set('Authorization', admin).expect(422);
+      assert.equal(own.body.field, 'role');
+      await request(api).post('/api/admin/service-principals/svc_0000000000000000/disable').set('Authorization', admin).expect(404);
+      const empty = await request(api).post('/api/admin/service-principals').set('Authorization', admin).send({ name: 'Nothing', scopes: [] }).expect(422);
+      assert.equal(empty.body.field, 'scopes');
+      await request(api).post('/api/admin/service-principals').set('Authorization', admin).send({ name: 'No scopes field' }).expect(400);
+    });
+
     it('given a service principal, then client credentials give a scoped token a scoped route accepts; a wrong secret or a disabled client 401', async () => {
       const root = await login('root@example.com').expect(200);
       const admin = bearer(root.body.access_token);
@@ -180,6 +256,16 @@ describe('Accounts and access over HTTP (A-1 … A-4)', function () {
       const userToken = (await login('ann@example.com').expect(200)).body.access_token;
       await request(api).get('/probe/mint').set('Authorization', bearer(userToken)).expect(403);
       await request(api).get('/api/users/me').set('Authorization', bearer(token.body.access_token)).expect(403);
+      const badges = await request(api).post('/api/admin/service-principals').set('Authorization', admin).send({ name: 'Badges only', scopes: ['nft:mint'] }).expect(201);
+      secrets.push(badges.body.client_secret);
+      const badgeToken = await request(api)
+        .post('/api/auth/token')
+        .send({ grant_type: 'client_credentials', client_id: badges.body.client_id, client_secret: badges.body.client_secret })
+        .expect(200);
+      secrets.push(badgeToken.body.access_token);
+      await request(api).get('/probe/mint').set('Authorization', bearer(badgeToken.body.access_token)).expect(403);
+      await request(api).post('/api/auth/token').send({ grant_type: 'client_credentials', client_id: 'svc_ffffffffffffffff', client_secret }).expect(401);
+      await request(api).post('/api/auth/token').send({ grant_type: 'client_credentials', client_id: 'nonsense', client_secret }).expect(401);
       await request(api).post('/api/auth/token').send({ grant_type: 'client_credentials', client_id, client_secret: 'wrong' }).expect(401);
       await request(api).post('/api/auth/token').send({ grant_type: 'password', client_id, client_secret }).expect(400);
       const listed = await request(api).get('/api/admin/service-principals').set('Authorization', admin).expect(200);
@@ -196,6 +282,8 @@ describe('Accounts and access over HTTP (A-1 … A-4)', function () {
       const limited = await login('brute@example.com').expect(429);
       assert.ok(Number(limited.headers['retry-after']) >= 1);
       assert.equal(limited.body.code, 'auth.too_many_attempts');
+      clock.advance(Number(limited.headers['retry-after']) * 1000);
+      await login('brute@example.com').expect(200);
     });
   });
 
