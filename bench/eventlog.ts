@@ -12,6 +12,9 @@
  * Implementations: ours (PostgresEventStore as the app builds it), raw (the same rows with plain
  * unnamed `pg` INSERTs), Emmett (PostgreSQL only); full runs add raw-prepared (the INSERTs as
  * named prepared statements: the tighter limit, since ours prepares its statements too).
+ * Each case runs 5 rounds (quick: 1) of 0.5 s warm-up + 2 s measured, the implementations'
+ * order rotated each round, and reports the median: on a shared machine more, shorter rounds
+ * give steadier medians than fewer long ones.
  * Options: --cases=append-1,… --writers=1,16 --impls=ours,raw,… --warmup-ms --measure-ms --rounds
  */
 import { randomUUID } from 'node:crypto';
@@ -71,7 +74,7 @@ export const bench: Bench = {
     const target = ctx.target;
     const defaults: Settings = ctx.quick
       ? { warmupMs: 100, measureMs: 400, rounds: 1 }
-      : { warmupMs: 1000, measureMs: 3000, rounds: 3 };
+      : { warmupMs: 500, measureMs: 2000, rounds: 5 };
     const settings: Settings = {
       warmupMs: numberOption(ctx, 'warmup-ms', defaults.warmupMs),
       measureMs: numberOption(ctx, 'measure-ms', defaults.measureMs),
@@ -97,8 +100,13 @@ export const bench: Bench = {
     }
     const only = ctx.options.get('cases')?.split(',');
     if (target.kind === 'pglite') {
-      ctx.note('PGlite: only ours is measured. Raw and Emmett need a PostgreSQL server (set DATABASE_URL); PGlite has one connection, so writers queue for it.');
+      ctx.note(
+        'PGlite: only ours is measured. Raw and Emmett need a PostgreSQL server (set DATABASE_URL); PGlite has one connection, so writers queue for it, and it runs in this process, so clientCpuUsPerEvent includes the database.',
+      );
     }
+    ctx.note(
+      'append-hot: a refused append is retried at the revision the refusal reported, so conflictsPerAppend is also retries per append; retriedAppendsPct = appends that needed at least one retry',
+    );
     ctx.note(
       `each case: ${settings.warmupMs} ms warm-up (excluded) + ${settings.measureMs} ms measured, ${settings.rounds} round(s) interleaved across implementations, median reported; ~300-byte JSON data; pool size = writers`,
     );
