@@ -9,7 +9,8 @@
  *    ProjectionRunner from position 0 until it has passed the head — events/s;
  * 3. lag: with that runner live, append at a steady R events/s (default 1,000) for S seconds
  *    (default 30; --quick 3); a separate reader polls the read model every 5 ms and records
- *    when each appended event's row shows it. Lag = row visible − append acknowledged; p50/p99.
+ *    when each appended event's row shows it. Lag = row visible − append acknowledged; p50/p99,
+ *    with how busy the projector was (the tail grows as it nears its capacity).
  */
 import { randomUUID } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
@@ -39,12 +40,13 @@ export const bench: Bench = {
     const lagSeconds = numberOption(ctx, 'lag-seconds', ctx.quick ? 3 : 30);
     const rate = numberOption(ctx, 'rate', 1000);
     const database = await ctx.target.openSchema(WRITERS);
-    const projection = ticketSalesProjection();
+    const stats: ApplyStats = { busyMs: 0, batches: 0, events: 0, maxBatch: 0 };
+    const projection = ticketSalesProjection(stats);
     await migrate(database, eventLogMigrations, checkpointMigrations, projection.migrations ?? {});
     const store = new PostgresEventStore(database);
     const db = ctx.target.kind;
     ctx.note(
-      `the projection runner is projections/projection-runner.ts (batch 500, default options); the projector writes one statement per event; lag is measured by a reader polling the read model every ${POLL_MS} ms (so lag includes up to ${POLL_MS} ms of polling)`,
+      `the projection runner is projections/projection-runner.ts (batch 500, default options); the projector writes one statement per event; lag is measured by a reader polling the read model every ${POLL_MS} ms (so lag includes up to ${POLL_MS} ms of polling); projectorBusyPct = share of the lag window the runner spent inside the projector's apply, maxBatchEvents = its largest batch (500 = it had a backlog)`,
     );
     if (db === 'pglite') ctx.note('PGlite: appends, the runner and the lag reader share its one connection.');
     try {
@@ -98,6 +100,7 @@ export const bench: Bench = {
 
         // 3. Lag under a steady append rate.
         ctx.log(`projections: lag at ${rate} events/s for ${lagSeconds} s`);
+        Object.assign(stats, { busyMs: 0, batches: 0, events: 0, maxBatch: 0 });
         const lag = await measureLag(database, store, rate, lagSeconds);
         ctx.record({
           bench: 'projections',
@@ -113,6 +116,11 @@ export const bench: Bench = {
           lagP99Ms: round(lag.p99, 1),
           lagMaxMs: round(lag.max, 1),
           appendP99Ms: round(lag.appendP99, 1),
+          // How near the runner is to its capacity: the share of the window spent inside the
+          // projector's apply (reads, checkpoints and commits come on top), and its batches.
+          projectorBusyPct: round((100 * stats.busyMs) / (lag.seconds * 1000), 1),
+          batches: stats.batches,
+          maxBatchEvents: stats.maxBatch,
         });
       } finally {
         await runner.stop();
@@ -124,8 +132,16 @@ export const bench: Bench = {
   },
 };
 
+/** Time the runner spends inside the projector's apply (one transaction per batch). */
+interface ApplyStats {
+  busyMs: number;
+  batches: number;
+  events: number;
+  maxBatch: number;
+}
+
 /** Ticket sales: a row per ticket and sales per performance. Ignores gift certificates. */
-function ticketSalesProjection(): Projection {
+function ticketSalesProjection(stats: ApplyStats): Projection {
   return {
     name: PROJECTION,
     eventTypes: TICKET_TYPES,
@@ -156,48 +172,58 @@ function ticketSalesProjection(): Projection {
       },
     },
     async apply(trx, events) {
-      for (const event of events) {
-        const data = event.data as TicketData;
-        const ticket = event.streamName.slice('Ticket-'.length);
-        switch (event.type) {
-          case 'TicketReserved':
-            await sql`
-              insert into rm_bench_tickets (ticket_id, performance_id, status, price_cents, buyer_id, last_event_id, row_version, updated_at)
-              values (${ticket}::uuid, ${data.performanceId}, 'reserved', ${data.priceCents}, ${data.buyerId}::uuid,
-                      ${event.eventId}::uuid, nextval('rm_bench_tickets_version'), ${event.createdAt.toISOString()}::timestamptz)
-              on conflict (ticket_id) do nothing`.execute(trx);
-            break;
-          case 'TicketPurchased':
-          case 'TicketRefunded': {
-            const purchased = event.type === 'TicketPurchased';
-            const { rows } = await sql<{ performance_id: string; price_cents: number }>`
-              update rm_bench_tickets
-              set status = ${purchased ? 'purchased' : 'refunded'}, last_event_id = ${event.eventId}::uuid,
-                  row_version = nextval('rm_bench_tickets_version'), updated_at = ${event.createdAt.toISOString()}::timestamptz
-              where ticket_id = ${ticket}::uuid
-              returning performance_id, price_cents`.execute(trx);
-            const row = rows[0];
-            if (!row) break;
-            await sql`
-              insert into rm_bench_performance_sales (performance_id, sold, refunded, revenue_cents)
-              values (${row.performance_id}, ${purchased ? 1 : -1}, ${purchased ? 0 : 1}, ${purchased ? row.price_cents : -row.price_cents})
-              on conflict (performance_id) do update set
-                sold = rm_bench_performance_sales.sold + excluded.sold,
-                refunded = rm_bench_performance_sales.refunded + excluded.refunded,
-                revenue_cents = rm_bench_performance_sales.revenue_cents + excluded.revenue_cents`.execute(trx);
-            break;
-          }
-          case 'TicketReleased':
-            await sql`
-              update rm_bench_tickets
-              set status = 'released', last_event_id = ${event.eventId}::uuid,
-                  row_version = nextval('rm_bench_tickets_version'), updated_at = ${event.createdAt.toISOString()}::timestamptz
-              where ticket_id = ${ticket}::uuid`.execute(trx);
-            break;
-        }
-      }
+      const started = performance.now();
+      await applyTicketSales(trx, events);
+      stats.busyMs += performance.now() - started;
+      stats.batches++;
+      stats.events += events.length;
+      stats.maxBatch = Math.max(stats.maxBatch, events.length);
     },
   };
+}
+
+/** One statement (two for a sale or refund) per event, as the project's projectors are written. */
+async function applyTicketSales(trx: Parameters<Projection['apply']>[0], events: Parameters<Projection['apply']>[1]): Promise<void> {
+  for (const event of events) {
+    const data = event.data as TicketData;
+    const ticket = event.streamName.slice('Ticket-'.length);
+    switch (event.type) {
+      case 'TicketReserved':
+        await sql`
+          insert into rm_bench_tickets (ticket_id, performance_id, status, price_cents, buyer_id, last_event_id, row_version, updated_at)
+          values (${ticket}::uuid, ${data.performanceId}, 'reserved', ${data.priceCents}, ${data.buyerId}::uuid,
+                  ${event.eventId}::uuid, nextval('rm_bench_tickets_version'), ${event.createdAt.toISOString()}::timestamptz)
+          on conflict (ticket_id) do nothing`.execute(trx);
+        break;
+      case 'TicketPurchased':
+      case 'TicketRefunded': {
+        const purchased = event.type === 'TicketPurchased';
+        const { rows } = await sql<{ performance_id: string; price_cents: number }>`
+          update rm_bench_tickets
+          set status = ${purchased ? 'purchased' : 'refunded'}, last_event_id = ${event.eventId}::uuid,
+              row_version = nextval('rm_bench_tickets_version'), updated_at = ${event.createdAt.toISOString()}::timestamptz
+          where ticket_id = ${ticket}::uuid
+          returning performance_id, price_cents`.execute(trx);
+        const row = rows[0];
+        if (!row) break;
+        await sql`
+          insert into rm_bench_performance_sales (performance_id, sold, refunded, revenue_cents)
+          values (${row.performance_id}, ${purchased ? 1 : -1}, ${purchased ? 0 : 1}, ${purchased ? row.price_cents : -row.price_cents})
+          on conflict (performance_id) do update set
+            sold = rm_bench_performance_sales.sold + excluded.sold,
+            refunded = rm_bench_performance_sales.refunded + excluded.refunded,
+            revenue_cents = rm_bench_performance_sales.revenue_cents + excluded.revenue_cents`.execute(trx);
+        break;
+      }
+      case 'TicketReleased':
+        await sql`
+          update rm_bench_tickets
+          set status = 'released', last_event_id = ${event.eventId}::uuid,
+              row_version = nextval('rm_bench_tickets_version'), updated_at = ${event.createdAt.toISOString()}::timestamptz
+          where ticket_id = ${ticket}::uuid`.execute(trx);
+        break;
+    }
+  }
 }
 
 interface TicketData {
@@ -278,6 +304,8 @@ interface LagResult {
   readonly p99: number;
   readonly max: number;
   readonly appendP99: number;
+  /** From the first append until the last event was seen (or given up on), s. */
+  readonly seconds: number;
 }
 
 /**
@@ -372,6 +400,7 @@ async function measureLag(
   giveUpAt = performance.now() + 10_000; // events not visible 10 s after the last append count as not seen
   stop = true;
   await reader;
+  const finished = performance.now();
 
   const lags: number[] = [];
   for (const [id, at] of acked) {
@@ -388,5 +417,6 @@ async function measureLag(
     p99: percentile(lags, 0.99),
     max: lags[lags.length - 1] ?? NaN,
     appendP99: percentile(appendLatencies, 0.99),
+    seconds: (finished - started) / 1000,
   };
 }
