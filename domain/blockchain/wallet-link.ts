@@ -16,8 +16,18 @@ export const WalletLinkEvent = t.union([
 ]);
 export type WalletLinkEvent = t.TypeOf<typeof WalletLinkEvent>;
 
+export interface Challenge {
+  readonly expiresAt: string;
+  readonly used: boolean;
+}
+
 export interface WalletLinkState {
-  readonly challenges: Readonly<Record<string, { readonly expiresAt: string; readonly used: boolean }>>;
+  /**
+   * Challenges issued to this user, by payload. A Map, not an object: a payload is any string a
+   * caller sends, and an object would answer `constructor`, `__proto__`, `toString` … from its
+   * prototype as if they had been issued.
+   */
+  readonly challenges: ReadonlyMap<string, Challenge>;
   /** Verified wallet addresses (raw form `0:<hex>`) of the user. */
   readonly verified: readonly string[];
 }
@@ -39,7 +49,7 @@ export const streamOfWalletLink = (userId: string): string => `WalletLink-${user
 
 export const walletLinkDecider: EventSourcedDecider<WalletLinkCommand, WalletLinkEvent, WalletLinkState> = {
   events: WalletLinkEvent,
-  initialState: { challenges: {}, verified: [] },
+  initialState: { challenges: new Map(), verified: [] },
   decide(command, state) {
     switch (command.type) {
       case 'IssueChallenge':
@@ -55,7 +65,7 @@ export const walletLinkDecider: EventSourcedDecider<WalletLinkCommand, WalletLin
           },
         ]);
       case 'ConfirmLink': {
-        const challenge = state.challenges[command.payload];
+        const challenge = state.challenges.get(command.payload);
         if (!challenge) return left(domainError('rule_violated', 'wallet_link.unknown_payload', 'the payload was not issued to this user', 'proof.payload'));
         if (challenge.used) return left(domainError('conflict', 'wallet_link.payload_used', 'the payload was already used; request a new one', 'proof.payload'));
         if (new Date(challenge.expiresAt) <= command.now) {
@@ -77,14 +87,24 @@ export const walletLinkDecider: EventSourcedDecider<WalletLinkCommand, WalletLin
   evolve(state, event) {
     switch (event.type) {
       case 'WalletLinkChallengeIssued':
-        return { ...state, challenges: { ...state.challenges, [event.data.payload]: { expiresAt: event.data.expiresAt, used: false } } };
+        return { ...state, challenges: withChallenge(state.challenges, event.data.payload, { expiresAt: event.data.expiresAt, used: false }) };
       case 'WalletLinkVerified':
         return {
-          challenges: { ...state.challenges, [event.data.payload]: { ...state.challenges[event.data.payload]!, used: true } },
+          challenges: spent(state.challenges, event.data.payload),
           verified: state.verified.includes(event.data.address) ? state.verified : [...state.verified, event.data.address],
         };
       case 'WalletLinkRejected':
-        return { ...state, challenges: { ...state.challenges, [event.data.payload]: { ...state.challenges[event.data.payload]!, used: true } } };
+        return { ...state, challenges: spent(state.challenges, event.data.payload) };
     }
   },
 };
+
+/** A copy with one more challenge (states are values: the one folded before is left as it was). */
+function withChallenge(challenges: ReadonlyMap<string, Challenge>, payload: string, challenge: Challenge): ReadonlyMap<string, Challenge> {
+  return new Map(challenges).set(payload, challenge);
+}
+
+function spent(challenges: ReadonlyMap<string, Challenge>, payload: string): ReadonlyMap<string, Challenge> {
+  const challenge = challenges.get(payload);
+  return challenge ? withChallenge(challenges, payload, { ...challenge, used: true }) : challenges;
+}

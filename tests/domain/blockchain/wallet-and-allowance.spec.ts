@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import assert from 'node:assert/strict';
-import { isRight } from 'fp-ts/Either';
+import { isLeft, isRight } from 'fp-ts/Either';
 import { transferAllowanceDecider, type TransferAllowanceEvent } from '../../../domain/blockchain/transfer-allowance.js';
 import { walletLinkDecider, type WalletLinkEvent } from '../../../domain/blockchain/wallet-link.js';
 import { given } from '../../support/decider-spec.js';
@@ -34,11 +34,49 @@ describe('WalletLink decider', () => {
     given(walletLinkDecider, [issued]).when(confirm({ payload: 'forged' })).thenFails('wallet_link.unknown_payload');
   });
 
+  it('given a payload named like a property every object inherits (constructor, __proto__ …), when it was never issued, then refused like any other', () => {
+    for (const payload of ['constructor', '__proto__', 'toString', 'hasOwnProperty', 'valueOf', 'isPrototypeOf', '__defineGetter__']) {
+      given(walletLinkDecider, [issued]).when(confirm({ payload })).thenFails('wallet_link.unknown_payload', { field: 'proof.payload' });
+    }
+  });
+
+  it('property: given any issued challenges, when a proof comes over a payload never issued — any string, prototype names included — then refused with wallet_link.unknown_payload and no event', () => {
+    const payload = fc.oneof(fc.constantFrom('constructor', '__proto__', 'toString', 'hasOwnProperty', 'valueOf', 'propertyIsEnumerable', 'toLocaleString'), fc.string());
+    const challenge = (p: string, i: number): WalletLinkEvent => ({
+      type: 'WalletLinkChallengeIssued',
+      data: { userId: 'u', payload: p, expiresAt: new Date(now.getTime() + (i + 1) * 60_000).toISOString(), issuedAt: now.toISOString() },
+    });
+    fc.assert(
+      fc.property(fc.uniqueArray(payload, { maxLength: 6 }), payload, fc.constantFrom(null, 'bad_signature'), (issuedPayloads, asked, proofProblem) => {
+        fc.pre(!issuedPayloads.includes(asked));
+        const state = issuedPayloads.map(challenge).reduce(walletLinkDecider.evolve, walletLinkDecider.initialState);
+        const result = walletLinkDecider.decide(confirm({ payload: asked, proofProblem }), state);
+        assert.ok(isLeft(result), `a proof over ${JSON.stringify(asked)} was accepted: ${JSON.stringify(isRight(result) ? result.right : null)}`);
+        assert.equal(result.left.code, 'wallet_link.unknown_payload');
+        assert.equal(result.left.field, 'proof.payload');
+      }),
+      { numRuns: 500 },
+    );
+  });
+
+  it('property: given a payload issued to this user — any string, prototype names included — then a valid proof over it verifies the wallet once', () => {
+    const payload = fc.oneof(fc.constantFrom('constructor', '__proto__', 'toString', 'hasOwnProperty', 'valueOf'), fc.string());
+    fc.assert(
+      fc.property(payload, (p) => {
+        const issuedHere: WalletLinkEvent = { type: 'WalletLinkChallengeIssued', data: { userId: 'u', payload: p, expiresAt: '2026-05-01T12:05:00.000Z', issuedAt: now.toISOString() } };
+        const state = given(walletLinkDecider, [issuedHere]).when(confirm({ payload: p })).then([
+          { type: 'WalletLinkVerified', data: { userId: 'u', address: '0:ab', publicKey: 'pk', payload: p, verifiedAt: now.toISOString() } },
+        ]);
+        assert.equal(walletLinkDecider.decide(confirm({ payload: p }), state)._tag, 'Left', 'single use');
+      }),
+    );
+  });
+
   it('given a proof the adapter refused, then the rejection is recorded and the payload is spent', () => {
     const state = given(walletLinkDecider, [issued]).when(confirm({ proofProblem: 'bad_signature' })).then([
       { type: 'WalletLinkRejected', data: { userId: 'u', payload: 'p1', reason: 'bad_signature', rejectedAt: now.toISOString() } },
     ]);
-    assert.equal(state.challenges.p1?.used, true);
+    assert.equal(state.challenges.get('p1')?.used, true);
   });
 });
 
