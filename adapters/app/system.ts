@@ -145,9 +145,10 @@ export async function startSystem(options: SystemOptions): Promise<RunningSystem
       logger,
       jwtSecret,
       bodyLimitBytes: config.server.bodyLimitBytes,
+      metricsToken: config.server.metricsToken,
       readinessChecks: [databaseReadiness(database), eventStoreReadiness(store)],
     });
-    server = await startHttpServer(app, config.server.port);
+    server = await startHttpServer(app, config.server.port, config.server.host, config.server.timeouts);
     logger.info({ port: server.port, role, database: database.kind, eventLog: store.kind }, 'Ledgerline is serving');
   }
 

@@ -8,10 +8,41 @@ export const serverConfigSection = defineConfigSection({
   title: 'HTTP server',
   variables: {
     PORT: envInteger({ description: 'Port the HTTP API listens on', default: 3000, min: 0, max: 65535 }),
-    HTTP_BODY_LIMIT_BYTES: envInteger({ description: 'Largest accepted request body; larger ones get 413', default: 1_048_576, min: 1024 }),
+    HOST: envText({
+      description: 'Address the HTTP API listens on: 127.0.0.1 (this machine only) by default; 0.0.0.0 (or ::) in a container or behind a proxy',
+      default: '127.0.0.1',
+      minLength: 1,
+    }),
+    HTTP_BODY_LIMIT_BYTES: envInteger({ description: 'Largest accepted request body; larger ones get 413 (a larger declared Content-Length at once)', default: 1_048_576, min: 1024 }),
+    HTTP_HEADERS_TIMEOUT_MS: envInteger({ description: 'A request whose headers have not all arrived by then is cut with 408', default: 10_000, min: 100, max: 600_000 }),
+    HTTP_REQUEST_TIMEOUT_MS: envInteger({ description: 'A request (headers and body) that has not fully arrived by then is cut with 408', default: 30_000, min: 100, max: 3_600_000 }),
+    HTTP_BODY_MIN_BYTES_PER_SECOND: envInteger({
+      description: 'A body trickled slower than this on average (after HTTP_SLOW_BODY_GRACE_MS) is cut with 408; 0 turns the check off',
+      default: 1024,
+      min: 0,
+    }),
+    HTTP_SLOW_BODY_GRACE_MS: envInteger({ description: 'How long a body may arrive at any pace before HTTP_BODY_MIN_BYTES_PER_SECOND applies', default: 5_000, min: 100, max: 600_000 }),
+    METRICS_TOKEN: envText({
+      description: 'Bearer token GET /metrics requires (Authorization: Bearer <token>); absent: /metrics answers only callers on this machine (loopback)',
+      minLength: 16,
+      secret: true,
+      example: 'a-long-random-scrape-token',
+    }),
     SHUTDOWN_GRACE_MS: envInteger({ description: 'How long a graceful shutdown waits for in-flight requests and work', default: 10_000, min: 0 }),
   },
-  build: (v) => ({ port: v.PORT, bodyLimitBytes: v.HTTP_BODY_LIMIT_BYTES, shutdownGraceMs: v.SHUTDOWN_GRACE_MS }),
+  build: (v) => ({
+    port: v.PORT,
+    host: v.HOST,
+    bodyLimitBytes: v.HTTP_BODY_LIMIT_BYTES,
+    timeouts: {
+      headersTimeoutMs: v.HTTP_HEADERS_TIMEOUT_MS,
+      requestTimeoutMs: v.HTTP_REQUEST_TIMEOUT_MS,
+      minBodyBytesPerSecond: v.HTTP_BODY_MIN_BYTES_PER_SECOND,
+      slowBodyGraceMs: v.HTTP_SLOW_BODY_GRACE_MS,
+    },
+    metricsToken: v.METRICS_TOKEN,
+    shutdownGraceMs: v.SHUTDOWN_GRACE_MS,
+  }),
 });
 
 export const storageConfigSection = defineConfigSection({

@@ -51,6 +51,8 @@ export async function verifyAccessToken(token: string, options: { readonly secre
     ({ payload } = await jwtVerify(token, keyOf(options.secret), {
       algorithms: [ALGORITHM],
       issuer: ISSUER,
+      // A token without an expiry (or without when and by whom it was issued) is never accepted.
+      requiredClaims: ['exp', 'iat', 'iss', 'sub'],
       ...(options.now === undefined ? {} : { currentDate: new Date(options.now * 1000) }),
     }));
   } catch (error) {

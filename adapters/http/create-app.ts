@@ -9,6 +9,7 @@ import { platformRoutes } from './platform-routes.js';
 import { HttpProblem } from './problem.js';
 import type { ReadinessCheck } from './readiness.js';
 import { contextOf, requestContextMiddleware } from './request-context.js';
+import { declaredLengthGuard, inputTextGuard, responseHardening } from './request-guards.js';
 import { preparedProblem, refusalOf, sendPrepared } from './route-response.js';
 import type { Route } from './route.js';
 
@@ -22,6 +23,8 @@ export interface HttpAppOptions {
   readonly jwtSecret: string;
   readonly readinessChecks?: readonly ReadinessCheck[];
   readonly bodyLimitBytes?: number;
+  /** Bearer token GET /metrics requires; absent, /metrics answers loopback callers only. */
+  readonly metricsToken?: string | undefined;
   readonly info?: ApiInfo;
   /** An in-flight Idempotency-Key older than this may be taken over (its process died). */
   readonly idempotencyStaleAfterMs?: number;
@@ -40,7 +43,7 @@ export function createHttpApp(options: HttpAppOptions): HttpApp {
   let document: OpenApiDocument | undefined;
   const routes: Route[] = [
     ...options.routes,
-    ...platformRoutes({ readinessChecks: options.readinessChecks ?? [], openApiDocument: () => document }),
+    ...platformRoutes({ readinessChecks: options.readinessChecks ?? [], openApiDocument: () => document, metricsToken: options.metricsToken }),
   ];
   assertDistinct(routes);
   document = buildOpenApiDocument(routes, info);
@@ -48,8 +51,12 @@ export function createHttpApp(options: HttpAppOptions): HttpApp {
   const app = express();
   app.disable('x-powered-by');
   app.set('etag', false);
+  const bodyLimitBytes = options.bodyLimitBytes ?? 1_048_576;
   app.use(requestContextMiddleware(options.logger));
-  app.use(express.json({ limit: options.bodyLimitBytes ?? 1_048_576, type: ['application/json', 'application/*+json'] }));
+  app.use(responseHardening());
+  app.use(declaredLengthGuard(bodyLimitBytes));
+  app.use(express.json({ limit: bodyLimitBytes, type: ['application/json', 'application/*+json'] }));
+  app.use(inputTextGuard());
   app.use(authenticate(options.jwtSecret));
   const idempotency = new IdempotencyStore(options.database, {
     ...(options.idempotencyStaleAfterMs === undefined ? {} : { staleAfterMs: options.idempotencyStaleAfterMs }),
@@ -60,10 +67,10 @@ export function createHttpApp(options: HttpAppOptions): HttpApp {
     const allowed = templates.filter((t) => t.pattern?.test(req.path)).map((t) => t.method);
     const problem =
       allowed.length > 0
-        ? new HttpProblem(405, 'route.method_not_allowed', `${req.method} is not allowed on ${req.path}; use ${allowed.join(', ')}`, {
+        ? new HttpProblem(405, 'route.method_not_allowed', `${req.method} is not allowed on ${printable(req.path)}; use ${allowed.join(', ')}`, {
             headers: { Allow: allowed.join(', ') },
           })
-        : new HttpProblem(404, 'route.not_found', `No route ${req.method} ${req.path}`);
+        : new HttpProblem(404, 'route.not_found', `No route ${req.method} ${printable(req.path)}`);
     sendPrepared(res, preparedProblem(problem, contextOf(res).correlationId));
   });
   app.use(problemResponder);
@@ -118,8 +125,17 @@ function problemResponder(error: unknown, _req: Request, res: Response, _next: N
   );
 }
 
+/** A path as text safe to echo: at most 200 characters. */
+function printable(path: string): string {
+  return path.length > 200 ? `${path.slice(0, 200)}…` : path;
+}
+
 function problemOfParserError(error: BodyParserError | null | undefined): HttpProblem | undefined {
   if (!error || typeof error !== 'object') return undefined;
+  // The router could not percent-decode a path parameter (`%zz`, an overlong or surrogate UTF-8 form).
+  if (error instanceof URIError) {
+    return new HttpProblem(400, 'request.malformed_path', 'The request path holds malformed percent-encoding (not UTF-8 text)', { field: 'path' });
+  }
   switch (error.type) {
     case 'entity.parse.failed':
       return new HttpProblem(400, 'request.malformed_json', 'The request body is not valid JSON', { field: 'body' });

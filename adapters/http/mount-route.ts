@@ -2,6 +2,7 @@ import type { NextFunction, Request, Response } from 'express';
 import type * as t from 'io-ts';
 import { authorize } from './access-guard.js';
 import { decodeInput } from './decode-input.js';
+import { inputFault } from './input-text.js';
 import type { IdempotencyStore } from './idempotency-store.js';
 import { HttpProblem, invalidInput, type FieldError } from './problem.js';
 import type { Principal } from './principal.js';
@@ -27,6 +28,8 @@ export function routeHandler(route: Route, idempotency: IdempotencyStore) {
       const principal = authorize(route.auth, context.authentication);
       if (principal) context.log = context.log.child({ principal: `${principal.kind}:${principal.id}` });
       const errors: FieldError[] = [];
+      const pathFault = inputFault(req.params, 'path', 2);
+      if (pathFault) throw invalidInput([{ field: pathFault.field, in: 'path', message: pathFault.message }]);
       const part = <A>(codec: t.Type<A, unknown, unknown> | undefined, input: unknown, location: FieldError['in']): A => {
         if (!codec) return input as A;
         const decoded = decodeInput(codec, input, location);

@@ -1,14 +1,19 @@
 import { isRight } from 'fp-ts/Either';
 import * as t from 'io-ts';
+import { inputFault } from './input-text.js';
 import { HttpProblem, invalidInput } from './problem.js';
 import { withJsonSchema } from './json-schema.js';
+import { isIsoDateTime } from './text-codecs.js';
 
 /**
  * Keyset pagination. A cursor is the key of the last item of a page (e.g. `{ createdAt, id }`)
  * encoded as opaque base64url text; the next page is "rows after that key, in key order".
+ * The key's codec validates what the cursor carries, field by field, as strictly as the
+ * column it is compared with (`CursorTimestamp`, `CursorSequence`): a cursor that decodes to
+ * nonsense (`{"startsAt":"-1"}`) is a 400 naming `cursor`, never a database error.
  *
  * ```ts
- * const TicketKey = t.type({ purchasedAt: t.string, id: t.string });
+ * const TicketKey = t.type({ purchasedAt: CursorTimestamp, id: t.string });
  * query: t.intersection([pageQuery, t.partial({ status: t.string })]),
  * handle: async ({ query }) => {
  *   const page = readPageRequest(query, TicketKey);
@@ -23,6 +28,20 @@ export const pageQuery = t.partial({
   cursor: withJsonSchema(t.string, { type: 'string', description: 'Opaque cursor from a previous page’s nextCursor' }),
   limit: withJsonSchema(t.string, { type: 'integer', minimum: 1, description: 'Items per page' }),
 });
+
+/**
+ * A cursor field compared with a `timestamptz` column: an ISO-8601 instant (a row's Date, or
+ * its text, is written in ISO form).
+ */
+export const CursorTimestamp = new t.Type<string, string, unknown>(
+  'CursorTimestamp',
+  (u): u is string => typeof u === 'string' && isIsoDateTime(u),
+  (u, c) => (typeof u === 'string' && isIsoDateTime(u) ? t.success(u) : t.failure(u, c, 'must be an ISO-8601 date-time')),
+  (value) => new Date(value).toISOString(),
+);
+
+/** A cursor field compared with a `bigint` column: 1–18 digits (always within its range). */
+export const CursorSequence = t.refinement(t.string, (s) => /^\d{1,18}$/.test(s), 'CursorSequence');
 
 export interface PageRequest<K> {
   /** Items strictly after this key; undefined for the first page. */
@@ -71,6 +90,7 @@ function decodeCursor<K, O>(cursor: string, keyCodec: t.Type<K, O, unknown>): K 
   } catch {
     throw invalid();
   }
+  if (inputFault(json, 'cursor', 4) !== undefined) throw invalid();
   const decoded = keyCodec.decode(json);
   if (!isRight(decoded)) throw invalid();
   return decoded.right;

@@ -1,3 +1,4 @@
+import { createHash, timingSafeEqual } from 'node:crypto';
 import * as t from 'io-ts';
 import { renderMetrics } from '../observability/metrics.js';
 import { HttpProblem } from './problem.js';
@@ -8,7 +9,10 @@ import { defineRoute, type Route } from './route.js';
 export function platformRoutes(deps: {
   readonly readinessChecks: readonly ReadinessCheck[];
   readonly openApiDocument: () => unknown;
+  /** GET /metrics requires `Authorization: Bearer <metricsToken>`; absent, only loopback callers are answered. */
+  readonly metricsToken?: string | undefined;
 }): Route[] {
+  const metricsToken = deps.metricsToken === undefined ? undefined : digest(deps.metricsToken);
   return [
     defineRoute({
       method: 'get',
@@ -45,10 +49,18 @@ export function platformRoutes(deps: {
       method: 'get',
       path: '/metrics',
       summary: 'Prometheus metrics (text exposition format)',
+      description:
+        'With METRICS_TOKEN set, the scraper sends `Authorization: Bearer <METRICS_TOKEN>` (not an access token); without it only callers on this machine (loopback) are answered.',
       tags: ['platform'],
       auth: 'public',
-      responses: { 200: { description: 'Metrics', schema: t.string, contentType: 'text/plain' } },
-      handle: async () => {
+      responses: {
+        200: { description: 'Metrics', schema: t.string, contentType: 'text/plain' },
+        403: { description: 'Not the metrics token, or not a loopback caller when no token is configured' },
+      },
+      handle: async ({ headers, clientIp }) => {
+        if (!metricsAllowed(metricsToken, headers.authorization, clientIp)) {
+          throw new HttpProblem(403, 'metrics.forbidden', metricsToken ? 'GET /metrics needs the metrics bearer token' : 'GET /metrics answers callers on this machine only (set METRICS_TOKEN to scrape from elsewhere)');
+        }
         const { contentType, text } = await renderMetrics();
         return { status: 200, body: text, headers: { 'Content-Type': contentType } };
       },
@@ -63,4 +75,13 @@ export function platformRoutes(deps: {
       handle: async () => ({ status: 200, body: deps.openApiDocument() }),
     }),
   ];
+}
+
+const digest = (text: string): Buffer => createHash('sha256').update(text, 'utf8').digest();
+
+function metricsAllowed(token: Buffer | undefined, authorization: string | undefined, clientIp: string): boolean {
+  // Behind a reverse proxy on the same machine every caller looks local: set METRICS_TOKEN there.
+  if (token === undefined) return /^(127\.|::ffff:127\.)/.test(clientIp) || clientIp === '::1';
+  const offered = /^Bearer\s+(\S+)\s*$/i.exec(authorization ?? '')?.[1];
+  return offered !== undefined && timingSafeEqual(digest(offered), token);
 }

@@ -23,7 +23,7 @@ export function contextOf(res: Response): RequestContext {
 /**
  * First middleware: the correlation id (the client's X-Correlation-Id when well-formed, else a
  * new UUID) echoed in the response, a per-request child logger, and on finish one log line
- * and one latency observation labelled with the route template.
+ * and one latency observation labelled with the route template (the raw path is not logged).
  */
 export function requestContextMiddleware(logger: Logger) {
   return (req: Request, res: Response, next: NextFunction): void => {
@@ -43,7 +43,8 @@ export function requestContextMiddleware(logger: Logger) {
       const route = context.route ?? 'unmatched';
       recordHttpRequest(req.method, route, res.statusCode, seconds);
       const level = res.statusCode >= 500 ? 'error' : 'info';
-      context.log[level]({ method: req.method, path: req.path, route, status: res.statusCode, durationMs: Math.round(seconds * 1000) }, 'request');
+      // The route template, never the raw path: paths carry ticket codes and other bearer-like values.
+      context.log[level]({ method: req.method, route, status: res.statusCode, durationMs: Math.round(seconds * 1000) }, 'request');
     });
     next();
   };

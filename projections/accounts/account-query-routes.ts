@@ -1,13 +1,13 @@
 import * as t from 'io-ts';
 import { sql } from 'kysely';
 import type { Database } from '../../adapters/database/database.js';
-import { pageCodec, pageOf, pageQuery, readPageRequest } from '../../adapters/http/pagination.js';
+import { CursorTimestamp, pageCodec, pageOf, pageQuery, readPageRequest } from '../../adapters/http/pagination.js';
 import { defineRoute, type Route } from '../../adapters/http/route.js';
 
 const iso = (value: Date | string) => new Date(value).toISOString();
 const parse = <T>(value: unknown): T => (typeof value === 'string' ? JSON.parse(value) : value) as T;
 const UserKey = t.type({ email: t.string, id: t.string });
-const PrincipalKey = t.type({ createdAt: t.string, clientId: t.string });
+const PrincipalKey = t.type({ createdAt: CursorTimestamp, clientId: t.string });
 
 /** Support and admin lists of accounts and machine callers (read models only). */
 export function accountQueryRoutes(database: Database): Route[] {

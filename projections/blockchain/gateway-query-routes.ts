@@ -2,7 +2,7 @@ import { left } from 'fp-ts/Either';
 import * as t from 'io-ts';
 import { sql } from 'kysely';
 import type { Database } from '../../adapters/database/database.js';
-import { pageCodec, pageOf, pageQuery, readPageRequest } from '../../adapters/http/pagination.js';
+import { CursorSequence, pageCodec, pageOf, pageQuery, readPageRequest } from '../../adapters/http/pagination.js';
 import { defineRoute, type Route } from '../../adapters/http/route.js';
 import { domainError } from '../../domain/decider.js';
 
@@ -62,7 +62,7 @@ export function taskView(row: TaskRow) {
   };
 }
 
-const AuditKey = t.type({ seq: t.string });
+const AuditKey = t.type({ seq: CursorSequence });
 
 export interface BadgeCatalog {
   readonly publicUrl: string;

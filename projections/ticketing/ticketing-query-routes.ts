@@ -2,7 +2,7 @@ import { left } from 'fp-ts/Either';
 import * as t from 'io-ts';
 import { sql } from 'kysely';
 import type { Database } from '../../adapters/database/database.js';
-import { pageCodec, pageOf, pageQuery, readPageRequest } from '../../adapters/http/pagination.js';
+import { CursorTimestamp, pageCodec, pageOf, pageQuery, readPageRequest } from '../../adapters/http/pagination.js';
 import type { Principal } from '../../adapters/http/principal.js';
 import { defineRoute, type Route } from '../../adapters/http/route.js';
 import { IsoDateTime, Uuid } from '../../adapters/http/text-codecs.js';
@@ -76,9 +76,9 @@ const MyTicket = t.type({
 });
 const Notification = t.type({ id: t.string, kind: t.string, event_id: t.string, title: t.string, body: t.string, created_at: t.string, delivered_at: t.union([t.string, t.null]) });
 
-const ListingKey = t.type({ startsAt: t.string, id: t.string });
-const CreatedKey = t.type({ createdAt: t.string, id: t.string });
-const IssuedKey = t.type({ issuedAt: t.string, id: t.string });
+const ListingKey = t.type({ startsAt: CursorTimestamp, id: t.string });
+const CreatedKey = t.type({ createdAt: CursorTimestamp, id: t.string });
+const IssuedKey = t.type({ issuedAt: CursorTimestamp, id: t.string });
 
 const isStaff = (principal: Principal | undefined) => principal?.roles.includes('admin') ?? false;
 const usersOnly = () => left(domainError('forbidden', 'ticketing.users_only', 'tickets and notifications belong to users, not to machine callers'));
