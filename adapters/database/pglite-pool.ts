@@ -51,7 +51,9 @@ export class PgliteSerialPool implements PostgresPool {
     let released = false;
     const client = {
       async query<R>(sql: string, parameters: readonly unknown[]): Promise<PostgresQueryResult<R>> {
-        const result = await pglite.query<R>(sql, parameters as unknown[]);
+        const result = await pglite.query<R>(sql, parameters as unknown[]).catch((error: unknown) => {
+          throw withoutParameters(error);
+        });
         return { command: commandOf(sql), rowCount: result.affectedRows ?? result.rows.length, rows: result.rows };
       },
       release() {
@@ -64,6 +66,19 @@ export class PgliteSerialPool implements PostgresPool {
   }
 
   async end(): Promise<void> {}
+}
+
+/**
+ * PGlite attaches the failed statement's parameters (`params`, `queryOptions`) to its error,
+ * where any logger or `JSON.stringify` would print them: an account's e-mail and password
+ * hash, a ticket code. They stay readable on the error for a debugger, not enumerable.
+ */
+function withoutParameters(error: unknown): unknown {
+  if (error === null || typeof error !== 'object') return error;
+  for (const field of ['params', 'queryOptions']) {
+    if (Object.prototype.propertyIsEnumerable.call(error, field)) Object.defineProperty(error, field, { enumerable: false });
+  }
+  return error;
 }
 
 function commandOf(sql: string): PostgresQueryResult<unknown>['command'] {
