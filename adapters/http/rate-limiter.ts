@@ -9,7 +9,7 @@ interface Bucket {
 }
 
 /**
- * Token bucket per key (login attempts per account and per IP, CVC retrievals, wallet-link
+ * Token bucket per key (login attempts per address and per account, CVC retrievals, wallet-link
  * confirmations), in this process's memory: `capacity` attempts at once, refilled at
  * `refillPerSecond`. Several instances each keep their own buckets, so the effective limit is
  * per instance. Memory is bounded: past `maxKeys` keys the least recently used bucket is
@@ -18,8 +18,8 @@ interface Bucket {
  * is almost always what it had refilled to anyway.
  *
  * ```ts
- * const decision = loginLimiter.take(`login:${body.email}`);
- * if (!decision.allowed) throw new DomainErrorException(tooManyAttempts('auth.too_many_attempts', 'Too many login attempts', decision.retryAfterSeconds));
+ * const decision = addressLimiter.take(`ip:${clientIp}`);
+ * if (!decision.allowed) throw new DomainErrorException(tooManyAttempts('auth.too_many_attempts', 'Too many attempts', decision.retryAfterSeconds));
  * ```
  */
 export class TokenBucketLimiter {

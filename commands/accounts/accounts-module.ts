@@ -1,5 +1,5 @@
 import type { ContextFactory } from '../../adapters/app/context-module.js';
-import { TokenBucketLimiter } from '../../adapters/http/rate-limiter.js';
+import { FailureBackoff, TokenBucketLimiter } from '../../adapters/http/rate-limiter.js';
 import { Argon2PasswordHasher, type PasswordHasher } from '../../adapters/passwords/password-hasher.js';
 import { accountProjection } from '../../projections/accounts/account-projection.js';
 import { accountQueryRoutes } from '../../projections/accounts/account-query-routes.js';
@@ -10,8 +10,11 @@ export function accountsModule(options: { readonly hasher?: PasswordHasher } = {
   return (deps) => {
     const settings = deps.config.accounts;
     // buckets refill on the injected clock (the system clock in production; tests move it)
-    const perMinute = (attempts: number) =>
-      new TokenBucketLimiter({ capacity: attempts, refillPerSecond: attempts / 60, now: () => deps.clock.now().getTime() });
+    const clockMs = () => deps.clock.now().getTime();
+    const per = (seconds: number) => (attempts: number) => new TokenBucketLimiter({ capacity: attempts, refillPerSecond: attempts / seconds, now: clockMs });
+    const perMinute = per(60);
+    const perHour = per(3600);
+    const backoff = () => new FailureBackoff({ freeFailures: settings.failedAttemptsBeforeDelay, maxDelaySeconds: settings.failedAttemptMaxDelaySeconds, now: clockMs });
     const projection = accountProjection();
     return {
       name: 'accounts',
@@ -27,9 +30,14 @@ export function accountsModule(options: { readonly hasher?: PasswordHasher } = {
           refreshTokenTtlSeconds: settings.refreshTokenTtlSeconds,
           serviceTokenTtlSeconds: settings.serviceTokenTtlSeconds,
           adminEmails: settings.adminEmails,
-          loginLimiter: perMinute(settings.loginAttemptsPerMinute),
-          addressLimiter: perMinute(settings.addressAttemptsPerMinute),
-          tokenLimiter: perMinute(settings.tokenAttemptsPerMinute),
+          limits: {
+            address: perMinute(settings.addressAttemptsPerMinute),
+            loginFailures: backoff(),
+            account: perMinute(settings.loginAttemptsPerAccountPerMinute),
+            clientFailures: backoff(),
+            client: perMinute(settings.tokenAttemptsPerClientPerMinute),
+            registrations: perHour(settings.registrationsPerAddressPerHour),
+          },
         }),
         ...accountQueryRoutes(deps.database),
       ],

@@ -4,7 +4,7 @@ import * as t from 'io-ts';
 import type { EventStore } from '../../adapters/eventstore/event-store.js';
 import { signAccessToken } from '../../adapters/http/access-token.js';
 import type { Principal } from '../../adapters/http/principal.js';
-import { tooManyAttempts, type TokenBucketLimiter } from '../../adapters/http/rate-limiter.js';
+import { tooManyAttempts, type BackoffAttempt, type FailureBackoff, type TokenBucketLimiter } from '../../adapters/http/rate-limiter.js';
 import { defineRoute, type Route } from '../../adapters/http/route.js';
 import type { PasswordHasher } from '../../adapters/passwords/password-hasher.js';
 import { emailClaimDecider, normalizeEmail, streamOfEmail } from '../../domain/accounts/email-claim.js';
@@ -27,15 +27,31 @@ export interface AccountsDependencies {
   readonly refreshTokenTtlSeconds: number;
   readonly serviceTokenTtlSeconds: number;
   readonly adminEmails: readonly string[];
-  /** Login attempts per account. */
-  readonly loginLimiter: TokenBucketLimiter;
-  /** Login and token attempts per client address (a wider budget: several people share one). */
-  readonly addressLimiter: TokenBucketLimiter;
-  /** Token requests per client id. */
-  readonly tokenLimiter: TokenBucketLimiter;
+  readonly limits: AccountLimits;
 }
 
-const Email = t.refinement(t.string, (s) => s.length <= 254 && /^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(s.trim()), 'Email');
+/**
+ * Brute-force limits (A-4, docs/architecture.md "Brute-force limits"). An attacker is slowed by
+ * what it controls (its address, the pair of its address and the account it guesses), so the
+ * owner, trying from elsewhere, is not locked out; the per-account ceilings are a last resort.
+ */
+export interface AccountLimits {
+  /** Login and token attempts per client address (a wide budget: several people share one). */
+  readonly address: TokenBucketLimiter;
+  /** Exponential delay per (e-mail, client address) after failed logins. */
+  readonly loginFailures: FailureBackoff;
+  /** Login attempts per account from all addresses together (the generous ceiling). */
+  readonly account: TokenBucketLimiter;
+  /** Exponential delay per (client id, client address) after wrong client secrets. */
+  readonly clientFailures: FailureBackoff;
+  /** Token requests per client id from all addresses together (the generous ceiling). */
+  readonly client: TokenBucketLimiter;
+  /** Registrations per client address (each one costs an argon2 hash). */
+  readonly registrations: TokenBucketLimiter;
+}
+
+const MAX_EMAIL_LENGTH = 254;
+const Email = t.refinement(t.string, (s) => s.length <= MAX_EMAIL_LENGTH && /^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(s.trim()), 'Email');
 const MAX_PASSWORD_LENGTH = 256;
 const Password = t.refinement(t.string, (s) => s.length >= 8 && s.length <= MAX_PASSWORD_LENGTH, 'Password (8–256 characters)');
 const DisplayName = t.refinement(t.string, (s) => s.trim().length >= 1 && s.length <= 100, 'DisplayName (1–100 characters)');
@@ -115,9 +131,39 @@ export function accountsRoutes(deps: AccountsDependencies): Route[] {
     return registered._tag === 'Left' ? registered : right(registered.right.state);
   };
 
+  const refuse = (retryAfterSeconds: number) => new DomainErrorException(tooManyAttempts('auth.too_many_attempts', 'too many attempts; wait and try again', retryAfterSeconds));
   const limited = (limiter: TokenBucketLimiter, key: string) => {
     const decision = limiter.take(key);
-    if (!decision.allowed) throw new DomainErrorException(tooManyAttempts('auth.too_many_attempts', 'too many attempts; wait and try again', decision.retryAfterSeconds));
+    if (!decision.allowed) throw refuse(decision.retryAfterSeconds);
+  };
+  /**
+   * The limits of one credential check, before any hashing: the address's budget, then the
+   * delay earned by this address's failures for this account, then (only for attempts that
+   * will be verified) the account's ceiling. The attempt returned must be settled.
+   */
+  const guarded = (failures: FailureBackoff, ceiling: TokenBucketLimiter, account: string, clientIp: string): BackoffAttempt => {
+    limited(deps.limits.address, `ip:${clientIp}`);
+    const decision = failures.begin(JSON.stringify([account, clientIp]));
+    if (!decision.allowed) throw refuse(decision.retryAfterSeconds);
+    const ceilingDecision = ceiling.take(account);
+    if (!ceilingDecision.allowed) {
+      decision.attempt.abandon();
+      throw refuse(ceilingDecision.retryAfterSeconds);
+    }
+    return decision.attempt;
+  };
+  /** Run a credential check under its attempt: a refusal (Left) counts as a failure, an error as nothing. */
+  const settled = async <R>(attempt: BackoffAttempt, check: () => Promise<Either<DomainError, R> | R>): Promise<Either<DomainError, R> | R> => {
+    try {
+      const outcome = await check();
+      const refused = typeof outcome === 'object' && outcome !== null && (outcome as { _tag?: string })._tag === 'Left';
+      if (refused) attempt.failed();
+      else attempt.succeeded();
+      return outcome;
+    } catch (error) {
+      attempt.abandon();
+      throw error;
+    }
   };
 
   const admin = (principal: Principal) => ({ id: principal.id, isAdmin: principal.roles.includes('admin') });
@@ -133,8 +179,14 @@ export function accountsRoutes(deps: AccountsDependencies): Route[] {
       body: RegisterBody,
       // responses carry tokens: never stored for replay (a retried registration is a 409, safely)
       idempotency: 'off',
-      responses: { 201: { description: 'The account and its first tokens', schema: Tokens }, 400: { description: 'A field is missing or malformed' }, 409: { description: 'The e-mail is taken' } },
-      handle: async ({ body, correlationId }) => {
+      responses: {
+        201: { description: 'The account and its first tokens', schema: Tokens },
+        400: { description: 'A field is missing or malformed' },
+        409: { description: 'The e-mail is taken' },
+        429: { description: 'Too many registrations from this address (REGISTRATIONS_PER_ADDRESS_PER_HOUR; Retry-After)' },
+      },
+      handle: async ({ body, clientIp, correlationId }) => {
+        limited(deps.limits.registrations, `ip:${clientIp}`); // before the password is hashed
         const registered = await register(body, correlationId);
         if (registered._tag === 'Left') return registered;
         return { status: 201, body: await startSession(registered.right, correlationId), headers: { Location: '/api/users/me' } };
@@ -151,22 +203,26 @@ export function accountsRoutes(deps: AccountsDependencies): Route[] {
       responses: {
         200: { description: 'Access and refresh tokens', schema: Tokens },
         401: { description: 'Wrong e-mail or password (the same answer for both)' },
-        429: { description: `Too many attempts for this account or from this address (Retry-After)` },
+        429: { description: 'Too many attempts from this address, or too many failures from this address for this account (a delay that doubles), or the account’s last-resort ceiling (Retry-After)' },
       },
       handle: async ({ body, clientIp, correlationId }) => {
         const email = normalizeEmail(body.email);
-        limited(deps.addressLimiter, `ip:${clientIp}`);
-        limited(deps.loginLimiter, `email:${email}`);
-        if (body.password.length > MAX_PASSWORD_LENGTH) return badCredentials(); // no account has such a password
-        const claim = await loadAggregate(deps.store, emailClaimDecider, streamOfEmail(email));
-        const user = claim.state.userId ? (await loadUser(claim.state.userId)).state : undefined;
-        if (!user || user.status === 'none') {
-          await deps.hasher.verifyNothing(body.password);
-          return badCredentials();
+        if (email.length > MAX_EMAIL_LENGTH) {
+          limited(deps.limits.address, `ip:${clientIp}`);
+          return badCredentials(); // no account has such an address: nothing to hash, no key to remember
         }
-        if (!(await deps.hasher.verify(user.passwordHash!, body.password))) return badCredentials();
-        deps.loginLimiter.reset(`email:${email}`);
-        return { status: 200, body: await startSession(user, correlationId) };
+        const attempt = guarded(deps.limits.loginFailures, deps.limits.account, `email:${email}`, clientIp);
+        return settled(attempt, async () => {
+          if (body.password.length > MAX_PASSWORD_LENGTH) return badCredentials(); // no account has such a password
+          const claim = await loadAggregate(deps.store, emailClaimDecider, streamOfEmail(email));
+          const user = claim.state.userId ? (await loadUser(claim.state.userId)).state : undefined;
+          if (!user || user.status === 'none') {
+            await deps.hasher.verifyNothing(body.password);
+            return badCredentials();
+          }
+          if (!(await deps.hasher.verify(user.passwordHash!, body.password))) return badCredentials();
+          return { status: 200 as const, body: await startSession(user, correlationId) };
+        });
       },
     }),
     defineRoute({
@@ -225,25 +281,27 @@ export function accountsRoutes(deps: AccountsDependencies): Route[] {
       idempotency: 'off',
       responses: { 200: { description: 'The access token', schema: ServiceToken }, 401: { description: 'Unknown or disabled client, or a wrong secret' }, 429: { description: 'Too many attempts' } },
       handle: async ({ body, clientIp }) => {
-        limited(deps.addressLimiter, `ip:${clientIp}`);
-        limited(deps.tokenLimiter, `client:${body.client_id}`);
         const invalidClient = () => unauthorized('auth.invalid_client', 'unknown client or wrong secret');
-        if (!/^svc_[0-9a-f]{16}$/.test(body.client_id)) {
-          await deps.hasher.verifyNothing(body.client_secret);
-          return invalidClient();
-        }
-        const { state } = await loadAggregate(deps.store, servicePrincipalDecider, streamOfServicePrincipal(body.client_id));
-        if (state.status === 'none') {
-          await deps.hasher.verifyNothing(body.client_secret);
-          return invalidClient();
-        }
-        if (!(await deps.hasher.verify(state.secretHash!, body.client_secret)) || state.status !== 'active') return invalidClient();
-        deps.tokenLimiter.reset(`client:${body.client_id}`);
-        const token = await signAccessToken(
-          { kind: 'service', id: state.clientId!, roles: [], scopes: state.scopes },
-          { secret: deps.jwtSecret, ttlSeconds: deps.serviceTokenTtlSeconds, now: nowSeconds() },
-        );
-        return { status: 200, body: { access_token: token, token_type: 'Bearer', expires_in: deps.serviceTokenTtlSeconds, scope: state.scopes.join(' ') } };
+        const wellFormed = /^svc_[0-9a-f]{16}$/.test(body.client_id);
+        // a malformed id is nobody's: its attempts share one key, so arbitrary ids are not remembered one by one
+        const attempt = guarded(deps.limits.clientFailures, deps.limits.client, wellFormed ? `client:${body.client_id}` : 'client:malformed', clientIp);
+        return settled(attempt, async () => {
+          if (!wellFormed) {
+            await deps.hasher.verifyNothing(body.client_secret);
+            return invalidClient();
+          }
+          const { state } = await loadAggregate(deps.store, servicePrincipalDecider, streamOfServicePrincipal(body.client_id));
+          if (state.status === 'none') {
+            await deps.hasher.verifyNothing(body.client_secret);
+            return invalidClient();
+          }
+          if (!(await deps.hasher.verify(state.secretHash!, body.client_secret)) || state.status !== 'active') return invalidClient();
+          const token = await signAccessToken(
+            { kind: 'service', id: state.clientId!, roles: [], scopes: state.scopes },
+            { secret: deps.jwtSecret, ttlSeconds: deps.serviceTokenTtlSeconds, now: nowSeconds() },
+          );
+          return { status: 200 as const, body: { access_token: token, token_type: 'Bearer' as const, expires_in: deps.serviceTokenTtlSeconds, scope: state.scopes.join(' ') } };
+        });
       },
     }),
     defineRoute({

@@ -44,7 +44,7 @@ describe('Accounts and access over HTTP (A-1 … A-4)', function () {
     system = await startTestSystem({
       database,
       clock,
-      env: { ADMIN_EMAILS: 'root@example.com', LOGIN_ATTEMPTS_PER_MINUTE: '5', REFRESH_TOKEN_TTL_SECONDS: '3600' },
+      env: { ADMIN_EMAILS: 'root@example.com', FAILED_ATTEMPTS_BEFORE_DELAY: '5', REFRESH_TOKEN_TTL_SECONDS: '3600' },
       contexts: [accountsModule(), probe()],
       logger,
     });
@@ -276,7 +276,7 @@ describe('Accounts and access over HTTP (A-1 … A-4)', function () {
   });
 
   describe('A-4 brute force', () => {
-    it('given repeated wrong passwords, then a 429 with Retry-After, even for the right password, until the window passes', async () => {
+    it('given repeated wrong passwords from one address, then a 429 with Retry-After there, even for the right password, until the delay passes', async () => {
       await register('brute@example.com').expect(201);
       for (let i = 0; i < 5; i++) await login('brute@example.com', `guess ${i}`).expect(401);
       const limited = await login('brute@example.com').expect(429);
