@@ -5,7 +5,7 @@ import { migrate } from '../../../adapters/database/migrations.js';
 import { signAccessToken } from '../../../adapters/http/access-token.js';
 import { createHttpApp, type HttpApp } from '../../../adapters/http/create-app.js';
 import { httpMigrations } from '../../../adapters/http/http-migrations.js';
-import { pageCodec, pageOf, pageQuery, readPageRequest } from '../../../adapters/http/pagination.js';
+import { CursorTimestamp, pageCodec, pageOf, pageQuery, readPageRequest } from '../../../adapters/http/pagination.js';
 import type { Principal, Role } from '../../../adapters/http/principal.js';
 import { TokenBucketLimiter, tooManyAttempts } from '../../../adapters/http/rate-limiter.js';
 import { databaseReadiness, type ReadinessCheck } from '../../../adapters/http/readiness.js';
@@ -38,12 +38,14 @@ const CreateSlot = t.type({
 });
 
 const ItemKey = t.type({ id: t.number });
+const NoteKey = t.type({ at: CursorTimestamp, name: t.string });
 
 export async function openSampleApp(options: { readonly extraChecks?: readonly ReadinessCheck[] } = {}): Promise<SampleApp> {
   const database = await openTestDatabase();
   await migrate(database, httpMigrations);
   await sql`create table sample_items (id integer primary key, name text not null)`.execute(database.db);
   await sql`insert into sample_items select g, 'item ' || g from generate_series(1, 25) g`.execute(database.db);
+  await sql`create table sample_notes (name text not null, note jsonb not null, at timestamptz)`.execute(database.db);
 
   const logLines: string[] = [];
   const logger = createLogger({ level: 'debug', destination: { write: (line: string) => void logLines.push(line) } });
@@ -186,6 +188,36 @@ export async function openSampleApp(options: { readonly extraChecks?: readonly R
         const decision = limiter.take(`login:${body.email}`);
         if (!decision.allowed) throw new DomainErrorException(tooManyAttempts('auth.too_many_attempts', 'Too many login attempts', decision.retryAfterSeconds));
         return { status: 204 };
+      },
+    }),
+    defineRoute({
+      method: 'post',
+      path: '/test/notes/:name',
+      summary: 'Keep a note (text reaching text and jsonb columns)',
+      tags: ['test'],
+      auth: 'public',
+      body: t.intersection([t.type({ text: t.string }), t.partial({ at: IsoDateTime, tags: t.array(t.string) })]),
+      responses: { 201: { description: 'Kept' } },
+      handle: async ({ params, body }) => {
+        await sql`insert into sample_notes (name, note, at) values (${params.name}, ${JSON.stringify(body)}::jsonb, ${body.at ?? null})`.execute(database.db);
+        return { status: 201, body: { name: params.name } };
+      },
+    }),
+    defineRoute({
+      method: 'get',
+      path: '/test/notes',
+      summary: 'List notes after an instant (keyset pagination over a timestamp)',
+      tags: ['test'],
+      auth: 'public',
+      query: pageQuery,
+      responses: { 200: { description: 'A page' } },
+      handle: async ({ query }) => {
+        const page = readPageRequest(query, NoteKey);
+        const { rows } = await sql<{ name: string; at: Date }>`
+          select name, at from sample_notes
+          where at is not null and (${page.after?.at ?? null}::timestamptz is null or (at, name) > (${page.after?.at ?? null}::timestamptz, ${page.after?.name ?? ''}))
+          order by at, name limit ${page.limit + 1}`.execute(database.db);
+        return { status: 200, body: pageOf(rows, page, (r) => ({ at: r.at as unknown as string, name: r.name }), NoteKey) };
       },
     }),
     defineRoute({
