@@ -72,12 +72,13 @@ describe('logs: errors from the database keep their diagnosis and lose their val
     assert.match(String(err.stack), /caused by: Error: refused \[redacted hash\]/);
   });
 
-  it('given an error logged as `error` or as the first argument, when logged, then it is scrubbed the same way', () => {
+  it('given an error logged as `error`, or as the first argument (of a child logger too), when logged, then it is scrubbed the same way', () => {
     const lines: string[] = [];
     const log = createLogger({ destination: { write: (line: string) => void lines.push(line) } });
     log.warn({ error: Object.assign(new Error(`failed for ${EMAIL}`), { params: [HASH] }) }, 'effect failed');
     log.error(Object.assign(new Error(`failed for ${EMAIL}`), { parameters: [HASH] }));
-    assert.equal(lines.length, 2);
+    log.child({ correlationId: 'c-1' }).child({ operation: 'POST /api/auth/register' }).error(new Error(`failed for ${EMAIL}`));
+    assert.equal(lines.length, 3);
     for (const line of lines) assertNoSecret(line);
   });
 
