@@ -10,8 +10,11 @@ export interface GatewayChain {
   chainTime(): Promise<number>;
   /**
    * Sign one external message for the hot wallet's current seqno carrying these operations.
-   * Operations that can never succeed (an unparsable address …) come back in `refused`
-   * and are not in the message. Throws ChainError when nothing could be signed.
+   * Each operation is built on its own: one that can never succeed (an unparsable address, an
+   * amount no message can carry, an operation that cannot be encoded …) comes back in `refused`,
+   * one whose own lookup failed for now in `deferred`; neither is in the message, and the others
+   * are. An operation in none of `actions`, `refused`, `deferred` was left for a later message
+   * (the message was full). Throws ChainError when nothing could be signed (the wallet's reads).
    */
   sign(operations: readonly TaskOperation[], validForSeconds: number): Promise<SignedBatch>;
   /** Hand a signed message to the network. Re-submitting the same message is harmless. */
@@ -30,13 +33,16 @@ export interface SignedBatch {
   readonly messageHash: string;
   readonly seqno: string;
   readonly validUntil: number;
-  /** Base64 BOC of the signed external message (public: it is broadcast as is). */
+  /** Base64 BOC of the signed external message (public: it is broadcast as is); empty when no operation could be carried. */
   readonly messageBoc: string;
   /** Task id → NFT item index assigned in this message. */
   readonly itemIndexes: Readonly<Record<string, string>>;
   /** Task id → positions of its actions in the message (how outcomes are judged per task). */
   readonly actions: Readonly<Record<string, readonly number[]>>;
+  /** Task id → why its operation can never be signed: a permanent failure of that task alone. */
   readonly refused: Readonly<Record<string, string>>;
+  /** Task id → why its operation could not be built this time: a transient failure of that task alone. */
+  readonly deferred?: Readonly<Record<string, string>>;
 }
 
 export interface SentBatch {

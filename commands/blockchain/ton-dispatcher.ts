@@ -171,10 +171,18 @@ export class TonDispatcher {
       select task_id from rm_blockchain_tasks where status = 'pending' and due order by created_at, task_id limit ${this.settings.batchSize}`.execute(this.database.db);
     if (rows.length === 0) return 0;
     // The read model may trail: act only on tasks the aggregate says are pending and due.
-    const states = await inParallel(rows, async (row) => (await loadAggregate(this.store, blockchainTaskDecider, streamOfTask(row.task_id))).state);
+    // A task whose stream cannot be read (a malformed event) is left out and logged, not the round.
+    const states = await inParallel(rows, async (row) => {
+      try {
+        return (await loadAggregate(this.store, blockchainTaskDecider, streamOfTask(row.task_id))).state;
+      } catch (error) {
+        this.logger?.error({ err: error, taskId: row.task_id }, 'cannot load a pending task; it is left out of the batch');
+        return null;
+      }
+    });
     const tasks = [];
     for (const state of states) {
-      if (state.status === 'pending' && state.due) tasks.push({ taskId: state.taskId, operation: state.operation, retryCount: state.retryCount });
+      if (state?.status === 'pending' && state.due) tasks.push({ taskId: state.taskId, operation: state.operation, retryCount: state.retryCount });
     }
     if (tasks.length === 0) return 0;
     const now = this.clock.now();
@@ -191,8 +199,17 @@ export class TonDispatcher {
       }
       return 0;
     }
-    for (const [taskId, error] of Object.entries(signed.refused)) await this.command(taskId, { type: 'RecordPermanentFailure', error, now });
-    const carried = tasks.filter((task) => !(task.taskId in signed.refused));
+    // Each task's operation was built on its own: the ones that could not be fail alone, the message carries the rest.
+    const refused = new Map(Object.entries(signed.refused));
+    const deferred = new Map(Object.entries(signed.deferred ?? {}));
+    const carried = tasks.filter((task) => signed.actions[task.taskId] !== undefined && !refused.has(task.taskId) && !deferred.has(task.taskId));
+    await inParallel(tasks, async (task) => {
+      const permanent = refused.get(task.taskId);
+      const transient = deferred.get(task.taskId);
+      if (permanent !== undefined) await this.command(task.taskId, { type: 'RecordPermanentFailure', error: permanent, now });
+      else if (transient !== undefined) await this.command(task.taskId, this.transientFailure(task.retryCount, transient, now));
+    });
+    if (carried.length === 0) return 0;
     // every task is recorded as sent (with the message) before the message leaves: the recovery rule
     await inParallel(carried, (task) =>
       this.command(task.taskId, {

@@ -2,7 +2,7 @@ import { left, right } from 'fp-ts/Either';
 import type { EventSourcedDecider } from '../../commands/load-aggregate.js';
 import { domainError } from '../decider.js';
 import { BlockchainTaskEvent } from './blockchain-task-events.js';
-import type { OnchainResult, Operation } from './operation.js';
+import { operationProblem, type OnchainResult, type Operation } from './operation.js';
 
 /**
  * BlockchainTask: one on-chain operation requested by a caller (B-1…B-6).
@@ -65,6 +65,12 @@ export const blockchainTaskDecider: EventSourcedDecider<BlockchainTaskCommand, B
   decide(command, state) {
     if (command.type === 'RequestTask') {
       if (state.status !== 'none') return left(domainError('conflict', 'task.exists', `task ${command.taskId} already exists`));
+      // What no contract message could carry never enters the log (the edge refuses it first).
+      const problem = operationProblem(command.operation);
+      if (problem) {
+        const field = problem.field === 'amount' ? 'amount' : 'old_token_id';
+        return left(domainError('rule_violated', 'task.operation_unencodable', `${field} ${problem.message}`, field));
+      }
       return right([
         {
           type: 'BlockchainTaskRequested',

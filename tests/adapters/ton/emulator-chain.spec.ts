@@ -91,6 +91,48 @@ describe('TON emulator chain (the gateway on @ton/sandbox)', function () {
     assert.ok(!outcome.ok && outcome.permanent);
   });
 
+  it('given operations no message can carry among honest ones, when signed, then each poisoned one is refused alone with its reason and the honest ones are carried and confirmed', async () => {
+    const alice = await userAddress();
+    const hash = Address.parse(alice).hash.toString('hex');
+    const ops: TaskOperation[] = [
+      { taskId: 'honest-1', operation: { kind: 'g2a_mint', to: alice, amount: (2n * G2A).toString() } },
+      { taskId: 'too-much', operation: { kind: 'g2a_mint', to: alice, amount: (2n ** 120n).toString() } },
+      { taskId: 'workchain-7', operation: { kind: 'g2a_transfer', to: `7:${hash}`, amount: '1', userId: 'x' } },
+      { taskId: 'not-an-index', operation: { kind: 'nft_upgrade', to: alice, userId: 'a', badge: 'b', level: 2, retiredItemIndex: '-3' } },
+      { taskId: 'index-too-big', operation: { kind: 'nft_upgrade', to: alice, userId: 'a', badge: 'b', level: 2, retiredItemIndex: (2n ** 64n).toString() } },
+      { taskId: 'honest-badge', operation: { kind: 'nft_mint', to: alice, userId: 'a', badge: 'starter', level: 1 } },
+      { taskId: 'honest-2', operation: { kind: 'g2a_mint', to: `-1:${hash}`, amount: G2A.toString() } },
+    ];
+    const signed = await chain.sign(ops, 60);
+    assert.deepEqual(Object.keys(signed.refused).sort(), ['index-too-big', 'not-an-index', 'too-much', 'workchain-7']);
+    assert.match(signed.refused['too-much']!, /amount .*2\^120/);
+    assert.match(signed.refused['workchain-7']!, /workchain 0 or -1/);
+    assert.match(signed.refused['index-too-big']!, /uint64/);
+    assert.deepEqual(signed.actions, { 'honest-1': [0], 'honest-badge': [1], 'honest-2': [2] }, 'the poisoned ones take no place in the message');
+    const honest = ops.filter((op) => signed.actions[op.taskId]);
+    await chain.submit(signed.messageBoc);
+    const confirmation = (await chain.findConfirmation(sent(signed, honest)))!;
+    for (const op of honest) assert.ok(confirmation.outcomes[op.taskId]?.ok, `${op.taskId}: ${JSON.stringify(confirmation.outcomes[op.taskId])}`);
+    assert.equal(confirmation.outcomes['honest-badge']!.ok && confirmation.outcomes['honest-badge']!.result.onchainTokenId, signed.itemIndexes['honest-badge']);
+  });
+
+  it('given more actions than one message holds (255), when signed, then the message is full and the rest are left for the next one, neither carried nor refused', async () => {
+    const to = await userAddress();
+    const ops: TaskOperation[] = Array.from({ length: 260 }, (_, i) => ({ taskId: `m${i}`, operation: { kind: 'g2a_mint', to, amount: '1' } }));
+    const signed = await chain.sign(ops, 60);
+    assert.equal(Object.keys(signed.actions).length, 255);
+    assert.deepEqual(signed.refused, {});
+    assert.equal(signed.actions.m254?.[0], 254);
+    assert.equal(signed.actions.m255, undefined);
+  });
+
+  it('given only operations that are refused, when signed, then there is no message to submit', async () => {
+    const signed = await chain.sign([{ taskId: 'bad', operation: { kind: 'g2a_mint', to: 'not-an-address', amount: '1' } }], 60);
+    assert.match(signed.refused.bad!, /invalid address/);
+    assert.equal(signed.messageBoc, '');
+    assert.deepEqual(signed.actions, {});
+  });
+
   it('given a submitted message, when submitted again, then it is not executed twice', async () => {
     const alice = await userAddress();
     const ops: TaskOperation[] = [{ taskId: 'once', operation: { kind: 'g2a_mint', to: alice, amount: G2A.toString() } }];

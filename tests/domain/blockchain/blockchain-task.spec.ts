@@ -17,6 +17,26 @@ const sent: BlockchainTaskEvent = {
 const recordSent = (hash = 'h1'): BlockchainTaskCommand => ({ type: 'RecordSent', messageHash: hash, seqno: '7', validUntil: 1_800_000_000, messageBoc: 'te6…', now });
 
 describe('BlockchainTask decider', () => {
+  const request = (operation: Extract<BlockchainTaskCommand, { type: 'RequestTask' }>['operation']): BlockchainTaskCommand => ({
+    type: 'RequestTask', taskId: 't-1', requestId: 'r-1', initiator: 'svc:connect', operation, now,
+  });
+
+  it('given a jetton amount of 2^120 or more (beyond TL-B VarUInteger 16), when requested, then refused naming amount; 2^120 - 1 is accepted', () => {
+    for (const amount of [(2n ** 120n).toString(), (10n ** 40n).toString(), '0', '-1', '1e9']) {
+      given(blockchainTaskDecider).when(request({ kind: 'g2a_transfer', to: 'EQ…', amount, userId: 'u' })).thenFails('task.operation_unencodable', { field: 'amount' });
+    }
+    given(blockchainTaskDecider).when(request({ kind: 'g2a_mint', to: 'EQ…', amount: (2n ** 120n - 1n).toString() })).then([
+      { type: 'BlockchainTaskRequested', data: { taskId: 't-1', requestId: 'r-1', initiator: 'svc:connect', operation: { kind: 'g2a_mint', to: 'EQ…', amount: (2n ** 120n - 1n).toString() }, requestedAt: now.toISOString() } },
+    ]);
+  });
+
+  it('given a retired item index beyond uint64, when an upgrade is requested, then refused naming old_token_id', () => {
+    const upgrade = (retiredItemIndex: string) => request({ kind: 'nft_upgrade', to: 'EQ…', userId: 'u', badge: 'b', level: 2, retiredItemIndex });
+    given(blockchainTaskDecider).when(upgrade((2n ** 64n).toString())).thenFails('task.operation_unencodable', { field: 'old_token_id' });
+    given(blockchainTaskDecider).when(upgrade('x')).thenFails('task.operation_unencodable', { field: 'old_token_id' });
+    assert.equal(blockchainTaskDecider.decide(upgrade((2n ** 64n - 1n).toString()), blockchainTaskDecider.initialState)._tag, 'Right');
+  });
+
   it('given a pending task, when its signed message is recorded, then it is sent with attempt 1', () => {
     given(blockchainTaskDecider, [requested]).when(recordSent()).then([sent]);
   });
