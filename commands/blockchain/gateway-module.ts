@@ -4,7 +4,7 @@ import { TokenBucketLimiter } from '../../adapters/http/rate-limiter.js';
 import { waitForProjection } from '../../projections/checkpoints.js';
 import { gatewayAuditProjection } from '../../projections/blockchain/audit-projection.js';
 import { gatewayQueryRoutes } from '../../projections/blockchain/gateway-query-routes.js';
-import { blockchainTaskProjection } from '../../projections/blockchain/task-projection.js';
+import { badgeQueries, blockchainTaskProjection } from '../../projections/blockchain/task-projection.js';
 import { verifiedWalletProjection } from '../../projections/blockchain/wallet-projection.js';
 import { taskFollowupSaga } from '../../sagas/blockchain/task-followup-saga.js';
 import { gatewayEffectHandlers } from './gateway-effects.js';
@@ -65,6 +65,7 @@ export function gatewayModule(openAdapters: OpenGatewayAdapters): ContextFactory
           verifier: adapters.verifier,
           confirmLimiter: new TokenBucketLimiter({ capacity: 5, refillPerSecond: 5 / 60 }),
           taskViewReached: (position) => waitForProjection(deps.database, tasks.name, position, 3000),
+          badges: badgeQueries(deps.database.db),
         }),
         ...gatewayQueryRoutes(deps.database, { publicUrl: settings.publicUrl }),
       ],

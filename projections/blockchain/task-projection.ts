@@ -1,4 +1,4 @@
-import { sql, type Transaction } from 'kysely';
+import { sql, type Kysely, type Transaction } from 'kysely';
 import type { Migrations } from '../../adapters/database/migrations.js';
 import type { RecordedEvent } from '../../adapters/eventstore/event-store.js';
 import type { BlockchainTaskEvent } from '../../domain/blockchain/blockchain-task-events.js';
@@ -45,6 +45,44 @@ export function blockchainTaskProjection(biSchema: string): Projection {
               last_error = excluded.last_error, onchain_token_id = excluded.onchain_token_id, updated_at = excluded.updated_at`.execute(trx);
         }
       }
+    },
+  };
+}
+
+/** A badge the gateway minted, as the task read model knows it: the confirmed task whose item it is. */
+export interface MintedBadge {
+  readonly taskId: string;
+  /** Who asked for it: `service:<id>` or `user:<id>` (the task's initiator). */
+  readonly initiator: string;
+  /** The user the badge was minted for (`user_id` of the nft_mint / nft_upgrade request). */
+  readonly userId: string;
+}
+
+/** Which badges were minted by whom and which are being retired (B-5's guard), read from `rm_blockchain_tasks`. */
+export interface BadgeQueries {
+  /** The confirmed nft_mint or nft_upgrade task whose on-chain item index is `itemIndex`; null when none (yet). */
+  mintedBadge(itemIndex: string): Promise<MintedBadge | null>;
+  /** Ids of the nft_upgrade tasks, not failed, that retire `itemIndex` (pending, sent or confirmed). */
+  retiringTasks(itemIndex: string): Promise<string[]>;
+}
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export function badgeQueries(db: Kysely<any>): BadgeQueries {
+  return {
+    async mintedBadge(itemIndex) {
+      const { rows } = await sql<{ task_id: string; initiator: string; user_id: string }>`
+        select task_id, initiator, operation->>'userId' as user_id from rm_blockchain_tasks
+        where kind in ('nft_mint', 'nft_upgrade') and status = 'confirmed' and onchain_result->>'onchainTokenId' = ${itemIndex}
+        order by updated_at limit 1`.execute(db);
+      const row = rows[0];
+      return row ? { taskId: row.task_id, initiator: row.initiator, userId: row.user_id } : null;
+    },
+    async retiringTasks(itemIndex) {
+      const { rows } = await sql<{ task_id: string }>`
+        select task_id from rm_blockchain_tasks
+        where kind = 'nft_upgrade' and status <> 'failed' and operation->>'retiredItemIndex' = ${itemIndex}
+        order by created_at`.execute(db);
+      return rows.map((row) => row.task_id);
     },
   };
 }
@@ -154,6 +192,17 @@ function taskMigrations(biSchema: string): Migrations {
           )`.execute(db);
         await sql`comment on table ${sql.table(`${biSchema}.blockchain_tasks`)} is 'One row per Blockchain Gateway task (mint, transfer, NFT mint/upgrade) with its current status'`.execute(db);
         await sql`comment on table ${sql.table(`${biSchema}.blockchain_task_status_changes`)} is 'Every status change of every gateway task (pending, sent, retry_scheduled, confirmed, failed)'`.execute(db);
+      },
+    },
+    // badgeQueries: who minted item N, which upgrades retire item N
+    'blockchain-tasks-0002-badge-lookups': {
+      async up(db) {
+        await sql`
+          create index rm_blockchain_tasks_minted_item on rm_blockchain_tasks ((onchain_result->>'onchainTokenId'))
+          where kind in ('nft_mint', 'nft_upgrade') and status = 'confirmed'`.execute(db);
+        await sql`
+          create index rm_blockchain_tasks_retired_item on rm_blockchain_tasks ((operation->>'retiredItemIndex'))
+          where kind = 'nft_upgrade'`.execute(db);
       },
     },
   };

@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import { mkdtemp, rm } from 'node:fs/promises';
 import type { AddressInfo } from 'node:net';
@@ -16,6 +17,8 @@ import { openTonGateway } from '../../../adapters/ton/open-ton-gateway.js';
 import { randomWalletKeys, signTonProof, type WalletKeys } from '../../../adapters/ton/ton-proof-signer.js';
 import { ChainError } from '../../../commands/blockchain/gateway-chain.js';
 import { gatewayModule } from '../../../commands/blockchain/gateway-module.js';
+import { taskIdFor } from '../../../commands/blockchain/task-id.js';
+import { streamOfTask } from '../../../domain/blockchain/blockchain-task.js';
 import { ManualClock } from '../../../sagas/clock.js';
 import { waitUntil } from '../../adapters/eventstore/event-store.contract.js';
 import { openTestDatabase } from '../../support/test-database.js';
@@ -162,6 +165,32 @@ describe('Blockchain Gateway over HTTP on the TON emulator (B-1 … B-7)', funct
       await request(api).post('/g2a/mint').set('Authorization', nftService).send({ request_id: 'r', to_address: await userAddress(), amount: '1' }).expect(403);
       await request(api).post('/g2a/mint').send({ request_id: 'r', to_address: await userAddress(), amount: '1' }).expect(401);
     });
+
+    it('given input no contract message can carry, then 400 problem naming the field: an amount of 2^120 or more (TL-B VarUInteger 16), an address outside workchains 0 and -1, an item index beyond uint64', async () => {
+      const to = await userAddress();
+      const otherWorkchain = `7:${Address.parse(to).hash.toString('hex')}`;
+      const problem = (response: request.Response, field: string) => {
+        assert.equal(response.status, 400, JSON.stringify(response.body));
+        assert.match(String(response.headers['content-type']), /application\/problem\+json/);
+        assert.ok(response.body.errors.some((e: { field: string }) => e.field === field), `${field} named in ${JSON.stringify(response.body)}`);
+      };
+      for (const amount of [(2n ** 120n).toString(), (10n ** 39n).toString(), '9'.repeat(60)]) {
+        problem(await request(api).post('/g2a/mint').set('Authorization', connect).send({ request_id: 'too-much', to_address: to, amount }), 'amount');
+        problem(await request(api).post('/g2a/transfer').set('Authorization', connect).send({ request_id: 'too-much', user_id: 'alice', to_address: to, amount }), 'amount');
+      }
+      problem(await request(api).post('/g2a/mint').set('Authorization', connect).send({ request_id: 'wc7', to_address: otherWorkchain, amount: '1' }), 'to_address');
+      problem(await request(api).post('/nft/mint').set('Authorization', nftService).send({ request_id: 'wc7', user_id: 'u', to_address: otherWorkchain, badge: 'b', level: 1 }), 'to_address');
+      problem(await request(api).post('/nft/upgrade').set('Authorization', nftService)
+        .send({ request_id: 'big-index', user_id: 'u', to_address: to, old_token_id: (2n ** 64n).toString(), badge: 'b', level: 2 }), 'old_token_id');
+      const user = `Bearer ${await token({ kind: 'user', id: 'workchain-7' })}`;
+      const challenge = await request(api).post('/wallet/link/request').set('Authorization', user).send({}).expect(201);
+      const signed = await signTonProof({ keys: randomWalletKeys(), domain: 'localhost:3000', payload: challenge.body.payload, timestamp: Math.floor(clock.now().getTime() / 1000) });
+      problem(await request(api).post('/wallet/link/confirm').set('Authorization', user).send({ ...signed, address: `7:${Address.parse(signed.address).hash.toString('hex')}` }), 'address');
+      const masterchain = await request(api).post('/g2a/mint').set('Authorization', connect)
+        .send({ request_id: 'masterchain-ok', to_address: `-1:${Address.parse(to).hash.toString('hex')}`, amount: '1' });
+      assert.equal(masterchain.status, 202, 'workchain -1 is accepted');
+      await settled(masterchain.body.task_id);
+    });
   });
 
   describe('B-2 wallet link and B-3 transfer', () => {
@@ -215,6 +244,84 @@ describe('Blockchain Gateway over HTTP on the TON emulator (B-1 … B-7)', funct
         if (response.status === 429) assert.ok(Number(response.headers['retry-after']) > 0);
       }
       assert.deepEqual(statuses, [422, 422, 422, 422, 422, 429, 429]);
+    });
+
+    describe('on behalf of a user: a service principal (the BFF) needs the scope wallet:link, and the proof must answer that user\'s challenge', () => {
+      let bff: string;
+      before(async () => {
+        bff = `Bearer ${await token({ kind: 'service', id: 'bff', scopes: ['wallet:link'] })}`;
+      });
+      const notVerified = async (userId: string, address: string) => {
+        const refused = await request(api).post('/g2a/transfer').set('Authorization', connect)
+          .send({ request_id: `probe-${userId}-${randomUUID()}`, user_id: userId, to_address: address, amount: '1' }).expect(422);
+        assert.equal(refused.body.code, 'wallet.not_verified', `${userId} has no verified wallet ${address}`);
+      };
+
+      it('given a service principal without wallet:link, when it asks a challenge or relays a proof for a user, then 403 problem+json naming the scope', async () => {
+        const quest = `Bearer ${await token({ kind: 'service', id: 'quest-engine', scopes: ['g2a:mint', 'g2a:transfer', 'nft:mint'] })}`;
+        const requested = await request(api).post('/wallet/link/request').set('Authorization', quest).send({ user_id: 'dave' }).expect(403);
+        assert.match(String(requested.headers['content-type']), /application\/problem\+json/);
+        assert.match(JSON.stringify(requested.body), /wallet:link/);
+        // even with a payload really issued to dave (by the BFF) and a valid proof over it
+        const challenge = await request(api).post('/wallet/link/request').set('Authorization', bff).send({ user_id: 'dave' }).expect(201);
+        const signed = await proofFor(challenge.body.payload, { keys: randomWalletKeys() });
+        const confirmed = await request(api).post('/wallet/link/confirm').set('Authorization', quest).send({ ...signed, user_id: 'dave' }).expect(403);
+        assert.match(String(confirmed.headers['content-type']), /application\/problem\+json/);
+        assert.match(JSON.stringify(confirmed.body), /wallet:link/);
+        await notVerified('dave', signed.address);
+      });
+
+      it('given the BFF with wallet:link, when it asks a challenge for user U, hands the payload to U\'s wallet (TON Connect), and relays the proof, then U\'s wallet is verified for U', async () => {
+        const challenge = await request(api).post('/wallet/link/request').set('Authorization', bff).send({ user_id: 'frank' }).expect(201);
+        const signed = await proofFor(challenge.body.payload, { keys: randomWalletKeys() }); // frank's wallet signs
+        const verified = await request(api).post('/wallet/link/confirm').set('Authorization', bff).send({ ...signed, user_id: 'frank' }).expect(200);
+        assert.equal(verified.body.status, 'verified');
+        const transfer = await request(api).post('/g2a/transfer').set('Authorization', connect)
+          .send({ request_id: 'frank-1', user_id: 'frank', to_address: signed.address, amount: G2A.toString() }).expect(202);
+        await settled(transfer.body.task_id);
+        const unnamed = await request(api).post('/wallet/link/request').set('Authorization', bff).send({}).expect(422);
+        assert.equal(unnamed.body.field, 'user_id');
+      });
+
+      it('given a proof over a payload issued to another user, or never issued, when the BFF relays it for U, then refused and U has no verified wallet', async () => {
+        const forGrace = await request(api).post('/wallet/link/request').set('Authorization', bff).send({ user_id: 'grace' }).expect(201);
+        await request(api).post('/wallet/link/request').set('Authorization', bff).send({ user_id: 'heidi' }).expect(201); // heidi has a challenge of her own
+        const bffWallet = randomWalletKeys();
+        const overGracesPayload = await proofFor(forGrace.body.payload, { keys: bffWallet });
+        const crossUser = await request(api).post('/wallet/link/confirm').set('Authorization', bff).send({ ...overGracesPayload, user_id: 'heidi' }).expect(422);
+        assert.equal(crossUser.body.code, 'wallet_link.unknown_payload');
+        assert.equal(crossUser.body.field, 'proof.payload');
+        const neverIssued = await request(api).post('/wallet/link/confirm').set('Authorization', bff).send({ ...(await proofFor('b'.repeat(64), { keys: bffWallet })), user_id: 'heidi' }).expect(422);
+        assert.equal(neverIssued.body.code, 'wallet_link.unknown_payload');
+        await notVerified('heidi', overGracesPayload.address);
+      });
+
+      it('given a user, then they link only their own wallet (403 naming another user_id); an admin may name another user', async () => {
+        const ivy = `Bearer ${await token({ kind: 'user', id: 'ivy' })}`;
+        const other = await request(api).post('/wallet/link/request').set('Authorization', ivy).send({ user_id: 'judy' }).expect(403);
+        assert.equal(other.body.field, 'user_id');
+        const admin = `Bearer ${await token({ kind: 'user', id: 'root', roles: ['admin'] })}`;
+        const challenge = await request(api).post('/wallet/link/request').set('Authorization', admin).send({ user_id: 'judy' }).expect(201);
+        await request(api).post('/wallet/link/confirm').set('Authorization', admin).send({ ...(await proofFor(challenge.body.payload, { keys: randomWalletKeys() })), user_id: 'judy' }).expect(200);
+      });
+    });
+
+    it('given payloads named like inherited object properties (__proto__, constructor …) that were never issued, when a valid proof over them comes, then 422 unknown_payload (not 500) and no wallet is verified', async () => {
+      const kim = `Bearer ${await token({ kind: 'user', id: 'kim' })}`;
+      await request(api).post('/wallet/link/request').set('Authorization', kim).send({}).expect(201);
+      const kimWallet = randomWalletKeys();
+      let address = '';
+      for (const payload of ['__proto__', 'constructor', 'toString', 'hasOwnProperty']) {
+        const signed = await proofFor(payload, { keys: kimWallet });
+        address = signed.address;
+        const refused = await request(api).post('/wallet/link/confirm').set('Authorization', kim).send(signed);
+        assert.equal(refused.status, 422, `${payload}: ${refused.status} ${JSON.stringify(refused.body)}`);
+        assert.match(String(refused.headers['content-type']), /application\/problem\+json/);
+        assert.equal(refused.body.code, 'wallet_link.unknown_payload', payload);
+      }
+      const refusedTransfer = await request(api).post('/g2a/transfer').set('Authorization', connect)
+        .send({ request_id: 'kim-1', user_id: 'kim', to_address: address, amount: '1' }).expect(422);
+      assert.equal(refusedTransfer.body.code, 'wallet.not_verified');
     });
 
     it('given a verified wallet, then a transfer to it is sent and confirmed, and the jettons arrive', async () => {
@@ -288,7 +395,100 @@ describe('Blockchain Gateway over HTTP on the TON emulator (B-1 … B-7)', funct
     });
   });
 
+  describe('B-5 who may retire a badge', () => {
+    it('given a badge minted by one caller for one user, then only that caller may retire it for that user (403/422 naming old_token_id otherwise), an admin may, and a retired badge cannot be retired again', async () => {
+      const to = await userAddress();
+      const minted = await request(api).post('/nft/mint').set('Authorization', nftService)
+        .send({ request_id: 'badge-2', user_id: 'dora', to_address: to, badge: 'explorer', level: 1 }).expect(202);
+      const tokenId = (await settled(minted.body.task_id)).onchain_token_id as string;
+      const upgrade = (auth: string, over: Record<string, unknown> = {}) =>
+        request(api).post('/nft/upgrade').set('Authorization', auth)
+          .send({ request_id: 'badge-2-up', user_id: 'dora', to_address: to, old_token_id: tokenId, badge: 'explorer', level: 2, ...over });
+
+      const otherService = `Bearer ${await token({ kind: 'service', id: 'other-badges', scopes: ['nft:mint'] })}`;
+      const foreign = await upgrade(otherService).expect(403);
+      assert.equal(foreign.body.code, 'nft.not_your_badge');
+      assert.equal(foreign.body.field, 'old_token_id');
+      assert.match(String(foreign.headers['content-type']), /application\/problem\+json/);
+      const otherUser = await upgrade(nftService, { user_id: 'eve' }).expect(422);
+      assert.equal(otherUser.body.code, 'nft.badge_of_other_user');
+      assert.equal(otherUser.body.field, 'old_token_id');
+      const unknown = await upgrade(nftService, { old_token_id: '987654321' }).expect(422);
+      assert.equal(unknown.body.code, 'nft.unknown_badge');
+      assert.equal(unknown.body.field, 'old_token_id');
+      assert.equal((await emulator.badge(BigInt(tokenId))).revokedAt, 0, 'nothing was retired');
+
+      const admin = `Bearer ${await token({ kind: 'user', id: 'root', roles: ['admin'] })}`;
+      const byAdmin = await upgrade(admin, { request_id: 'admin-retire' }).expect(202);
+      await settled(byAdmin.body.task_id);
+      assert.ok((await emulator.badge(BigInt(tokenId))).revokedAt > 0, 'retired on chain');
+      const repeated = await upgrade(admin, { request_id: 'admin-retire' }).expect(202);
+      assert.equal(repeated.body.task_id, byAdmin.body.task_id, 'the same request finds its task');
+      const again = await upgrade(nftService, { request_id: 'badge-2-up-again' }).expect(409);
+      assert.equal(again.body.code, 'nft.badge_retired');
+      assert.equal(again.body.field, 'old_token_id');
+    });
+  });
+
   describe('B-6 failures, retries and recovery', () => {
+    it('given a task whose operation no message can carry (injected below the API) in one batch with honest tasks, then it alone fails with last_error and the honest ones are confirmed on their first attempt', async () => {
+      const visible = async (id: string) => {
+        const deadline = Date.now() + 10_000;
+        for (;;) {
+          const response = await request(api).get(`/tasks/${id}`).set('Authorization', support);
+          if (response.status === 200) return response.body;
+          assert.ok(Date.now() < deadline, `task ${id} never showed up`);
+          await new Promise((r) => setTimeout(r, 20));
+        }
+      };
+      const held = chain.hold('findConfirmation');
+      const honest: string[] = [];
+      const poisoned: Record<string, RegExp> = {};
+      try {
+        // a message on its way: while it is being looked for, the dispatcher signs nothing new
+        const blocker = await request(api).post('/g2a/mint').set('Authorization', connect)
+          .send({ request_id: 'batch-blocker', to_address: await userAddress(), amount: G2A.toString() }).expect(202);
+        await held.reached;
+        await settled(blocker.body.task_id, 'sent');
+        for (let i = 0; i < 3; i++) {
+          const mint = await request(api).post('/g2a/mint').set('Authorization', connect)
+            .send({ request_id: `batch-honest-${i}`, to_address: await userAddress(), amount: (BigInt(i + 1) * G2A).toString() }).expect(202);
+          honest.push(mint.body.task_id);
+        }
+        // below the API validation: events appended straight to the log (an old record, a bug elsewhere)
+        const store = system.dependencies.store;
+        const poison = async (requestId: string, operation: Record<string, unknown>, expected: RegExp) => {
+          const taskId = taskIdFor('service:legacy', requestId);
+          await store.append(streamOfTask(taskId), [{
+            eventId: randomUUID(),
+            type: 'BlockchainTaskRequested',
+            data: { taskId, requestId, initiator: 'service:legacy', operation, requestedAt: clock.now().toISOString() },
+            metadata: { actor: 'test' },
+          }], 'no_stream');
+          poisoned[taskId] = expected;
+          await visible(taskId);
+        };
+        const to = await userAddress();
+        await poison('poison-amount', { kind: 'g2a_mint', to, amount: (2n ** 130n).toString() }, /amount .*2\^120/);
+        await poison('poison-index', { kind: 'nft_upgrade', to, userId: 'u', badge: 'b', level: 2, retiredItemIndex: 'first' }, /retiredItemIndex/);
+        await poison('poison-workchain', { kind: 'g2a_mint', to: `7:${Address.parse(to).hash.toString('hex')}`, amount: '1' }, /workchain/);
+        const badge = await request(api).post('/nft/mint').set('Authorization', nftService)
+          .send({ request_id: 'batch-honest-badge', user_id: 'lena', to_address: to, badge: 'explorer', level: 1 }).expect(202);
+        honest.push(badge.body.task_id);
+      } finally {
+        held.release();
+      }
+      const done = await Promise.all(honest.map((id) => settled(id)));
+      for (const t of done) assert.equal(t.retry_count, 0, `${t.task_id} confirmed on its first attempt (${t.last_error ?? ''})`);
+      assert.equal(new Set(done.map((t) => t.message_hash)).size, 1, 'the honest tasks went out in one message, the one the poisoned tasks were left out of');
+      for (const [id, expected] of Object.entries(poisoned)) {
+        const failed = await settled(id, 'failed');
+        assert.match(failed.last_error, expected);
+        assert.equal(failed.retry_count, 0);
+      }
+    });
+
+
     it('given a transient provider error, then retry_count goes up, a durable timer brings the task back, and it is confirmed', async () => {
       chain.failNext('sign', new ChainError('transient', 'toncenter answered 503'));
       const accepted = await request(api).post('/g2a/mint').set('Authorization', connect)
