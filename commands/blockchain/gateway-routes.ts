@@ -216,7 +216,11 @@ export function gatewayCommandRoutes(deps: GatewayCommandDependencies): Route[] 
       auth: { scopes: [] },
       params: t.type({ id: t.string }),
       body: t.type({ request_id: RequestId }),
-      responses: { ...accepted, 404: { description: 'No such task of this caller' }, 409: { description: 'The task has not failed' } },
+      responses: {
+        202: accepted[202],
+        404: { description: 'No such task of this caller' },
+        409: { description: 'The task has not failed; request_id already used with other parameters; nft.badge_retired: the badge of a failed upgrade was retired by another upgrade since' },
+      },
       handle: async ({ params, body, principal, correlationId }) => {
         const original = await loadAggregate(deps.store, blockchainTaskDecider, streamOfTask(params.id));
         const state = original.state;

@@ -417,6 +417,9 @@ describe('Blockchain Gateway over HTTP on the TON emulator (B-1 … B-7)', funct
       assert.equal(unknown.body.code, 'nft.unknown_badge');
       assert.equal(unknown.body.field, 'old_token_id');
       assert.equal((await emulator.badge(BigInt(tokenId))).revokedAt, 0, 'nothing was retired');
+      chain.failNext('sign', new ChainError('permanent', 'refused for the test'));
+      const failedUpgrade = await upgrade(nftService, { request_id: 'badge-2-up-failed' }).expect(202);
+      await settled(failedUpgrade.body.task_id, 'failed');
 
       const admin = `Bearer ${await token({ kind: 'user', id: 'root', roles: ['admin'] })}`;
       const byAdmin = await upgrade(admin, { request_id: 'admin-retire' }).expect(202);
@@ -427,6 +430,8 @@ describe('Blockchain Gateway over HTTP on the TON emulator (B-1 … B-7)', funct
       const again = await upgrade(nftService, { request_id: 'badge-2-up-again' }).expect(409);
       assert.equal(again.body.code, 'nft.badge_retired');
       assert.equal(again.body.field, 'old_token_id');
+      const resubmitted = await request(api).post(`/tasks/${failedUpgrade.body.task_id}/resubmit`).set('Authorization', nftService).send({ request_id: 'badge-2-up-failed-again' }).expect(409);
+      assert.equal(resubmitted.body.code, 'nft.badge_retired', 'a failed upgrade cannot be resubmitted once its badge was retired by another');
     });
   });
 
