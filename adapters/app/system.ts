@@ -1,5 +1,6 @@
 import type { Clock } from '../../sagas/clock.js';
 import { systemClock } from '../../sagas/clock.js';
+import { BackgroundLoop } from '../../sagas/background-loop.js';
 import { OutboxWorker, type EffectHandler } from '../../sagas/outbox-worker.js';
 import { processMigrations } from '../../sagas/process-migrations.js';
 import { sagaProjection, sagaTimerHandler, sagaTimerKind } from '../../sagas/saga.js';
@@ -138,8 +139,9 @@ export async function startSystem(options: SystemOptions): Promise<RunningSystem
   }
 
   let server: HttpServerHandle | undefined;
+  let pruning: BackgroundLoop | undefined;
   if (role !== 'worker') {
-    const { app } = createHttpApp({
+    const { app, idempotency } = createHttpApp({
       routes: modules.flatMap((module) => module.routes ?? []),
       database,
       logger,
@@ -149,6 +151,13 @@ export async function startSystem(options: SystemOptions): Promise<RunningSystem
       readinessChecks: [databaseReadiness(database), eventStoreReadiness(store)],
     });
     server = await startHttpServer(app, config.server.port, config.server.host, config.server.timeouts);
+    // Idempotency-Key answers older than the retention go, a batch at a time (several API instances may all prune).
+    pruning = new BackgroundLoop(
+      async () => (await idempotency.prune(config.server.idempotencyRetentionMs)) > 0,
+      5 * 60_000,
+      (err) => logger.warn({ err }, 'could not prune idempotency keys'),
+    );
+    pruning.start();
     logger.info({ port: server.port, role, database: database.kind, eventLog: store.kind }, 'Ledgerline is serving');
   }
 
@@ -162,6 +171,7 @@ export async function startSystem(options: SystemOptions): Promise<RunningSystem
     stop: () =>
       (stopping ??= (async () => {
         await server?.close(config.server.shutdownGraceMs);
+        await pruning?.stop();
         for (const module of [...modules].reverse()) await module.stop?.();
         await Promise.all([runner?.stop(), outbox?.stop(), timers?.stop()]);
         await store.close();

@@ -28,10 +28,12 @@ export const serverConfigSection = defineConfigSection({
       secret: true,
       example: 'a-long-random-scrape-token',
     }),
+    IDEMPOTENCY_KEY_RETENTION_HOURS: envInteger({ description: 'How long a stored Idempotency-Key answer is kept for replay; older ones are pruned', default: 24, min: 1, max: 24 * 90 }),
     SHUTDOWN_GRACE_MS: envInteger({ description: 'How long a graceful shutdown waits for in-flight requests and work', default: 10_000, min: 0 }),
   },
   build: (v) => ({
     port: v.PORT,
+    idempotencyRetentionMs: v.IDEMPOTENCY_KEY_RETENTION_HOURS * 3_600_000,
     host: v.HOST,
     bodyLimitBytes: v.HTTP_BODY_LIMIT_BYTES,
     timeouts: {

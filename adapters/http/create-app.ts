@@ -35,6 +35,8 @@ export interface HttpApp {
   /** Every mounted route, platform ones included: exactly what the OpenAPI document lists. */
   readonly routes: readonly Route[];
   readonly openApiDocument: OpenApiDocument;
+  /** The Idempotency-Key records (the host prunes them: `idempotency.prune`). */
+  readonly idempotency: IdempotencyStore;
 }
 
 /** The express application: every route comes from a declaration, and so does its documentation. */
@@ -74,7 +76,7 @@ export function createHttpApp(options: HttpAppOptions): HttpApp {
     sendPrepared(res, preparedProblem(problem, contextOf(res).correlationId));
   });
   app.use(problemResponder);
-  return { app, routes, openApiDocument: document };
+  return { app, routes, openApiDocument: document, idempotency };
 }
 
 /** Verify the bearer token once, at the edge; routes then apply their access rule to the result. */

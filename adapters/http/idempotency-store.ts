@@ -85,10 +85,16 @@ export class IdempotencyStore {
     );
   }
 
-  /** Drop keys older than `olderThanMs` (a day is customary); returns how many. */
-  async prune(olderThanMs: number): Promise<number> {
+  /**
+   * Drop keys claimed more than `olderThanMs` ago (a day is customary), at most `batch` rows a
+   * call so a large backlog never holds a long transaction; returns how many went.
+   */
+  async prune(olderThanMs: number, batch = 1000): Promise<number> {
     const result = await sql`
-      delete from http_idempotency_keys where claimed_at < now() - make_interval(secs => ${olderThanMs / 1000}::float8)`.execute(this.database.db);
+      delete from http_idempotency_keys where (owner, idempotency_key) in (
+        select owner, idempotency_key from http_idempotency_keys
+        where claimed_at < now() - make_interval(secs => ${olderThanMs / 1000}::float8)
+        limit ${batch})`.execute(this.database.db);
     return Number(result.numAffectedRows ?? 0n);
   }
 }

@@ -59,7 +59,8 @@ export function routeHandler(route: Route, idempotency: IdempotencyStore) {
         return;
       }
 
-      const owner = principal ? `${principal.kind}:${principal.id}` : 'anonymous';
+      // Keys are scoped to their caller; anonymous callers by address, so two strangers' keys never meet.
+      const owner = principal ? `${principal.kind}:${principal.id}` : `anonymous:${request.clientIp}`;
       const claim = await idempotency.claim(owner, idempotencyKey, requestFingerprint(req));
       if (claim.kind === 'replay') return sendPrepared(res, claim.response, { 'Idempotent-Replayed': 'true' });
       if (claim.kind === 'other_request') {

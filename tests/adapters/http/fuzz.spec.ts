@@ -146,37 +146,38 @@ describe('fuzz: every route of /openapi.json against hostile input (fast-check, 
       const goodPath = pathOf(path, fill(realIds[realIds.length - 1]!));
       const hasBody = operation.requestBody !== undefined || method === 'post' || method === 'put' || method === 'patch';
       const calls: Call[] = [];
+      // malformed percent-encoding, NUL and lone surrogates in every path parameter, before and after authentication
       for (const token of [undefined, tokens.admin]) {
-        // malformed percent-encoding, NUL and lone surrogates in every path parameter
         for (const segment of [...BAD_PATH_SEGMENTS, urlText('\ud800'), urlText('a\u0000')]) if (pathParams.length) calls.push({ method, path: pathOf(path, fill(segment)), token });
-        // forged tokens of every kind
-        for (const forged of ['wrongKey', 'expired', 'noExpiry', 'algNone', 'junk']) calls.push({ method, path: goodPath, token: tokens[forged] });
-        if (hasBody) {
-          // a deeply nested body (depth 5,000 in about 10 KB) with an Idempotency-Key
-          calls.push({ method, path: goodPath, token, body: nestedJsonText(5000), idempotencyKey: 'deep-body' });
-          const properties = Object.keys(((bodySchemaOf(operation)?.properties ?? {}) as object) ?? {});
-          for (const bad of ['\u0000', '\ud800', 'x\udfffy', ...IMPOSSIBLE_DATES.slice(0, 3)]) {
-            const body = Object.fromEntries((properties.length ? properties : ['name']).map((name) => [name, bad]));
-            calls.push({ method, path: goodPath, token, body: JSON.stringify(body), idempotencyKey: `bad-${sent}-${calls.length}` });
-            calls.push({ method, path: goodPath, token, body: JSON.stringify({ [`key${bad}`]: 1 }) });
-          }
-          calls.push({ method, path: goodPath, token, body: '{"a":', contentType: 'application/json' });
-          calls.push({ method, path: goodPath, token, body: 'plain text', contentType: 'text/plain' });
-        }
-        // NUL, lone surrogates, impossible dates and junk cursors in the query
-        for (const query of paramsOf(operation, 'query')) {
-          for (const bad of ['\u0000', '\ud800', ...IMPOSSIBLE_DATES.slice(0, 3), 'eyJzdGFydHNBdCI6Ii0xIn0', 'eyJzZXEiOiIifQ', '!!!']) {
-            calls.push({ method, path: `${goodPath}${queryString([[query.name, bad]])}`, token });
-          }
-        }
-        calls.push({ method, path: `${goodPath}?x=%zz&%00=1&y=${urlText('\udc00')}`, token });
       }
+      // forged tokens of every kind
+      for (const forged of ['wrongKey', 'expired', 'noExpiry', 'algNone', 'junk']) calls.push({ method, path: goodPath, token: tokens[forged] });
+      const token = tokens.admin;
+      if (hasBody) {
+        // a deeply nested body (depth 5,000 in about 10 KB) with an Idempotency-Key
+        calls.push({ method, path: goodPath, token, body: nestedJsonText(5000), idempotencyKey: 'deep-body' });
+        const properties = Object.keys(((bodySchemaOf(operation)?.properties ?? {}) as object) ?? {});
+        for (const bad of ['\u0000', '\ud800', 'x\udfffy', ...IMPOSSIBLE_DATES.slice(0, 3)]) {
+          const body = Object.fromEntries((properties.length ? properties : ['name']).map((name) => [name, bad]));
+          calls.push({ method, path: goodPath, token, body: JSON.stringify(body), idempotencyKey: `bad-${sent}-${calls.length}` });
+        }
+        calls.push({ method, path: goodPath, token, body: JSON.stringify({ 'key\u0000': 1, ['\ud800']: 2 }) });
+        calls.push({ method, path: goodPath, token, body: '{"a":', contentType: 'application/json' });
+        calls.push({ method, path: goodPath, token, body: 'plain text', contentType: 'text/plain' });
+      }
+      // NUL, lone surrogates, impossible dates and junk cursors in the query
+      for (const query of paramsOf(operation, 'query')) {
+        for (const bad of ['\u0000', '\ud800', ...IMPOSSIBLE_DATES.slice(0, 3), 'eyJzdGFydHNBdCI6Ii0xIn0', 'eyJzZXEiOiIifQ', '!!!']) {
+          calls.push({ method, path: `${goodPath}${queryString([[query.name, bad]])}`, token });
+        }
+      }
+      calls.push({ method, path: `${goodPath}?x=%zz&%00=1&y=${urlText('\udc00')}`, token });
       for (const call of calls) {
         await send(call);
         sent++;
       }
     }
-    assert.ok(sent > 1000, `sent ${sent}`);
+    assert.ok(sent > 500, `sent ${sent}`);
   });
 
   it('given every documented route, when random hostile requests are sent from every kind of caller, then none gives a 5xx or a non-problem refusal', async () => {

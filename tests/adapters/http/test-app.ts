@@ -40,7 +40,7 @@ const CreateSlot = t.type({
 const ItemKey = t.type({ id: t.number });
 const NoteKey = t.type({ at: CursorTimestamp, name: t.string });
 
-export async function openSampleApp(options: { readonly extraChecks?: readonly ReadinessCheck[] } = {}): Promise<SampleApp> {
+export async function openSampleApp(options: { readonly extraChecks?: readonly ReadinessCheck[]; readonly metricsToken?: string } = {}): Promise<SampleApp> {
   const database = await openTestDatabase();
   await migrate(database, httpMigrations);
   await sql`create table sample_items (id integer primary key, name text not null)`.execute(database.db);
@@ -243,6 +243,7 @@ export async function openSampleApp(options: { readonly extraChecks?: readonly R
     logger,
     jwtSecret: JWT_SECRET,
     bodyLimitBytes: 4096,
+    metricsToken: options.metricsToken,
     readinessChecks: [
       databaseReadiness(database),
       {
