@@ -8,7 +8,8 @@ import {
   type Position,
 } from '../adapters/eventstore/event-store.js';
 import type { DomainError, DomainEvent } from '../domain/decider.js';
-import { loadAggregate, type EventSourcedDecider } from './load-aggregate.js';
+import type { EventSourcedDecider } from '../domain/decider.js';
+import { loadAggregate } from './load-aggregate.js';
 
 /** Who asked, why, and which command this is: becomes the events' metadata. */
 export interface CommandContext {

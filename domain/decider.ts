@@ -1,4 +1,5 @@
 import type { Either } from 'fp-ts/Either';
+import type * as t from 'io-ts';
 
 /**
  * A business rule set as three pure pieces (no I/O, no clock, no randomness: pass them in
@@ -8,6 +9,11 @@ export interface Decider<C, E, S> {
   readonly initialState: S;
   decide(command: C, state: S): Either<DomainError, readonly E[]>;
   evolve(state: S, event: E): S;
+}
+
+/** A decider together with the codec of the events it folds (built with `eventCodec`). */
+export interface EventSourcedDecider<C, E extends DomainEvent, S> extends Decider<C, E, S> {
+  readonly events: t.Type<E, unknown, unknown>;
 }
 
 /** A domain event as deciders see it: the log adds ids, positions and metadata around it. */

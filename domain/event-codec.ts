@@ -1,10 +1,75 @@
 import * as t from 'io-ts';
 
 /**
+ * How an event type's stored data of an older schema version becomes the current one: one
+ * function per step, `{ 1: (v1) => v2, 2: (v2) => v3 }`, applied in order on read.
+ */
+export type Upcasters = Readonly<Record<number, (data: unknown) => unknown>>;
+
+/** What the log needs to know of one event type besides its shape. */
+export interface EventSchema {
+  readonly eventType: string;
+  /** The version new events of this type are written with (`schemaVersion` in their metadata). */
+  readonly version: number;
+  readonly upcasters: Upcasters;
+}
+
+export type EventCodecOf<T extends string, D extends t.Mixed> = t.TypeC<{ type: t.LiteralC<T>; data: D }> & { readonly schema: EventSchema };
+
+/**
  * Codec of one event type: `{ type: <literal>, data: <codec> }`. A context's event codec is the
  * union of these; events are decoded with it when read, so an unknown or malformed stored
  * event fails loudly instead of flowing on as `any`.
+ *
+ * An event type gains a version by saying so and giving the step from the one before:
+ *
+ * ```ts
+ * eventCodec('TicketsSold', SoldV2, { version: 2, upcast: { 1: (v1) => ({ ...(v1 as object), channel: 'web' }) } })
+ * ```
+ * New events are written as v2; a v1 event in the log is upcast to v2 before it is decoded,
+ * by deciders, projectors, sagas and replays alike (`decodeEvent`).
  */
-export function eventCodec<T extends string, D extends t.Mixed>(type: T, data: D) {
-  return t.type({ type: t.literal(type), data }, type);
+export function eventCodec<T extends string, D extends t.Mixed>(
+  type: T,
+  data: D,
+  versioning: { readonly version: number; readonly upcast: Upcasters } = { version: 1, upcast: {} },
+): EventCodecOf<T, D> {
+  for (let from = 1; from < versioning.version; from++) {
+    if (typeof versioning.upcast[from] !== 'function') throw new Error(`event ${type} v${versioning.version}: no upcaster from v${from}`);
+  }
+  const codec = t.type({ type: t.literal(type), data }, type);
+  return Object.assign(codec, { schema: { eventType: type, version: versioning.version, upcasters: versioning.upcast } });
+}
+
+const schemasOfCodec = new WeakMap<object, ReadonlyMap<string, EventSchema>>();
+
+/** Every event type a codec (an event codec or a union of them, nested or not) decodes, with its schema. */
+export function eventSchemas(codec: t.Mixed): ReadonlyMap<string, EventSchema> {
+  const known = schemasOfCodec.get(codec);
+  if (known) return known;
+  const found = new Map<string, EventSchema>();
+  const walk = (c: t.Mixed): void => {
+    const schema = (c as { schema?: EventSchema }).schema;
+    if (schema) {
+      found.set(schema.eventType, schema);
+      return;
+    }
+    const members = (c as { types?: readonly t.Mixed[] }).types;
+    if ((c as { _tag?: string })._tag === 'UnionType' && members) {
+      members.forEach(walk);
+      return;
+    }
+    throw new Error(`${c.name} is not an event codec (make it with eventCodec, or a t.union of those)`);
+  };
+  walk(codec);
+  schemasOfCodec.set(codec, found);
+  return found;
+}
+
+/** The event types a codec decodes: a projector's or saga's subscription filter. */
+export const eventTypesOf = (codec: t.Mixed): readonly string[] => [...eventSchemas(codec).keys()];
+
+/** The schema version an event of `type` is written with. */
+export function schemaVersionOf(codec: t.Mixed, type: string): number {
+  return eventSchemas(codec).get(type)?.version ?? 1;
 }

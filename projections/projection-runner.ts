@@ -1,6 +1,6 @@
 import type { Database, Leadership } from '../adapters/database/database.js';
 import { comparePositions, type EventStore, type Position } from '../adapters/eventstore/event-store.js';
-import { delay } from '../adapters/eventstore/polling-subscription.js';
+import { delay } from '../platform/delay.js';
 import { announceCheckpoint, readCheckpoint, writeCheckpoint } from './checkpoints.js';
 import type { Projection } from './projection.js';
 

@@ -1,4 +1,4 @@
-import { delay } from '../adapters/eventstore/polling-subscription.js';
+import { delay } from '../platform/delay.js';
 
 /**
  * Runs `round` again and again until stopped: at once while it reports more work, after

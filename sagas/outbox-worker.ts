@@ -1,7 +1,7 @@
 import { sql } from 'kysely';
 import type { Database } from '../adapters/database/database.js';
 import { BackgroundLoop } from './background-loop.js';
-import { systemClock, type Clock } from './clock.js';
+import { systemClock, type Clock } from '../platform/clock.js';
 
 export interface EffectContext {
   /** Pass it to the outside system (PSP Idempotence-Key, callback header …): a repeat is recognised. */

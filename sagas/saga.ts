@@ -2,7 +2,7 @@ import { sql, type Transaction } from 'kysely';
 import type { Database } from '../adapters/database/database.js';
 import type { RecordedEvent } from '../adapters/eventstore/event-store.js';
 import type { Projection } from '../projections/projection.js';
-import type { Clock } from './clock.js';
+import type { Clock } from '../platform/clock.js';
 import { enqueueEffect, type Effect } from './outbox.js';
 import { cancelTimer, scheduleTimer, type DueTimer, type TimerHandler, type TimerRequest } from './timers.js';
 

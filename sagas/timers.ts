@@ -1,7 +1,7 @@
 import { sql, type Kysely, type Transaction } from 'kysely';
 import type { Database } from '../adapters/database/database.js';
 import { BackgroundLoop } from './background-loop.js';
-import { systemClock, type Clock } from './clock.js';
+import { systemClock, type Clock } from '../platform/clock.js';
 
 export interface TimerRequest {
   /** Deterministic id (e.g. `reminder:<gathering id>`): scheduling it again moves the same timer. */

@@ -5,10 +5,25 @@ import type { EventStore, Position } from '../eventstore/event-store.js';
 import type { Route } from '../http/route.js';
 import type { Logger } from '../observability/logger.js';
 import type { Projection } from '../../projections/projection.js';
-import type { Clock } from '../../sagas/clock.js';
+import type { Clock } from '../../platform/clock.js';
 import type { EffectHandler } from '../../sagas/outbox-worker.js';
 import type { Saga } from '../../sagas/saga.js';
 import type { TimerHandler } from '../../sagas/timers.js';
+
+/** A role a context declares: admins grant it (`POST /api/admin/users/:id/roles`), routes require it. */
+export interface RoleDeclaration {
+  readonly name: string;
+  readonly description: string;
+  /** Whether an admin may grant and revoke it (false for `user`, which everyone has). */
+  readonly grantable?: boolean;
+}
+
+/** Every role the running contexts declare; filled once all modules are built. */
+export interface RoleRegistry {
+  has(name: string): boolean;
+  grantable(name: string): boolean;
+  list(): readonly RoleDeclaration[];
+}
 
 /** What every business context is given by the composition root. */
 export interface SystemDependencies {
@@ -22,6 +37,8 @@ export interface SystemDependencies {
   readonly dataDir: string;
   /** The whole validated configuration (each context reads its own section). */
   readonly config: AppConfig;
+  /** The roles every context declares (read it at request time: it is complete once all modules are built). */
+  readonly roles: RoleRegistry;
   /** Read-your-writes: wait until a projection has applied the log up to `position`. */
   waitForProjection(projection: string, position: Position, timeoutMs?: number): Promise<boolean>;
 }
@@ -32,6 +49,8 @@ export interface SystemDependencies {
  */
 export interface ContextModule {
   readonly name: string;
+  /** The roles this context's routes require (granted by admins through accounts). */
+  readonly roles?: readonly RoleDeclaration[];
   readonly migrations?: readonly Migrations[];
   readonly projections?: readonly Projection[];
   // eslint-disable-next-line @typescript-eslint/no-explicit-any

@@ -1,5 +1,5 @@
-import type { Clock } from '../../sagas/clock.js';
-import { systemClock } from '../../sagas/clock.js';
+import type { Clock } from '../../platform/clock.js';
+import { systemClock } from '../../platform/clock.js';
 import { BackgroundLoop } from '../../sagas/background-loop.js';
 import { OutboxWorker, type EffectHandler } from '../../sagas/outbox-worker.js';
 import { processMigrations } from '../../sagas/process-migrations.js';
@@ -26,6 +26,7 @@ import { createLogger, type Logger } from '../observability/logger.js';
 import { recordProjectionLag } from '../observability/metrics.js';
 import type { ContextFactory, ContextModule, SystemDependencies } from './context-module.js';
 import { platformModule } from './platform-module.js';
+import { DeclaredRoles } from './role-registry.js';
 import { replayModule } from './replay-module.js';
 
 /** `all`: API and workers in one process (npm start); `api` and `worker` for the scaled-out shape. */
@@ -73,6 +74,7 @@ export async function startSystem(options: SystemOptions): Promise<RunningSystem
       : new PostgresEventStore(database, config.projections.pollMs),
   );
   const jwtSecret = await resolveJwtSecret({ jwtSecret: config.auth.jwtSecret, dataDir: config.storage.dataDir });
+  const roles = new DeclaredRoles();
   const dependencies: SystemDependencies = {
     database,
     store,
@@ -82,10 +84,12 @@ export async function startSystem(options: SystemOptions): Promise<RunningSystem
     accessTokenTtlSeconds: config.auth.accessTokenTtlSeconds,
     dataDir: config.storage.dataDir,
     config,
+    roles,
     waitForProjection: (projection, position, timeoutMs) => waitForProjection(database, projection, position, timeoutMs),
   };
 
   const contextModules = [platformModule(dependencies), ...(await Promise.all(options.contexts.map((context) => context(dependencies))))];
+  roles.register(contextModules);
   const knownProjections = [
     ...contextModules.flatMap((module) => module.projections ?? []),
     ...contextModules.flatMap((module) => module.sagas ?? []).map((saga) => sagaProjection(saga, clock)),

@@ -1,3 +1,4 @@
+import { delay } from '../../platform/delay.js';
 import type { EventStore, Position, RecordedEvent, Subscription, SubscriptionOptions } from './event-store.js';
 import { START } from './event-store.js';
 
@@ -47,17 +48,4 @@ export function subscribeByPolling(
       await loop;
     },
   };
-}
-
-export function delay(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    if (signal?.aborted) return resolve();
-    const timer = setTimeout(done, ms);
-    signal?.addEventListener('abort', done, { once: true });
-    function done() {
-      clearTimeout(timer);
-      signal?.removeEventListener('abort', done);
-      resolve();
-    }
-  });
 }

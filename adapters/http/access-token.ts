@@ -1,13 +1,13 @@
 import { isLeft } from 'fp-ts/Either';
 import * as t from 'io-ts';
 import { jwtVerify, SignJWT } from 'jose';
-import { RoleCodec, type Principal } from './principal.js';
+import type { Principal } from './principal.js';
 
 const ISSUER = 'ledgerline';
 const ALGORITHM = 'HS256';
 
 const AccessTokenClaims = t.intersection([
-  t.type({ sub: t.string, kind: t.keyof({ user: null, service: null }), roles: t.array(RoleCodec) }),
+  t.type({ sub: t.string, kind: t.keyof({ user: null, service: null }), roles: t.array(t.string) }),
   /** RFC 8693 style: space-separated scopes. */
   t.partial({ scope: t.string }),
 ]);

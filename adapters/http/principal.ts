@@ -1,6 +1,8 @@
-import type { Role } from '../../domain/accounts/role.js';
-
-export { ROLES, RoleCodec, type Role } from '../../domain/accounts/role.js';
+/**
+ * A role a context declares (`organizer`, `scanner`, `support` …): plain text at the edge, so a
+ * new context adds its roles without editing accounts or the edge.
+ */
+export type Role = string;
 
 /**
  * Who is calling, as established once at the edge from a verified access token: a person

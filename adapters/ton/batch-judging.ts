@@ -1,5 +1,5 @@
 import { Address, type Message, type Transaction } from '@ton/core';
-import type { OperationOutcome, SentBatch } from '../../commands/blockchain/gateway-chain.js';
+import type { OperationOutcome, SentBatch } from '../../commands/blockchain/ports/gateway-chain.js';
 import type { ChainReads } from './chain-reads.js';
 
 /** One transaction of a message's cascade, as much as judging an operation needs. */

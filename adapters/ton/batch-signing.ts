@@ -1,6 +1,6 @@
 import { Address, beginCell, storeMessageRelaxed } from '@ton/core';
-import type { SignedBatch, TaskOperation } from '../../commands/blockchain/gateway-chain.js';
-import { tonAddressProblem } from '../../commands/blockchain/ton-address.js';
+import type { SignedBatch, TaskOperation } from '../../commands/blockchain/ports/gateway-chain.js';
+import { tonAddressProblem } from '../../domain/blockchain/ton-address.js';
 import { operationProblem, type Operation } from '../../domain/blockchain/operation.js';
 import type { ChainReads } from './chain-reads.js';
 import { toRelaxed, type GatewayContracts, type OutgoingMessage } from './gateway-contracts.js';

@@ -2,7 +2,7 @@ import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Blockchain, snapshotFromSerializable, snapshotToSerializable, type BlockchainTransaction } from '@ton/sandbox';
 import { Address, Cell, loadMessage, toNano } from '@ton/core';
-import { ChainError, type BatchConfirmation, type GatewayChain, type OperationOutcome, type SentBatch, type SignedBatch, type TaskOperation } from '../../commands/blockchain/gateway-chain.js';
+import { ChainError, type BatchConfirmation, type GatewayChain, type OperationOutcome, type SentBatch, type SignedBatch, type TaskOperation } from '../../commands/blockchain/ports/gateway-chain.js';
 import { actionPosition, judgeTask, summarize, type FoundMessage as StoredConfirmation, type TxSummary } from './batch-judging.js';
 import { signBatch } from './batch-signing.js';
 import { ChainReads, type BadgeState } from './chain-reads.js';

@@ -1,4 +1,4 @@
-import type { BatchConfirmation, GatewayChain, SentBatch, SignedBatch, TaskOperation } from '../../commands/blockchain/gateway-chain.js';
+import type { BatchConfirmation, GatewayChain, SentBatch, SignedBatch, TaskOperation } from '../../commands/blockchain/ports/gateway-chain.js';
 
 type Step = 'sign' | 'submit' | 'findConfirmation';
 

@@ -1,6 +1,6 @@
 import { Address, Cell, fromNano, toNano, type Transaction } from '@ton/core';
 import { TonClient } from '@ton/ton';
-import { ChainError, type BatchConfirmation, type GatewayChain, type OperationOutcome, type SentBatch, type SignedBatch, type TaskOperation } from '../../commands/blockchain/gateway-chain.js';
+import { ChainError, type BatchConfirmation, type GatewayChain, type OperationOutcome, type SentBatch, type SignedBatch, type TaskOperation } from '../../commands/blockchain/ports/gateway-chain.js';
 import { actionPosition, judgeTask, summarize, type FoundMessage, type TxSummary } from './batch-judging.js';
 import { signBatch } from './batch-signing.js';
 import { ChainReads } from './chain-reads.js';

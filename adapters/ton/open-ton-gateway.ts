@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { Address } from '@ton/core';
-import type { GatewayAdapters, OpenGatewayAdapters } from '../../commands/blockchain/gateway-module.js';
+import type { GatewayAdapters, OpenGatewayAdapters } from '../../commands/blockchain/ports/gateway-adapters.js';
 import { EmulatorChain } from './emulator-chain.js';
 import { HotWallet, NETWORK_ID, resolveHotWalletMnemonic } from './hot-wallet.js';
 import { NetworkChain } from './network-chain.js';

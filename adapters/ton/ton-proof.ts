@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { Blockchain, createShardAccount } from '@ton/sandbox';
 import { Address, Cell, contractAddress, loadStateInit } from '@ton/core';
 import nacl from 'tweetnacl';
-import type { ProofVerdict, TonProof, TonProofVerifier } from '../../commands/blockchain/wallet-linking.js';
+import type { ProofVerdict, TonProof, TonProofVerifier } from '../../commands/blockchain/ports/ton-proof-verifier.js';
 
 /** How far in the future a proof's timestamp may be (clock skew). */
 const FUTURE_SKEW_SECONDS = 60;

@@ -1,5 +1,5 @@
 import type { TonClientParameters } from '@ton/ton';
-import { ChainError } from '../../commands/blockchain/gateway-chain.js';
+import { ChainError } from '../../commands/blockchain/ports/gateway-chain.js';
 
 type HttpAdapter = NonNullable<TonClientParameters['httpAdapter']>;
 type RequestConfig = Parameters<HttpAdapter>[0];

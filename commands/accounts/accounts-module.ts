@@ -3,6 +3,7 @@ import { FailureBackoff, TokenBucketLimiter } from '../../adapters/http/rate-lim
 import { Argon2PasswordHasher, type PasswordHasher } from '../../adapters/passwords/password-hasher.js';
 import { accountProjection } from '../../projections/accounts/account-projection.js';
 import { accountQueryRoutes } from '../../projections/accounts/account-query-routes.js';
+import { ACCOUNT_ROLES } from '../../domain/accounts/role.js';
 import { accountsRoutes } from './accounts-routes.js';
 
 /** Accounts and access (SPEC A-1 … A-4): people with roles, machine callers with scopes. */
@@ -18,11 +19,13 @@ export function accountsModule(options: { readonly hasher?: PasswordHasher } = {
     const projection = accountProjection();
     return {
       name: 'accounts',
+      roles: ACCOUNT_ROLES.map((role) => ({ ...role, grantable: role.name !== 'user' })),
       migrations: [projection.migrations!],
       projections: [projection],
       routes: [
         ...accountsRoutes({
           store: deps.store,
+          roles: deps.roles,
           clock: deps.clock,
           hasher: options.hasher ?? new Argon2PasswordHasher(settings.passwordHash),
           jwtSecret: deps.jwtSecret,

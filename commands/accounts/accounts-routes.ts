@@ -1,3 +1,4 @@
+import { invalidInput } from '../../adapters/http/problem.js';
 import { randomUUID } from 'node:crypto';
 import { left, right, type Either } from 'fp-ts/Either';
 import * as t from 'io-ts';
@@ -9,17 +10,20 @@ import { defineRoute, type Route } from '../../adapters/http/route.js';
 import type { PasswordHasher } from '../../adapters/passwords/password-hasher.js';
 import { emailClaimDecider, normalizeEmail, streamOfEmail } from '../../domain/accounts/email-claim.js';
 import { refreshFamilyDecider, streamOfRefreshFamily } from '../../domain/accounts/refresh-family.js';
-import { RoleCodec, type Role } from '../../domain/accounts/role.js';
+import type { RoleRegistry } from '../../adapters/app/context-module.js';
+import { RoleName, type Role } from '../../domain/accounts/role.js';
 import { servicePrincipalDecider, streamOfServicePrincipal } from '../../domain/accounts/service-principal.js';
 import { streamOfUser, userDecider, type UserState } from '../../domain/accounts/user.js';
 import { domainError, DomainErrorException, type DomainError } from '../../domain/decider.js';
-import type { Clock } from '../../sagas/clock.js';
+import type { Clock } from '../../platform/clock.js';
 import { handleCommand } from '../command-handler.js';
 import { loadAggregate } from '../load-aggregate.js';
 import { familyOf, newClientCredentials, newRefreshToken, tokenHash } from './credentials.js';
 
 export interface AccountsDependencies {
   readonly store: EventStore;
+  /** The roles the running contexts declare: what an admin may grant. */
+  readonly roles: RoleRegistry;
   readonly clock: Clock;
   readonly hasher: PasswordHasher;
   readonly jwtSecret: string;
@@ -59,9 +63,8 @@ const RegisterBody = t.type({ email: Email, password: Password, display_name: Di
 const LoginBody = t.type({ email: t.string, password: t.string });
 const RefreshBody = t.type({ refresh_token: t.string });
 const TokenBody = t.type({ grant_type: t.literal('client_credentials'), client_id: t.string, client_secret: t.string });
-const GrantableRole = t.keyof({ organizer: null, scanner: null, support: null, admin: null }, 'GrantableRole');
 
-const UserView = t.type({ id: t.string, email: t.string, display_name: t.string, roles: t.array(RoleCodec), registered_at: t.string });
+const UserView = t.type({ id: t.string, email: t.string, display_name: t.string, roles: t.array(t.string), registered_at: t.string });
 const Tokens = t.type({ access_token: t.string, token_type: t.literal('Bearer'), expires_in: t.number, refresh_token: t.string, refresh_expires_in: t.number, user: UserView });
 const ServiceToken = t.type({ access_token: t.string, token_type: t.literal('Bearer'), expires_in: t.number, scope: t.string });
 
@@ -338,14 +341,18 @@ export function accountsRoutes(deps: AccountsDependencies): Route[] {
     defineRoute({
       method: 'post',
       path: '/api/admin/users/:id/roles',
-      summary: 'Grant a role: organizer, scanner, support or admin (A-3; admins only)',
+      summary: 'Grant a role some context declares — organizer, scanner, support, admin … (A-3; admins only)',
       description: 'Takes effect in the user’s next access token (log in or refresh).',
       tags: ['accounts'],
       auth: { roles: ['admin'] },
       params: t.type({ id: t.string }),
-      body: t.type({ role: GrantableRole }),
+      body: t.type({ role: RoleName }),
       responses: { 200: { description: 'The account', schema: UserView }, 404: { description: 'No such user' } },
       handle: async ({ params, body, principal, correlationId }) => {
+        if (!deps.roles.grantable(body.role)) {
+          const known = deps.roles.list().filter((r) => r.grantable !== false).map((r) => r.name);
+          throw invalidInput([{ field: 'role', in: 'body', message: `must be one of ${known.join(', ')} (got ${JSON.stringify(body.role)})` }]);
+        }
         const outcome = await handleCommand(deps.store, userDecider, streamOfUser(params.id), { type: 'GrantRole', role: body.role, by: admin(principal), now: now() }, { correlationId, actor: `user:${principal.id}`, now: now() });
         return outcome._tag === 'Left' ? outcome : { status: 200, body: userView(outcome.right.state) };
       },
@@ -356,7 +363,7 @@ export function accountsRoutes(deps: AccountsDependencies): Route[] {
       summary: 'Revoke a role (A-3; admins only)',
       tags: ['accounts'],
       auth: { roles: ['admin'] },
-      params: t.type({ id: t.string, role: RoleCodec }),
+      params: t.type({ id: t.string, role: RoleName }),
       responses: { 200: { description: 'The account', schema: UserView }, 404: { description: 'No such user' }, 422: { description: 'The user role, or one’s own admin role' } },
       handle: async ({ params, principal, correlationId }) => {
         const outcome = await handleCommand(deps.store, userDecider, streamOfUser(params.id), { type: 'RevokeRole', role: params.role, by: admin(principal), now: now() }, { correlationId, actor: `user:${principal.id}`, now: now() });

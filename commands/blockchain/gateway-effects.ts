@@ -3,7 +3,7 @@ import { deliverSignedCallback } from '../../adapters/callbacks/signed-callback.
 import type { EventStore } from '../../adapters/eventstore/event-store.js';
 import { blockchainTaskDecider, streamOfTask } from '../../domain/blockchain/blockchain-task.js';
 import { streamOfAllowance, transferAllowanceDecider } from '../../domain/blockchain/transfer-allowance.js';
-import type { Clock } from '../../sagas/clock.js';
+import type { Clock } from '../../platform/clock.js';
 import { PermanentEffectFailure, type EffectHandler } from '../../sagas/outbox-worker.js';
 import { handleCommand } from '../command-handler.js';
 import { loadAggregate } from '../load-aggregate.js';

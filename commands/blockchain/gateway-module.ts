@@ -1,4 +1,4 @@
-import type { ContextFactory, SystemDependencies } from '../../adapters/app/context-module.js';
+import type { ContextFactory } from '../../adapters/app/context-module.js';
 import { resolveGeneratedSecret } from '../../adapters/config/jwt-secret.js';
 import { TokenBucketLimiter } from '../../adapters/http/rate-limiter.js';
 import { waitForProjection } from '../../projections/checkpoints.js';
@@ -8,19 +8,11 @@ import { badgeQueries, blockchainTaskProjection } from '../../projections/blockc
 import { verifiedWalletProjection } from '../../projections/blockchain/wallet-projection.js';
 import { taskFollowupSaga } from '../../sagas/blockchain/task-followup-saga.js';
 import { gatewayEffectHandlers } from './gateway-effects.js';
-import type { GatewayChain } from './gateway-chain.js';
 import { gatewayCommandRoutes } from './gateway-routes.js';
 import { TonDispatcher } from './ton-dispatcher.js';
-import type { TonProofVerifier } from './wallet-linking.js';
+import type { OpenGatewayAdapters } from './ports/gateway-adapters.js';
 
-/** The TON side of the gateway, opened by the composition root (emulator or network). */
-export interface GatewayAdapters {
-  readonly chain: GatewayChain;
-  readonly verifier: TonProofVerifier;
-  close(): Promise<void>;
-}
-
-export type OpenGatewayAdapters = (deps: SystemDependencies) => Promise<GatewayAdapters>;
+export type { GatewayAdapters, OpenGatewayAdapters } from './ports/gateway-adapters.js';
 
 /**
  * The Blockchain Gateway context (SPEC B-1…B-7): command and query routes, task / audit /

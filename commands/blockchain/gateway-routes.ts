@@ -9,7 +9,7 @@ import { blockchainTaskDecider, streamOfTask } from '../../domain/blockchain/blo
 import type { Operation } from '../../domain/blockchain/operation.js';
 import type { TransferLimits } from '../../domain/blockchain/transfer-allowance.js';
 import { domainError } from '../../domain/decider.js';
-import type { Clock } from '../../sagas/clock.js';
+import type { Clock } from '../../platform/clock.js';
 import type { BadgeQueries } from '../../projections/blockchain/task-projection.js';
 import { loadAggregate } from '../load-aggregate.js';
 import { mayRetireBadge } from './badge-retirement.js';

@@ -2,14 +2,14 @@ import { isLeft } from 'fp-ts/Either';
 import { sql } from 'kysely';
 import type { Database, Leadership } from '../../adapters/database/database.js';
 import type { EventStore } from '../../adapters/eventstore/event-store.js';
-import { delay } from '../../adapters/eventstore/polling-subscription.js';
+import { delay } from '../../platform/delay.js';
 import type { Logger } from '../../adapters/observability/logger.js';
 import { blockchainTaskDecider, streamOfTask, type BlockchainTaskCommand } from '../../domain/blockchain/blockchain-task.js';
 import type { Operation } from '../../domain/blockchain/operation.js';
-import type { Clock } from '../../sagas/clock.js';
+import type { Clock } from '../../platform/clock.js';
 import { handleCommand } from '../command-handler.js';
 import { loadAggregate } from '../load-aggregate.js';
-import { ChainError, type GatewayChain, type SentBatch } from './gateway-chain.js';
+import { ChainError, type GatewayChain, type SentBatch } from './ports/gateway-chain.js';
 
 export interface DispatcherSettings {
   readonly batchSize: number;

@@ -6,23 +6,9 @@ import { domainError, type DomainError } from '../../domain/decider.js';
 import { handleCommand } from '../command-handler.js';
 import { rawAddress } from './ton-address.js';
 
-/** A TON Connect `ton_proof` as wallets send it (TON Connect spec, ton_proof item). */
-export interface TonProof {
-  readonly timestamp: number;
-  readonly domain: { readonly lengthBytes: number; readonly value: string };
-  readonly payload: string;
-  /** Base64 Ed25519 signature. */
-  readonly signature: string;
-  /** Base64 BOC of the wallet's state_init (TON Connect sends it with the account). */
-  readonly stateInit?: string;
-}
+import type { TonProof, TonProofVerifier } from './ports/ton-proof-verifier.js';
 
-export type ProofVerdict = { readonly ok: true; readonly publicKey: string } | { readonly ok: false; readonly reason: string };
-
-/** Checks the signature and the wallet's key (the TON adapter does the cryptography). */
-export interface TonProofVerifier {
-  verify(input: { readonly address: string; readonly proof: TonProof; readonly expectedDomain: string; readonly maxAgeSeconds: number; readonly now: Date }): Promise<ProofVerdict>;
-}
+export type { ProofVerdict, TonProof, TonProofVerifier } from './ports/ton-proof-verifier.js';
 
 export interface WalletLinkSettings {
   readonly domain: string;

@@ -9,7 +9,7 @@ import {
   type TicketInventoryState,
   type TicketsSold,
 } from '../../domain/ticketing/ticket-inventory.js';
-import { decodeEvent } from '../load-aggregate.js';
+import { decodeEvent } from '../../domain/event-decoding.js';
 import { derivedEventId, handleCommand, ConcurrencyExhausted } from '../command-handler.js';
 
 export interface SaleRequest {

@@ -7,7 +7,7 @@ import { inboxDecider, streamOfInbox, type NotificationContent } from '../../dom
 import type { TicketsSold } from '../../domain/ticketing/ticket-inventory.js';
 import { streamOfTicket, ticketDecider } from '../../domain/ticketing/ticket.js';
 import { TICKETS_PROJECTION } from '../../projections/ticketing/ticket-projection.js';
-import type { Clock } from '../../sagas/clock.js';
+import type { Clock } from '../../platform/clock.js';
 import { enqueueEffect } from '../../sagas/outbox.js';
 import { PermanentEffectFailure, type EffectHandler } from '../../sagas/outbox-worker.js';
 import { cancelledNotice, notificationEffect } from '../../sagas/ticketing/gathering-followup-saga.js';

@@ -33,6 +33,10 @@ export function ticketingModule(options: TicketingOptions = {}): ContextFactory 
     const notifications = notificationProjection();
     return {
       name: 'ticketing',
+      roles: [
+        { name: 'organizer', description: 'creates and runs gatherings (self-service: POST /api/users/me/become-organizer)' },
+        { name: 'scanner', description: 'door staff: validates and checks in tickets of every gathering' },
+      ],
       migrations: [catalog.migrations!, tickets.migrations!, notifications.migrations!],
       projections: [catalog, tickets, notifications],
       sagas: [gatheringFollowupSaga(settings.reminderLeadHours)],

@@ -1,6 +1,16 @@
 import * as t from 'io-ts';
 
-/** What a person may do (A-3): user (everyone), organizer, scanner (door staff), support, admin. */
-export const ROLES = ['user', 'organizer', 'scanner', 'support', 'admin'] as const;
-export const RoleCodec = t.keyof({ user: null, organizer: null, scanner: null, support: null, admin: null }, 'Role');
-export type Role = t.TypeOf<typeof RoleCodec>;
+/**
+ * A role's name as accounts store it: lower-case words (`organizer`, `gift_operator`). Which
+ * roles exist is declared by the contexts (each module's `roles`); accounts keep whatever role
+ * an admin granted from that list.
+ */
+export const RoleName = t.refinement(t.string, (s) => /^[a-z][a-z0-9_-]{0,39}$/.test(s), 'RoleName');
+export type Role = string;
+
+/** The roles accounts itself declares: everyone is a user; support reads accounts; admin passes every guard. */
+export const ACCOUNT_ROLES = [
+  { name: 'user', description: 'everyone who registered (cannot be granted or revoked)' },
+  { name: 'support', description: 'reads accounts and service principals for support' },
+  { name: 'admin', description: 'passes every guard; grants roles and creates service principals' },
+] as const;

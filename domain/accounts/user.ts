@@ -1,7 +1,7 @@
 import { left, right } from 'fp-ts/Either';
 import * as t from 'io-ts';
-import type { EventSourcedDecider } from '../../commands/load-aggregate.js';
-import { RoleCodec, type Role } from './role.js';
+import type { EventSourcedDecider } from '../decider.js';
+import { RoleName, type Role } from './role.js';
 import { domainError } from '../decider.js';
 import { eventCodec } from '../event-codec.js';
 
@@ -10,9 +10,9 @@ import { eventCodec } from '../event-codec.js';
  * the event holds its argon2id PHC string, so the log can rebuild every account.
  */
 export const UserEvent = t.union([
-  eventCodec('UserRegistered', t.type({ userId: t.string, email: t.string, displayName: t.string, passwordHash: t.string, roles: t.array(RoleCodec), registeredAt: t.string })),
-  eventCodec('UserRoleGranted', t.type({ role: RoleCodec, grantedBy: t.string, grantedAt: t.string })),
-  eventCodec('UserRoleRevoked', t.type({ role: RoleCodec, revokedBy: t.string, revokedAt: t.string })),
+  eventCodec('UserRegistered', t.type({ userId: t.string, email: t.string, displayName: t.string, passwordHash: t.string, roles: t.array(RoleName), registeredAt: t.string })),
+  eventCodec('UserRoleGranted', t.type({ role: RoleName, grantedBy: t.string, grantedAt: t.string })),
+  eventCodec('UserRoleRevoked', t.type({ role: RoleName, revokedBy: t.string, revokedAt: t.string })),
 ]);
 export type UserEvent = t.TypeOf<typeof UserEvent>;
 

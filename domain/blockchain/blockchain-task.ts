@@ -1,5 +1,5 @@
 import { left, right } from 'fp-ts/Either';
-import type { EventSourcedDecider } from '../../commands/load-aggregate.js';
+import type { EventSourcedDecider } from '../decider.js';
 import { domainError } from '../decider.js';
 import { BlockchainTaskEvent } from './blockchain-task-events.js';
 import { operationProblem, type OnchainResult, type Operation } from './operation.js';

@@ -1,5 +1,6 @@
+import type { Actor } from '../actor.js';
 import { left, right, type Either } from 'fp-ts/Either';
-import type { EventSourcedDecider } from '../../commands/load-aggregate.js';
+import type { EventSourcedDecider } from '../decider.js';
 import { domainError, type DomainError } from '../decider.js';
 import { GatheringEvent, type GatheringDetails, type TicketTypeDetails } from './gathering-events.js';
 import { isPrice, normalizePrice } from './money.js';
@@ -19,11 +20,6 @@ export interface GatheringState {
   readonly ticketTypes: readonly TicketTypeDetails[];
 }
 
-/** Who issues a command: only the gathering's organizer or an admin may change it. */
-export interface Actor {
-  readonly id: string;
-  readonly isAdmin: boolean;
-}
 
 export type GatheringCommand =
   | { readonly type: 'CreateGathering'; readonly gatheringId: string; readonly actor: Actor; readonly details: GatheringDetails; readonly now: Date }

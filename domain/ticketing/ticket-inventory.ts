@@ -1,6 +1,6 @@
 import { left, right } from 'fp-ts/Either';
 import * as t from 'io-ts';
-import type { EventSourcedDecider } from '../../commands/load-aggregate.js';
+import type { EventSourcedDecider } from '../decider.js';
 import { domainError } from '../decider.js';
 import { eventCodec } from '../event-codec.js';
 import type { TicketTypeDetails } from './gathering-events.js';

@@ -8,7 +8,7 @@ import { defineRoute, type Route } from '../../adapters/http/route.js';
 import { IsoDateTime, Uuid } from '../../adapters/http/text-codecs.js';
 import { domainError } from '../../domain/decider.js';
 import { fromMinorUnits, toMinorUnits } from '../../domain/ticketing/money.js';
-import type { Clock } from '../../sagas/clock.js';
+import type { Clock } from '../../platform/clock.js';
 
 const iso = (value: Date | string | null) => (value === null ? null : new Date(value).toISOString());
 

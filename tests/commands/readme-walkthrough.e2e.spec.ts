@@ -4,7 +4,7 @@ import type { RunningSystem } from '../../adapters/app/system.js';
 import { startTestSystem } from '../support/test-system.js';
 import { accountsModule } from '../../commands/accounts/accounts-module.js';
 import { ticketingModule } from '../../commands/ticketing/ticketing-module.js';
-import { ManualClock } from '../../sagas/clock.js';
+import { ManualClock } from '../../platform/clock.js';
 import { openTestDatabase } from '../support/test-database.js';
 import { eventually, gatheringBody, RecordingChannel, ticketTypeBody } from './ticketing/ticketing-harness.js';
 

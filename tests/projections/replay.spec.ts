@@ -3,7 +3,7 @@ import { sql } from 'kysely';
 import request from 'supertest';
 import type { RunningSystem } from '../../adapters/app/system.js';
 import { BI_READER_ROLE } from '../../projections/bi-migrations.js';
-import { ManualClock } from '../../sagas/clock.js';
+import { ManualClock } from '../../platform/clock.js';
 import { bearer, eventually, publishedGathering, RecordingChannel, startTicketing } from '../commands/ticketing/ticketing-harness.js';
 import { openTestDatabase } from '../support/test-database.js';
 

@@ -10,7 +10,7 @@ import { handleCommand } from '../../commands/command-handler.js';
 import { checkpointMigrations } from '../../projections/checkpoint-migrations.js';
 import { waitForProjection } from '../../projections/checkpoints.js';
 import { ProjectionRunner } from '../../projections/projection-runner.js';
-import { ManualClock } from '../../sagas/clock.js';
+import { ManualClock } from '../../platform/clock.js';
 import { listDeadLetters, retryDeadLetter } from '../../sagas/outbox.js';
 import { OutboxWorker, PermanentEffectFailure, type EffectHandler } from '../../sagas/outbox-worker.js';
 import { processMigrations } from '../../sagas/process-migrations.js';

@@ -4,7 +4,7 @@ import { appConfigSections } from '../../adapters/config/app-config.js';
 import { loadConfig } from '../../adapters/config/platform-config.js';
 import type { Database } from '../../adapters/database/database.js';
 import { createLogger, type Logger } from '../../adapters/observability/logger.js';
-import type { Clock } from '../../sagas/clock.js';
+import type { Clock } from '../../platform/clock.js';
 
 export const TEST_JWT_SECRET = 'test-system-secret-of-at-least-32-characters';
 

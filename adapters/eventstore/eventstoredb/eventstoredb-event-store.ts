@@ -30,7 +30,8 @@ import {
   type RecordedEvent,
   type SubscriptionOptions,
 } from '../event-store.js';
-import { delay, subscribeByPolling } from '../polling-subscription.js';
+import { delay } from '../../../platform/delay.js';
+import { subscribeByPolling } from '../polling-subscription.js';
 
 /**
  * The event log in EventStoreDB (selected by EVENTSTORE_URL). Positions are ESDB's own

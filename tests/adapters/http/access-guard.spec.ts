@@ -70,8 +70,19 @@ describe('HTTP edge: access tokens and role guards', () => {
     assert.deepEqual(await verifyAccessToken(token, { secret: JWT_SECRET }), principal);
   });
 
-  it('given a token with an unknown role, when verified, then it is rejected', async () => {
-    const token = await signAccessToken({ kind: 'user', id: 'u', roles: ['superuser' as Role], scopes: [] }, { secret: JWT_SECRET, ttlSeconds: 60 });
+  it('given a token whose roles are not a list of names, when verified, then it is rejected', async () => {
+    const token = await signAccessToken({ kind: 'user', id: 'u', roles: [42 as unknown as Role], scopes: [] }, { secret: JWT_SECRET, ttlSeconds: 60 });
     await assert.rejects(verifyAccessToken(token, { secret: JWT_SECRET }), /malformed/);
+  });
+
+  it('given a token with a role no guard lists, then it is just a name: it opens no route that wants another role', async () => {
+    const sample = await openSampleApp();
+    try {
+      const token = await signAccessToken({ kind: 'user', id: 'u', roles: ['superuser'], scopes: [] }, { secret: JWT_SECRET, ttlSeconds: 60 });
+      await request(sample.app).get('/test/guarded/organizer').set('Authorization', `Bearer ${token}`).expect(403);
+      await request(sample.app).get('/test/guarded/any-user').set('Authorization', `Bearer ${token}`).expect(200);
+    } finally {
+      await sample.dispose();
+    }
   });
 });

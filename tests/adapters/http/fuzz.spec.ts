@@ -1,5 +1,7 @@
 import assert from 'node:assert/strict';
 import { mkdtemp, rm } from 'node:fs/promises';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import fc from 'fast-check';
@@ -7,7 +9,7 @@ import { SignJWT } from 'jose';
 import { signAccessToken } from '../../../adapters/http/access-token.js';
 import type { RunningSystem } from '../../../adapters/app/system.js';
 import { businessContexts } from '../../../bin/contexts.js';
-import { ManualClock } from '../../../sagas/clock.js';
+import { ManualClock } from '../../../platform/clock.js';
 import { BAD_PATH_SEGMENTS, hostileBody, hostileQueryValue, hostileString, IMPOSSIBLE_DATES, junkCursor, nestedJsonText, urlText } from '../../support/hostile-input.js';
 import { openTestDatabase } from '../../support/test-database.js';
 import { startTestSystem, TEST_JWT_SECRET } from '../../support/test-system.js';
@@ -219,5 +221,34 @@ describe('fuzz: every route of /openapi.json against hostile input (fast-check, 
         { numRuns: RUNS, seed: SEED, endOnFailure: true },
       );
     }
+  });
+
+  it('given a long run of hostile requests, when it is over, then the heap is back near where it started (nothing per request is retained)', async () => {
+    setFlagsFromString('--expose-gc');
+    const gc = runInNewContext('gc') as () => void;
+    const heapMiB = () => {
+      gc();
+      gc();
+      return process.memoryUsage().heapUsed / 1_048_576;
+    };
+    const hostile = (i: number): Call => {
+      const { method, path } = operations[i % operations.length]!;
+      const target = path.replace(/\{\w+\}/g, i % 3 === 0 ? '%zz' : `x${i}`);
+      switch (i % 4) {
+        case 0:
+          return { method: 'post', path: i % 2 ? '/api/auth/login' : '/api/auth/token', body: JSON.stringify({ email: `who${i}@example.com`, password: 'wrong password', grant_type: 'client_credentials', client_id: `svc_${i}`, client_secret: 'x' }) };
+        case 1:
+          return { method, path: `${target}?cursor=${i}&q=${'y'.repeat(200)}`, token: `forged.${i}.token` };
+        case 2:
+          return { method: 'post', path: target, token: tokens.user, body: JSON.stringify({ text: 'x'.repeat(2000), n: i }), idempotencyKey: `abuse-${i}` };
+        default:
+          return { method: method === 'get' ? 'delete' : method, path: target, token: tokens.algNone, body: nestedJsonText(300) };
+      }
+    };
+    for (let i = 0; i < 300; i++) await send(hostile(i)); // warm up code paths first
+    const before = heapMiB();
+    for (let i = 300; i < 2300; i++) await send(hostile(i));
+    const after = heapMiB();
+    assert.ok(after - before < 32, `heap grew from ${before.toFixed(1)} to ${after.toFixed(1)} MiB over 2,000 hostile requests`);
   });
 });

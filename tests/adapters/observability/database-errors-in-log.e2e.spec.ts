@@ -5,7 +5,7 @@ import request from 'supertest';
 import type { RunningSystem } from '../../../adapters/app/system.js';
 import { createLogger } from '../../../adapters/observability/logger.js';
 import { accountsModule } from '../../../commands/accounts/accounts-module.js';
-import { ManualClock } from '../../../sagas/clock.js';
+import { ManualClock } from '../../../platform/clock.js';
 import { openTestDatabase } from '../../support/test-database.js';
 import { startTestSystem } from '../../support/test-system.js';
 

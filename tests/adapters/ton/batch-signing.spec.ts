@@ -7,7 +7,7 @@ import { signBatch } from '../../../adapters/ton/batch-signing.js';
 import type { ChainReads } from '../../../adapters/ton/chain-reads.js';
 import { GatewayContracts } from '../../../adapters/ton/gateway-contracts.js';
 import { HotWallet, NETWORK_ID } from '../../../adapters/ton/hot-wallet.js';
-import type { TaskOperation } from '../../../commands/blockchain/gateway-chain.js';
+import type { TaskOperation } from '../../../commands/blockchain/ports/gateway-chain.js';
 
 const someone = () => WalletContractV5R1.create({ publicKey: randomBytes(32), walletId: { networkGlobalId: NETWORK_ID.mainnet } }).address.toString({ bounceable: false });
 

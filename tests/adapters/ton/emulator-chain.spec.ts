@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { Address } from '@ton/core';
 import { mnemonicNew } from '@ton/crypto';
 import { WalletContractV5R1 } from '@ton/ton';
-import type { SentBatch, SignedBatch, TaskOperation } from '../../../commands/blockchain/gateway-chain.js';
+import type { SentBatch, SignedBatch, TaskOperation } from '../../../commands/blockchain/ports/gateway-chain.js';
 import { EmulatorChain } from '../../../adapters/ton/emulator-chain.js';
 import { HotWallet, NETWORK_ID } from '../../../adapters/ton/hot-wallet.js';
 

@@ -16,9 +16,9 @@ import { openTonGateway } from '../../../adapters/ton/open-ton-gateway.js';
 import { HotWallet, NETWORK_ID } from '../../../adapters/ton/hot-wallet.js';
 import { NetworkChain } from '../../../adapters/ton/network-chain.js';
 import { TonProofChecker } from '../../../adapters/ton/ton-proof.js';
-import { ChainError, type SentBatch, type SignedBatch, type TaskOperation } from '../../../commands/blockchain/gateway-chain.js';
+import { ChainError, type SentBatch, type SignedBatch, type TaskOperation } from '../../../commands/blockchain/ports/gateway-chain.js';
 import { gatewayModule } from '../../../commands/blockchain/gateway-module.js';
-import { ManualClock } from '../../../sagas/clock.js';
+import { ManualClock } from '../../../platform/clock.js';
 import { openTestDatabase } from '../../support/test-database.js';
 import { ToncenterStub } from '../../support/toncenter-stub.js';
 

@@ -5,7 +5,7 @@ import request from 'supertest';
 import type { RunningSystem } from '../../../adapters/app/system.js';
 import { startTestSystem } from '../../support/test-system.js';
 import { accountsModule } from '../../../commands/accounts/accounts-module.js';
-import { ManualClock } from '../../../sagas/clock.js';
+import { ManualClock } from '../../../platform/clock.js';
 import { openTestDatabase } from '../../support/test-database.js';
 import { defineRoute } from '../../../adapters/http/route.js';
 import { START } from '../../../adapters/eventstore/event-store.js';
@@ -29,6 +29,8 @@ describe('Accounts and access over HTTP (A-1 … A-4)', function () {
     const logger = createLogger({ level: 'debug', destination: new Writable({ write: (chunk, _encoding, done) => (logLines.push(String(chunk)), done()) }) });
     const probe = () => async (deps: Parameters<ReturnType<typeof accountsModule>>[0]) => ({
       name: 'probe',
+      // a context declares its roles; accounts lets an admin grant exactly those (and its own)
+      roles: [{ name: 'scanner', description: 'door staff (declared by the probe context, as ticketing does)' }],
       routes: [
         defineRoute({
           method: 'get',

@@ -4,7 +4,7 @@ import request from 'supertest';
 import type { RunningSystem } from '../../../adapters/app/system.js';
 import { Argon2PasswordHasher, type PasswordHasher } from '../../../adapters/passwords/password-hasher.js';
 import { accountsModule } from '../../../commands/accounts/accounts-module.js';
-import { ManualClock } from '../../../sagas/clock.js';
+import { ManualClock } from '../../../platform/clock.js';
 import { openTestDatabase } from '../../support/test-database.js';
 import { startTestSystem } from '../../support/test-system.js';
 

@@ -15,11 +15,11 @@ import type { EmulatorChain } from '../../../adapters/ton/emulator-chain.js';
 import { FaultInjectingChain } from '../../../adapters/ton/fault-injecting-chain.js';
 import { openTonGateway } from '../../../adapters/ton/open-ton-gateway.js';
 import { randomWalletKeys, signTonProof, type WalletKeys } from '../../../adapters/ton/ton-proof-signer.js';
-import { ChainError } from '../../../commands/blockchain/gateway-chain.js';
+import { ChainError } from '../../../commands/blockchain/ports/gateway-chain.js';
 import { gatewayModule } from '../../../commands/blockchain/gateway-module.js';
 import { taskIdFor } from '../../../commands/blockchain/task-id.js';
 import { streamOfTask } from '../../../domain/blockchain/blockchain-task.js';
-import { ManualClock } from '../../../sagas/clock.js';
+import { ManualClock } from '../../../platform/clock.js';
 import { waitUntil } from '../../adapters/eventstore/event-store.contract.js';
 import { openTestDatabase } from '../../support/test-database.js';
 

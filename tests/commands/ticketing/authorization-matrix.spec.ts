@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import request from 'supertest';
 import type { RunningSystem } from '../../../adapters/app/system.js';
 import { signAccessToken } from '../../../adapters/http/access-token.js';
-import { ManualClock } from '../../../sagas/clock.js';
+import { ManualClock } from '../../../platform/clock.js';
 import { openTestDatabase } from '../../support/test-database.js';
 import { bearer, gatheringBody, publishedGathering, RecordingChannel, SECRET, startTicketing, ticketTypeBody } from './ticketing-harness.js';
 

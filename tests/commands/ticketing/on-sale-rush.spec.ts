@@ -4,7 +4,7 @@ import request from 'supertest';
 import type { RunningSystem } from '../../../adapters/app/system.js';
 import type { Database } from '../../../adapters/database/database.js';
 import { streamOfInventory } from '../../../domain/ticketing/ticket-inventory.js';
-import { ManualClock } from '../../../sagas/clock.js';
+import { ManualClock } from '../../../platform/clock.js';
 import { openPeer, openTestDatabase } from '../../support/test-database.js';
 import { bearer, eventually, publishedGathering, RecordingChannel, startTicketing } from './ticketing-harness.js';
 

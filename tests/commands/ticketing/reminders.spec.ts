@@ -3,7 +3,7 @@ import { sql } from 'kysely';
 import request from 'supertest';
 import type { RunningSystem } from '../../../adapters/app/system.js';
 import { reminderTimerId } from '../../../sagas/ticketing/gathering-followup-saga.js';
-import { ManualClock } from '../../../sagas/clock.js';
+import { ManualClock } from '../../../platform/clock.js';
 import { openTestDatabase } from '../../support/test-database.js';
 import { bearer, DAY, eventually, gatheringBody, HOUR, RecordingChannel, startTicketing, ticketTypeBody } from './ticketing-harness.js';
 

@@ -5,7 +5,7 @@ import type { EventStore } from '../../../adapters/eventstore/event-store.js';
 import { drawTickets } from '../../../commands/ticketing/ticket-codes.js';
 import { BatchingTicketSeller, OptimisticTicketSeller, type TicketSeller } from '../../../commands/ticketing/ticket-seller.js';
 import { streamOfInventory } from '../../../domain/ticketing/ticket-inventory.js';
-import { ManualClock } from '../../../sagas/clock.js';
+import { ManualClock } from '../../../platform/clock.js';
 import { openTestDatabase } from '../../support/test-database.js';
 import { bearer, eventually, publishedGathering, RecordingChannel, startTicketing } from './ticketing-harness.js';
 import request from 'supertest';

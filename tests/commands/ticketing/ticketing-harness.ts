@@ -7,7 +7,7 @@ import { signAccessToken } from '../../../adapters/http/access-token.js';
 import type { Role } from '../../../adapters/http/principal.js';
 import type { NotificationChannel, OutgoingNotification } from '../../../adapters/notifications/notification-channel.js';
 import { ticketingModule } from '../../../commands/ticketing/ticketing-module.js';
-import type { Clock } from '../../../sagas/clock.js';
+import type { Clock } from '../../../platform/clock.js';
 
 export const SECRET = TEST_JWT_SECRET;
 export const HOUR = 3600_000;

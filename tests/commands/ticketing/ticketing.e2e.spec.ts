@@ -4,7 +4,7 @@ import { BI_READER_ROLE } from '../../../projections/bi-migrations.js';
 import request from 'supertest';
 import type { RunningSystem } from '../../../adapters/app/system.js';
 import { TICKET_CODE_PATTERN } from '../../../commands/ticketing/ticket-codes.js';
-import { ManualClock } from '../../../sagas/clock.js';
+import { ManualClock } from '../../../platform/clock.js';
 import { openTestDatabase } from '../../support/test-database.js';
 import { bearer, DAY, eventually, gatheringBody, HOUR, publishedGathering, RecordingChannel, startTicketing, ticketTypeBody } from './ticketing-harness.js';
 

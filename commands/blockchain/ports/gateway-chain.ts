@@ -1,4 +1,4 @@
-import type { OnchainResult, Operation } from '../../domain/blockchain/operation.js';
+import type { OnchainResult, Operation } from '../../../domain/blockchain/operation.js';
 
 /**
  * What the gateway's dispatcher needs from TON: the hot wallet as a sequential pipe that signs
