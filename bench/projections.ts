@@ -21,6 +21,8 @@ import { eventLogMigrations } from '../adapters/eventstore/postgres/event-log-mi
 import { PostgresEventStore } from '../adapters/eventstore/postgres/postgres-event-store.js';
 import { checkpointMigrations } from '../projections/checkpoint-migrations.js';
 import { waitForProjection } from '../projections/checkpoints.js';
+import * as t from 'io-ts';
+import { eventCodec } from '../domain/event-codec.js';
 import type { Projection } from '../projections/projection.js';
 import { ProjectionRunner } from '../projections/projection-runner.js';
 import { numberOption, type Bench } from './lib/bench.js';
@@ -141,10 +143,10 @@ interface ApplyStats {
 }
 
 /** Ticket sales: a row per ticket and sales per performance. Ignores gift certificates. */
-function ticketSalesProjection(stats: ApplyStats): Projection {
+function ticketSalesProjection(stats: ApplyStats): Projection<BenchTicketEvent> {
   return {
     name: PROJECTION,
-    eventTypes: TICKET_TYPES,
+    events: BenchTicketEvents,
     migrations: {
       'bench-ticket-sales-0001-tables': {
         async up(db) {
@@ -183,9 +185,9 @@ function ticketSalesProjection(stats: ApplyStats): Projection {
 }
 
 /** One statement (two for a sale or refund) per event, as the project's projectors are written. */
-async function applyTicketSales(trx: Parameters<Projection['apply']>[0], events: Parameters<Projection['apply']>[1]): Promise<void> {
+async function applyTicketSales(trx: Parameters<Projection<BenchTicketEvent>['apply']>[0], events: Parameters<Projection<BenchTicketEvent>['apply']>[1]): Promise<void> {
   for (const event of events) {
-    const data = event.data as TicketData;
+    const data = event.data;
     const ticket = event.streamName.slice('Ticket-'.length);
     switch (event.type) {
       case 'TicketReserved':
@@ -226,12 +228,14 @@ async function applyTicketSales(trx: Parameters<Projection['apply']>[0], events:
   }
 }
 
-interface TicketData {
-  readonly ticketId: string;
-  readonly performanceId: string;
-  readonly priceCents: number;
-  readonly buyerId: string;
-}
+const TicketData = t.type({ ticketId: t.string, performanceId: t.string, priceCents: t.number, buyerId: t.string });
+const BenchTicketEvents = t.union([
+  eventCodec('TicketReserved', TicketData),
+  eventCodec('TicketPurchased', TicketData),
+  eventCodec('TicketRefunded', TicketData),
+  eventCodec('TicketReleased', TicketData),
+]);
+type BenchTicketEvent = t.TypeOf<typeof BenchTicketEvents>;
 
 function event(type: string, data: Record<string, unknown>): EventToAppend {
   const eventId = randomUUID();

@@ -1,29 +1,14 @@
-import { createHash, randomUUID } from 'node:crypto';
 import { left, right, isLeft, type Either } from 'fp-ts/Either';
-import {
-  WrongExpectedVersion,
-  type EventMetadata,
-  type EventStore,
-  type EventToAppend,
-  type Position,
-} from '../adapters/eventstore/event-store.js';
+import { WrongExpectedVersion, type EventStore, type Position } from '../adapters/eventstore/event-store.js';
 import type { DomainError, DomainEvent } from '../domain/decider.js';
 import type { EventSourcedDecider } from '../domain/decider.js';
+import { eventsToAppend, type AppendContext } from './event-metadata.js';
 import { loadAggregate } from './load-aggregate.js';
 
-/** Who asked, why, and which command this is: becomes the events' metadata. */
-export interface CommandContext {
-  readonly correlationId?: string;
-  readonly causationId?: string;
-  /**
-   * A stable id for this command. Commands issued by sagas always carry one: a retried
-   * command whose events are already in the stream returns them instead of deciding again,
-   * and its events get ids derived from it (so a re-append is a no-op in the log).
-   */
-  readonly commandId?: string;
-  readonly actor?: string;
-  readonly now?: Date;
-}
+export { derivedEventId } from './event-metadata.js';
+
+/** Who asked, why, when and which command this is (see AppendContext). */
+export type CommandContext = AppendContext;
 
 export interface CommandOutcome<E, S> {
   readonly events: readonly E[];
@@ -39,7 +24,6 @@ export interface CommandOutcome<E, S> {
 export interface CommandHandlerOptions {
   /** Attempts after a WrongExpectedVersion before giving up (default 10). */
   readonly maxRetries?: number;
-  readonly schemaVersion?: number;
 }
 
 export class ConcurrencyExhausted extends Error {
@@ -58,7 +42,7 @@ export async function handleCommand<C, E extends DomainEvent, S>(
   decider: EventSourcedDecider<C, E, S>,
   streamName: string,
   command: C,
-  context: CommandContext = {},
+  context: CommandContext,
   options: CommandHandlerOptions = {},
 ): Promise<Either<DomainError, CommandOutcome<E, S>>> {
   const maxRetries = options.maxRetries ?? 10;
@@ -78,13 +62,7 @@ export async function handleCommand<C, E extends DomainEvent, S>(
     if (events.length === 0) {
       return right({ events, state: loaded.state, revision: loaded.revision, position: null, replayed: false });
     }
-    const metadata = eventMetadata(context, options.schemaVersion ?? 1);
-    const toAppend: EventToAppend[] = events.map((event, index) => ({
-      eventId: context.commandId ? derivedEventId(context.commandId, streamName, index) : randomUUID(),
-      type: event.type,
-      data: event.data,
-      metadata,
-    }));
+    const toAppend = eventsToAppend(decider.events, streamName, events, context);
     try {
       const result = await store.append(streamName, toAppend, loaded.revision === -1n ? 'no_stream' : loaded.revision);
       const state = events.reduce(decider.evolve, loaded.state);
@@ -95,23 +73,6 @@ export async function handleCommand<C, E extends DomainEvent, S>(
       await backoff(attempt);
     }
   }
-}
-
-function eventMetadata(context: CommandContext, schemaVersion: number): EventMetadata {
-  const occurredAt = (context.now ?? new Date()).toISOString();
-  const metadata: Record<string, unknown> = { schemaVersion, occurredAt };
-  if (context.correlationId) metadata.correlationId = context.correlationId;
-  if (context.causationId) metadata.causationId = context.causationId;
-  if (context.commandId) metadata.commandId = context.commandId;
-  if (context.actor) metadata.actor = context.actor;
-  return metadata;
-}
-
-/** A UUID (version 8, name-based) derived from the command id, stream and index. */
-export function derivedEventId(commandId: string, streamName: string, index: number): string {
-  const hex = createHash('sha256').update(`${commandId}\u0000${streamName}\u0000${index}`).digest('hex');
-  const variant = ((parseInt(hex[16]!, 16) & 0x3) | 0x8).toString(16);
-  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-8${hex.slice(13, 16)}-${variant}${hex.slice(17, 20)}-${hex.slice(20, 32)}`;
 }
 
 function backoff(attempt: number): Promise<void> {

@@ -41,17 +41,17 @@ export function eventCodec<T extends string, D extends t.Mixed>(
   return Object.assign(codec, { schema: { eventType: type, version: versioning.version, upcasters: versioning.upcast } });
 }
 
-const schemasOfCodec = new WeakMap<object, ReadonlyMap<string, EventSchema>>();
+const membersOfCodec = new WeakMap<object, ReadonlyMap<string, t.Mixed & { readonly schema: EventSchema }>>();
 
-/** Every event type a codec (an event codec or a union of them, nested or not) decodes, with its schema. */
-export function eventSchemas(codec: t.Mixed): ReadonlyMap<string, EventSchema> {
-  const known = schemasOfCodec.get(codec);
+/** The event codecs a codec (an event codec or a union of them, nested or not) is made of, by event type. */
+function eventMembers(codec: t.Mixed): ReadonlyMap<string, t.Mixed & { readonly schema: EventSchema }> {
+  const known = membersOfCodec.get(codec);
   if (known) return known;
-  const found = new Map<string, EventSchema>();
+  const found = new Map<string, t.Mixed & { readonly schema: EventSchema }>();
   const walk = (c: t.Mixed): void => {
     const schema = (c as { schema?: EventSchema }).schema;
     if (schema) {
-      found.set(schema.eventType, schema);
+      found.set(schema.eventType, c as t.Mixed & { readonly schema: EventSchema });
       return;
     }
     const members = (c as { types?: readonly t.Mixed[] }).types;
@@ -62,8 +62,36 @@ export function eventSchemas(codec: t.Mixed): ReadonlyMap<string, EventSchema> {
     throw new Error(`${c.name} is not an event codec (make it with eventCodec, or a t.union of those)`);
   };
   walk(codec);
-  schemasOfCodec.set(codec, found);
+  membersOfCodec.set(codec, found);
   return found;
+}
+
+const schemasOfCodec = new WeakMap<object, ReadonlyMap<string, EventSchema>>();
+
+/** Every event type a codec decodes, with its schema. */
+export function eventSchemas(codec: t.Mixed): ReadonlyMap<string, EventSchema> {
+  let schemas = schemasOfCodec.get(codec);
+  if (!schemas) schemasOfCodec.set(codec, (schemas = new Map([...eventMembers(codec)].map(([type, member]) => [type, member.schema]))));
+  return schemas;
+}
+
+/**
+ * The part of an event codec (or of several contexts' codecs in a `t.union`) that a projector
+ * or saga handles: its subscription filter follows from it, and its events arrive decoded.
+ */
+export function pickEvents<E extends { readonly type: string }, const K extends E['type']>(
+  codec: t.Type<E, unknown, unknown>,
+  types: readonly K[],
+): t.Type<Extract<E, { readonly type: K }>, unknown, unknown> {
+  const members = eventMembers(codec as unknown as t.Mixed);
+  const picked = types.map((type) => {
+    const member = members.get(type);
+    if (!member) throw new Error(`${codec.name} has no event ${type}`);
+    return member;
+  });
+  if (picked.length === 0) throw new Error('pick at least one event type');
+  const union = picked.length === 1 ? picked[0]! : t.union(picked as unknown as [t.Mixed, t.Mixed, ...t.Mixed[]]);
+  return union as unknown as t.Type<Extract<E, { readonly type: K }>, unknown, unknown>;
 }
 
 /** The event types a codec decodes: a projector's or saga's subscription filter. */

@@ -14,4 +14,10 @@ export const checkpointMigrations: Migrations = {
         )`.execute(db);
     },
   },
+  // A projection stopped by an event it cannot read (malformed, unknown type or version): why, and since when.
+  'projections-0002-stopped': {
+    async up(db) {
+      await sql`alter table projection_checkpoints add column stopped_at timestamptz, add column stopped_reason text`.execute(db);
+    },
+  },
 };

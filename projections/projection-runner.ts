@@ -1,8 +1,10 @@
 import type { Database, Leadership } from '../adapters/database/database.js';
 import { comparePositions, type EventStore, type Position } from '../adapters/eventstore/event-store.js';
+import { sql } from 'kysely';
+import { MalformedEventError } from '../domain/event-decoding.js';
 import { delay } from '../platform/delay.js';
 import { announceCheckpoint, readCheckpoint, writeCheckpoint } from './checkpoints.js';
-import type { Projection } from './projection.js';
+import { eventTypesOfProjection, projectedEvents, type AnyProjection } from './projection.js';
 
 export interface ProjectionProgress {
   readonly name: string;
@@ -11,6 +13,8 @@ export interface ProjectionProgress {
   readonly lagEvents: number;
   /** Age of the oldest event not yet applied; 0 when caught up. */
   readonly lagSeconds: number;
+  /** True while an event it cannot read holds the projection. */
+  readonly stopped?: boolean;
 }
 
 export interface ProjectionRunnerOptions {
@@ -20,6 +24,8 @@ export interface ProjectionRunnerOptions {
   readonly leadershipRetryMs?: number;
   readonly onProgress?: (progress: ProjectionProgress) => void;
   readonly onError?: (projection: string, error: unknown) => void;
+  /** A projection met an event it cannot read and stopped (it stays stopped until the process restarts with a fix). */
+  readonly onStopped?: (projection: string, error: MalformedEventError) => void;
 }
 
 /** The checkpoint moved under us: another runner held the projection. Not an error to report. */
@@ -39,7 +45,7 @@ export class ProjectionRunner {
   constructor(
     private readonly database: Database,
     private readonly store: EventStore,
-    private readonly projections: readonly Projection[],
+    private readonly projections: readonly AnyProjection[],
     private readonly options: ProjectionRunnerOptions = {},
   ) {
     const names = new Set<string>();
@@ -64,7 +70,7 @@ export class ProjectionRunner {
     return [...this.leaders.keys()];
   }
 
-  private async run(projection: Projection): Promise<void> {
+  private async run(projection: AnyProjection): Promise<void> {
     const signal = this.abort.signal;
     while (!signal.aborted) {
       let leadership: Leadership | null = null;
@@ -77,6 +83,10 @@ export class ProjectionRunner {
         this.leaders.set(projection.name, leadership);
         await this.lead(projection, leadership, signal);
       } catch (error) {
+        if (error instanceof MalformedEventError) {
+          await this.stopOn(projection, error, signal);
+          return;
+        }
         if (!(error instanceof CheckpointMoved)) this.options.onError?.(projection.name, error);
         await delay(this.options.pollMs ?? 100, signal);
       } finally {
@@ -86,10 +96,12 @@ export class ProjectionRunner {
     }
   }
 
-  private async lead(projection: Projection, leadership: Leadership, signal: AbortSignal): Promise<void> {
+  private async lead(projection: AnyProjection, leadership: Leadership, signal: AbortSignal): Promise<void> {
     const batchSize = this.options.batchSize ?? 500;
-    const filter = { eventTypes: projection.eventTypes };
+    const filter = { eventTypes: eventTypesOfProjection(projection) };
     let checkpoint = await readCheckpoint(this.database.db, projection.name);
+    // A new leader tries again what stopped an earlier one (a fixed build may read it now).
+    await sql`update projection_checkpoints set stopped_at = null, stopped_reason = null where name = ${projection.name} and stopped_at is not null`.execute(this.database.db);
     while (!signal.aborted && leadership.isHeld()) {
       const page = await this.store.readAll(checkpoint, { limit: batchSize, filter });
       if (page.events.length === 0 && comparePositions(page.checkpoint, checkpoint) === 0) {
@@ -98,10 +110,12 @@ export class ProjectionRunner {
         continue;
       }
       const from = checkpoint;
+      // Decoded once, here: the projector gets typed events; one it cannot read stops it (never cast through).
+      const events = projectedEvents(projection, page.events);
       await this.database.db.transaction().execute(async (trx) => {
         const stored = await readCheckpoint(trx, projection.name, true);
         if (comparePositions(stored, from) !== 0) throw new CheckpointMoved();
-        if (page.events.length > 0) await projection.apply(trx, page.events, this.database);
+        if (events.length > 0) await projection.apply(trx, events, this.database);
         await writeCheckpoint(trx, projection.name, page.checkpoint);
       });
       checkpoint = page.checkpoint;
@@ -111,7 +125,26 @@ export class ProjectionRunner {
     }
   }
 
-  private report(name: string, position: Position, lagSeconds: number): void {
+  /**
+   * Record why the projection stopped (GET /api/admin/projections shows it), tell the host, and
+   * keep its lag metric moving while it stands, until the process stops. Leadership is kept, so
+   * no other worker takes the projection over and trips on the same event.
+   */
+  private async stopOn(projection: AnyProjection, error: MalformedEventError, signal: AbortSignal): Promise<void> {
+    this.options.onStopped?.(projection.name, error);
+    await sql`
+      insert into projection_checkpoints (name, commit_position, prepare_position, stopped_at, stopped_reason)
+      values (${projection.name}, 0, 0, now(), ${error.message.slice(0, 2000)})
+      on conflict (name) do update set stopped_at = now(), stopped_reason = excluded.stopped_reason`.execute(this.database.db).catch(() => {});
+    const checkpoint = await readCheckpoint(this.database.db, projection.name).catch(() => undefined);
+    const since = Date.now();
+    while (!signal.aborted) {
+      if (checkpoint) this.report(projection.name, checkpoint, (Date.now() - since) / 1000, true);
+      await delay(Math.max(1000, (this.options.pollMs ?? 100) * 10), signal);
+    }
+  }
+
+  private report(name: string, position: Position, lagSeconds: number, stopped = false): void {
     if (!this.options.onProgress) return;
     void this.store.headPosition().then(
       (head) =>
@@ -120,6 +153,7 @@ export class ProjectionRunner {
           position,
           lagEvents: Math.max(0, Number(head.prepare - position.prepare)),
           lagSeconds,
+          stopped,
         }),
       () => {},
     );

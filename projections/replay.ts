@@ -4,7 +4,7 @@ import type { Database } from '../adapters/database/database.js';
 import { comparePositions, formatPosition, START, type EventStore, type Position, type RecordedEvent } from '../adapters/eventstore/event-store.js';
 import { BI_READER_ROLE } from './bi-migrations.js';
 import { announceCheckpoint } from './checkpoints.js';
-import type { Projection } from './projection.js';
+import { eventTypesOfProjection, projectedEvents, type AnyProjection } from './projection.js';
 
 export type ReplayMode = 'rebuild' | 'verify';
 
@@ -44,7 +44,7 @@ export interface ReplayOptions {
 }
 
 /** A projection that owns tables can be replayed; sagas (shared state, effects) cannot. */
-export const isReplayable = (projection: Projection): boolean => projection.migrations !== undefined && !projection.name.startsWith('saga:');
+export const isReplayable = (projection: AnyProjection): boolean => projection.migrations !== undefined && !projection.name.startsWith('saga:');
 
 /**
  * The replay tool (SPEC X-4). The projection is built again from position 0 into shadow schemas
@@ -60,7 +60,7 @@ export const isReplayable = (projection: Projection): boolean => projection.migr
  * No log read happens inside that transaction (PGlite has one connection).
  * The shadow schemas are dropped at the end either way.
  */
-export async function replayProjection(database: Database, store: EventStore, projection: Projection, options: ReplayOptions): Promise<ReplayReport> {
+export async function replayProjection(database: Database, store: EventStore, projection: AnyProjection, options: ReplayOptions): Promise<ReplayReport> {
   if (!isReplayable(projection)) throw new Error(`projection ${projection.name} owns no tables: nothing to replay`);
   const started = Date.now();
   const shadow = `${database.schema}_rp_${randomBytes(4).toString('hex')}`;
@@ -69,7 +69,7 @@ export async function replayProjection(database: Database, store: EventStore, pr
   const shadowDatabase: Database = { ...database, schema: shadow, biSchema: shadowBi };
   const liveCheckpoint = sql.table(`${database.schema}.projection_checkpoints`);
   const inShadow = async (trx: Transaction<any>) => sql.raw(`set local search_path to ${quote(shadow)}, ${quote(database.schema)}, public`).execute(trx);
-  const filter = { eventTypes: projection.eventTypes };
+  const filter = { eventTypes: eventTypesOfProjection(projection) };
   const batchSize = options.batchSize ?? 500;
   let position: Position = START;
   let events = 0;
@@ -86,7 +86,7 @@ export async function replayProjection(database: Database, store: EventStore, pr
       if (batch.length > 0) {
         await database.db.transaction().execute(async (trx) => {
           await inShadow(trx);
-          await shadowProjection.apply(trx, batch, shadowDatabase);
+          await shadowProjection.apply(trx, projectedEvents(projection, batch), shadowDatabase);
         });
         events += batch.length;
       }

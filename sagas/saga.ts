@@ -1,10 +1,12 @@
+import type * as t from 'io-ts';
 import { sql, type Transaction } from 'kysely';
 import type { Database } from '../adapters/database/database.js';
-import type { RecordedEvent } from '../adapters/eventstore/event-store.js';
-import type { Projection } from '../projections/projection.js';
+import type { DomainEvent } from '../domain/decider.js';
 import type { Clock } from '../platform/clock.js';
+import type { ProjectedEvent, Projection } from '../projections/projection.js';
 import { enqueueEffect, type Effect } from './outbox.js';
-import { cancelTimer, scheduleTimer, type DueTimer, type TimerHandler, type TimerRequest } from './timers.js';
+import { fires, timerKind, type TimerFiring, type TimerKind } from './timer-kind.js';
+import { cancelTimer, scheduleTimer, type DueTimer, type TimerRequest } from './timers.js';
 
 /** What a saga decides in reaction to an event or a timer: all of it is stored in one transaction. */
 export interface SagaReaction<S> {
@@ -15,29 +17,42 @@ export interface SagaReaction<S> {
   readonly cancelTimers?: readonly string[];
 }
 
+/** What a saga's timers carry: at least the flow they belong to. */
+export interface SagaTimerPayload {
+  readonly flowId: string;
+}
+
 /**
  * A process manager: reacts to events of several streams, keeps durable state per flow, and
- * acts only through the outbox and timers. `react` and `onTimer` are pure.
+ * acts only through the outbox and timers. `react` and `onTimer` are pure. It is declared with
+ * the codec of the events it reacts to (`pickEvents`), so they arrive decoded and typed.
  */
-export interface Saga<S> {
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export interface Saga<S, E extends DomainEvent = any, P extends SagaTimerPayload = SagaTimerPayload> {
   readonly name: string;
-  readonly eventTypes: readonly string[];
+  readonly events: t.Type<E, unknown, unknown>;
   /** The flow an event belongs to; null to ignore the event. */
-  flowId(event: RecordedEvent): string | null;
+  flowId(event: ProjectedEvent<E>): string | null;
   readonly initialState: S;
-  react(state: S, event: RecordedEvent, now: Date): SagaReaction<S>;
-  /** Timers of kind `saga:<name>` come back here with the flow id in their payload. */
-  onTimer?(state: S, timer: DueTimer, now: Date): SagaReaction<S>;
+  react(state: S, event: ProjectedEvent<E>, now: Date): SagaReaction<S>;
+  /** The saga's own timer kind (`sagaTimer(name, payload codec)`); its timers come back to `onTimer`. */
+  readonly timer?: TimerKind<P>;
+  onTimer?(state: S, timer: DueTimer & { readonly payload: P }, now: Date): SagaReaction<S>;
+}
+
+/** The timer kind of saga `name` (`saga:<name>`), with the codec of what its timers carry. */
+export function sagaTimer<P extends SagaTimerPayload>(name: string, payload: t.Type<P, unknown, unknown>): TimerKind<P> {
+  return timerKind(`saga:${name}`, payload);
 }
 
 /**
  * Runs a saga as a projection: its reactions, its state and its checkpoint are written in one
  * transaction, so each event is reacted to exactly once even across crashes.
  */
-export function sagaProjection<S>(saga: Saga<S>, clock: Clock): Projection {
+export function sagaProjection<S, E extends DomainEvent>(saga: Saga<S, E>, clock: Clock): Projection<E> {
   return {
     name: `saga:${saga.name}`,
-    eventTypes: saga.eventTypes,
+    events: saga.events,
     async apply(trx, events) {
       const states = new Map<string, S>();
       for (const event of events) {
@@ -54,20 +69,16 @@ export function sagaProjection<S>(saga: Saga<S>, clock: Clock): Projection {
   };
 }
 
-/** The timer handler that feeds `saga:<name>` timers back into the saga. */
-export function sagaTimerHandler<S>(saga: Saga<S>): TimerHandler {
-  return async (trx, timer, now) => {
-    if (!saga.onTimer) return;
-    const flowId = String((timer.payload as { flowId?: unknown }).flowId);
-    const state = await loadSagaState(trx, saga, flowId);
-    const reaction = saga.onTimer(state, timer, now);
+/** Feeds the saga's timers back into it (undefined for a saga without timers). */
+export function sagaTimerFiring<S, E extends DomainEvent, P extends SagaTimerPayload>(saga: Saga<S, E, P>): TimerFiring | undefined {
+  const { timer, onTimer } = saga;
+  if (!timer || !onTimer) return undefined;
+  return fires(timer, async (trx, due, now) => {
+    const state = await loadSagaState(trx, saga, due.payload.flowId);
+    const reaction = onTimer.call(saga, state, due, now);
     await storeReaction(trx, reaction, now);
-    await saveSagaState(trx, saga.name, flowId, reaction.state);
-  };
-}
-
-export function sagaTimerKind(saga: Pick<Saga<unknown>, 'name'>): string {
-  return `saga:${saga.name}`;
+    await saveSagaState(trx, saga.name, due.payload.flowId, reaction.state);
+  });
 }
 
 async function storeReaction<S>(trx: Transaction<any>, reaction: SagaReaction<S>, now: Date): Promise<void> {
@@ -76,7 +87,7 @@ async function storeReaction<S>(trx: Transaction<any>, reaction: SagaReaction<S>
   for (const id of reaction.cancelTimers ?? []) await cancelTimer(trx, id);
 }
 
-async function loadSagaState<S>(trx: Transaction<any>, saga: Saga<S>, flowId: string): Promise<S> {
+async function loadSagaState<S>(trx: Transaction<any>, saga: Pick<Saga<S>, 'name' | 'initialState'>, flowId: string): Promise<S> {
   const { rows } = await sql<{ state: unknown }>`
     select state from saga_state where saga = ${saga.name} and flow_id = ${flowId} for update`.execute(trx);
   const stored = rows[0]?.state;
@@ -96,4 +107,9 @@ export async function readSagaState<S>(database: Database, saga: string, flowId:
     select state from saga_state where saga = ${saga} and flow_id = ${flowId}`.execute(database.db);
   const stored = rows[0]?.state;
   return stored === undefined ? undefined : ((typeof stored === 'string' ? JSON.parse(stored) : stored) as S);
+}
+
+/** Declare a saga: its event type follows from `events`, so `flowId` and `react` get them typed. */
+export function defineSaga<S, E extends DomainEvent, P extends SagaTimerPayload = SagaTimerPayload>(saga: Saga<S, E, P>): Saga<S, E, P> {
+  return saga;
 }

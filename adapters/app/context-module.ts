@@ -4,11 +4,11 @@ import type { Migrations } from '../database/migrations.js';
 import type { EventStore, Position } from '../eventstore/event-store.js';
 import type { Route } from '../http/route.js';
 import type { Logger } from '../observability/logger.js';
-import type { Projection } from '../../projections/projection.js';
+import type { AnyProjection } from '../../projections/projection.js';
 import type { Clock } from '../../platform/clock.js';
-import type { EffectHandler } from '../../sagas/outbox-worker.js';
+import type { EffectPerformer } from '../../sagas/effect-kind.js';
 import type { Saga } from '../../sagas/saga.js';
-import type { TimerHandler } from '../../sagas/timers.js';
+import type { TimerFiring } from '../../sagas/timer-kind.js';
 
 /** A role a context declares: admins grant it (`POST /api/admin/users/:id/roles`), routes require it. */
 export interface RoleDeclaration {
@@ -52,13 +52,13 @@ export interface ContextModule {
   /** The roles this context's routes require (granted by admins through accounts). */
   readonly roles?: readonly RoleDeclaration[];
   readonly migrations?: readonly Migrations[];
-  readonly projections?: readonly Projection[];
+  readonly projections?: readonly AnyProjection[];
   // eslint-disable-next-line @typescript-eslint/no-explicit-any
-  readonly sagas?: readonly Saga<any>[];
-  /** Outbox effect kinds this context performs (names prefixed by the context: `ticketing.notify`). */
-  readonly effectHandlers?: Readonly<Record<string, EffectHandler>>;
-  /** Timer kinds this context handles (saga timers are wired automatically). */
-  readonly timerHandlers?: Readonly<Record<string, TimerHandler>>;
+  readonly sagas?: readonly Saga<any, any, any>[];
+  /** The declared effect kinds this context performs (`performs(kind, handler)`; kinds named `<context>.<what>`). */
+  readonly effects?: readonly EffectPerformer[];
+  /** The declared timer kinds this context handles (`fires(kind, handler)`; saga timers are wired automatically). */
+  readonly timers?: readonly TimerFiring[];
   readonly routes?: readonly Route[];
   /** Started with the workers (after migrations), stopped before them. */
   readonly start?: () => Promise<void>;

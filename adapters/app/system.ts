@@ -1,10 +1,12 @@
 import type { Clock } from '../../platform/clock.js';
 import { systemClock } from '../../platform/clock.js';
 import { BackgroundLoop } from '../../sagas/background-loop.js';
-import { OutboxWorker, type EffectHandler } from '../../sagas/outbox-worker.js';
+import { OutboxWorker } from '../../sagas/outbox-worker.js';
 import { processMigrations } from '../../sagas/process-migrations.js';
-import { sagaProjection, sagaTimerHandler, sagaTimerKind } from '../../sagas/saga.js';
-import { TimerWorker, type TimerHandler } from '../../sagas/timers.js';
+import { effectHandlerTable } from '../../sagas/effect-kind.js';
+import { sagaProjection, sagaTimerFiring } from '../../sagas/saga.js';
+import { timerHandlerTable } from '../../sagas/timer-kind.js';
+import { TimerWorker } from '../../sagas/timers.js';
 import { checkpointMigrations } from '../../projections/checkpoint-migrations.js';
 import { biMigrations } from '../../projections/bi-migrations.js';
 import { waitForProjection } from '../../projections/checkpoints.js';
@@ -120,12 +122,14 @@ export async function startSystem(options: SystemOptions): Promise<RunningSystem
         onError: (projection, err) => logger.error({ err, projection }, 'projection batch failed; retrying'),
       },
     );
-    const effectHandlers: Record<string, EffectHandler> = Object.assign({}, ...modules.map((module) => module.effectHandlers ?? {}));
-    const timerHandlers: Record<string, TimerHandler> = Object.assign(
-      {},
-      ...modules.map((module) => module.timerHandlers ?? {}),
-      ...sagas.filter((saga) => saga.onTimer).map((saga) => ({ [sagaTimerKind(saga)]: sagaTimerHandler(saga) })),
-    );
+    const effectHandlers = effectHandlerTable(modules.flatMap((module) => (module.effects ?? []).map((performer) => ({ owner: module.name, performer }))));
+    const timerHandlers = timerHandlerTable([
+      ...modules.flatMap((module) => (module.timers ?? []).map((firing) => ({ owner: module.name, firing }))),
+      ...sagas.flatMap((saga) => {
+        const firing = sagaTimerFiring(saga);
+        return firing ? [{ owner: `saga ${saga.name}`, firing }] : [];
+      }),
+    ]);
     outbox = new OutboxWorker(database, effectHandlers, {
       clock,
       ...options.effectOptions,

@@ -57,9 +57,17 @@ export function recordCommand(command: string, outcome: 'ok' | 'rejected' | 'fai
   commandDuration.observe({ command, outcome }, seconds);
 }
 
-export function recordProjectionLag(projection: string, lag: { readonly events: number; readonly seconds: number }): void {
+const projectionStopped = new Gauge({
+  name: 'projection_stopped',
+  help: '1 while the projection is stopped by an event it cannot read (see GET /api/admin/projections), else 0',
+  labelNames: ['projection'] as const,
+  registers: [metricsRegistry],
+});
+
+export function recordProjectionLag(projection: string, lag: { readonly events: number; readonly seconds: number; readonly stopped?: boolean }): void {
   projectionLagEvents.set({ projection }, lag.events);
   projectionLagSeconds.set({ projection }, lag.seconds);
+  projectionStopped.set({ projection }, lag.stopped ? 1 : 0);
 }
 
 /** Prometheus text exposition of every metric, and its content type. */

@@ -4,7 +4,9 @@ import type { EventStore } from '../../adapters/eventstore/event-store.js';
 import { blockchainTaskDecider, streamOfTask } from '../../domain/blockchain/blockchain-task.js';
 import { streamOfAllowance, transferAllowanceDecider } from '../../domain/blockchain/transfer-allowance.js';
 import type { Clock } from '../../platform/clock.js';
-import { PermanentEffectFailure, type EffectHandler } from '../../sagas/outbox-worker.js';
+import { performs, type EffectPerformer } from '../../sagas/effect-kind.js';
+import { PermanentEffectFailure } from '../../sagas/outbox-worker.js';
+import { DeliverCallback, MarkRetryDue, ReleaseAllowance } from './gateway-effect-kinds.js';
 import { handleCommand } from '../command-handler.js';
 import { loadAggregate } from '../load-aggregate.js';
 
@@ -36,24 +38,24 @@ export function callbackBody(state: Awaited<ReturnType<typeof loadTask>>['state'
 const loadTask = (store: EventStore, taskId: string) => loadAggregate(store, blockchainTaskDecider, streamOfTask(taskId));
 
 /** Outbox effects of the gateway: callbacks, giving a failed transfer's allowance back, retry timers firing. */
-export function gatewayEffectHandlers(deps: GatewayEffectDependencies): Record<string, EffectHandler> {
-  return {
-    'blockchain.callback': async ({ taskId }: { taskId: string }, { idempotencyKey }) => {
+export function gatewayEffectHandlers(deps: GatewayEffectDependencies): EffectPerformer[] {
+  return [
+    performs(DeliverCallback, async ({ taskId }, { idempotencyKey }) => {
       const { state } = await loadTask(deps.store, taskId);
       if (state.status === 'none' || !state.callbackUrl) throw new PermanentEffectFailure(`task ${taskId} has no callback`);
       const response = await deliverSignedCallback({ url: state.callbackUrl, body: callbackBody(state), idempotencyKey }, deps.callbackSecret, deps.clock.now());
       const now = deps.clock.now();
       await handleCommand(deps.store, blockchainTaskDecider, streamOfTask(taskId), { type: 'RecordCallbackDelivered', httpStatus: response.status, now }, { commandId: `${idempotencyKey}:delivered`, now });
-    },
-    'blockchain.release-allowance': async ({ taskId, day }: { taskId: string; day: string }, { idempotencyKey }) => {
+    }),
+    performs(ReleaseAllowance, async ({ taskId, day }, { idempotencyKey }) => {
       const now = deps.clock.now();
       const result = await handleCommand(deps.store, transferAllowanceDecider, streamOfAllowance(new Date(day)), { type: 'Release', taskId, now }, { commandId: idempotencyKey, now }, { maxRetries: 50 });
       if (isLeft(result)) throw new PermanentEffectFailure(result.left.message);
-    },
-    'blockchain.mark-retry-due': async ({ taskId, retryCount }: { taskId: string; retryCount: number }, { idempotencyKey }) => {
+    }),
+    performs(MarkRetryDue, async ({ taskId, retryCount }, { idempotencyKey }) => {
       const now = deps.clock.now();
       const result = await handleCommand(deps.store, blockchainTaskDecider, streamOfTask(taskId), { type: 'MarkRetryDue', retryCount, now }, { commandId: idempotencyKey, now });
       if (isLeft(result)) throw new PermanentEffectFailure(result.left.message);
-    },
-  };
+    }),
+  ];
 }

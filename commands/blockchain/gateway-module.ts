@@ -47,7 +47,7 @@ export function gatewayModule(openAdapters: OpenGatewayAdapters): ContextFactory
       migrations: [tasks.migrations!, audit.migrations!, wallets.migrations!],
       projections: [tasks, audit, wallets],
       sagas: [taskFollowupSaga],
-      effectHandlers: gatewayEffectHandlers({ store: deps.store, clock: deps.clock, callbackSecret }),
+      effects: gatewayEffectHandlers({ store: deps.store, clock: deps.clock, callbackSecret }),
       routes: [
         ...gatewayCommandRoutes({
           store: deps.store,

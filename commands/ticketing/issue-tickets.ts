@@ -3,7 +3,8 @@ import { comparePositions, WrongExpectedVersion } from '../../adapters/eventstor
 import { DomainErrorException } from '../../domain/decider.js';
 import type { TicketsSold } from '../../domain/ticketing/ticket-inventory.js';
 import { streamOfTicket, ticketDecider, type TicketIssued } from '../../domain/ticketing/ticket.js';
-import { derivedEventId, handleCommand } from '../command-handler.js';
+import { handleCommand } from '../command-handler.js';
+import { eventsToAppend } from '../event-metadata.js';
 
 /**
  * The second half of a purchase: one Ticket stream per seat sold. Done at once by the purchase
@@ -33,12 +34,7 @@ export async function issueTicketsOfSale(store: EventStore, sale: TicketsSold['d
       try {
         const appended = await store.append(
           stream,
-          decision.right.map((event, index) => ({
-            eventId: derivedEventId(commandId, stream, index),
-            type: event.type,
-            data: event.data,
-            metadata: { schemaVersion: 1, occurredAt: sale.soldAt, commandId, actor: sale.buyerId, ...(context.correlationId ? { correlationId: context.correlationId } : {}) },
-          })),
+          eventsToAppend(ticketDecider.events, stream, decision.right, { now: new Date(sale.soldAt), commandId, actor: sale.buyerId, correlationId: context.correlationId }),
           'no_stream',
         );
         return appended.position;

@@ -10,7 +10,8 @@ import {
   type TicketsSold,
 } from '../../domain/ticketing/ticket-inventory.js';
 import { decodeEvent } from '../../domain/event-decoding.js';
-import { derivedEventId, handleCommand, ConcurrencyExhausted } from '../command-handler.js';
+import { handleCommand, ConcurrencyExhausted } from '../command-handler.js';
+import { eventsToAppend } from '../event-metadata.js';
 
 export interface SaleRequest {
   readonly command: SellTickets;
@@ -156,18 +157,14 @@ export class BatchingTicketSeller implements TicketSeller {
         try {
           const appended = await this.store.append(
             lane.stream,
-            decided.map(({ waiting, sale }) => ({
-              eventId: derivedEventId(`sale:${sale.data.saleId}`, lane.stream, 0),
-              type: sale.type,
-              data: sale.data,
-              metadata: {
-                schemaVersion: 1,
-                occurredAt: sale.data.soldAt,
+            decided.flatMap(({ waiting, sale }) =>
+              eventsToAppend(ticketInventoryDecider.events, lane.stream, [sale], {
+                now: new Date(sale.data.soldAt),
                 commandId: `sale:${sale.data.saleId}`,
-                ...(waiting.request.correlationId ? { correlationId: waiting.request.correlationId } : {}),
-                ...(waiting.request.actor ? { actor: waiting.request.actor } : {}),
-              },
-            })),
+                correlationId: waiting.request.correlationId,
+                actor: waiting.request.actor,
+              }),
+            ),
             known.revision === -1n ? 'no_stream' : known.revision,
           );
           lane.known = { state, revision: appended.nextRevision };

@@ -3,16 +3,17 @@ import type { Database } from '../../adapters/database/database.js';
 import type { EventStore, Position } from '../../adapters/eventstore/event-store.js';
 import { parsePosition } from '../../adapters/eventstore/event-store.js';
 import type { NotificationChannel } from '../../adapters/notifications/notification-channel.js';
-import { inboxDecider, streamOfInbox, type NotificationContent } from '../../domain/ticketing/inbox.js';
-import type { TicketsSold } from '../../domain/ticketing/ticket-inventory.js';
+import { inboxDecider, streamOfInbox } from '../../domain/ticketing/inbox.js';
 import { streamOfTicket, ticketDecider } from '../../domain/ticketing/ticket.js';
 import { TICKETS_PROJECTION } from '../../projections/ticketing/ticket-projection.js';
 import type { Clock } from '../../platform/clock.js';
 import { enqueueEffect } from '../../sagas/outbox.js';
-import { PermanentEffectFailure, type EffectHandler } from '../../sagas/outbox-worker.js';
+import { performs, type EffectPerformer } from '../../sagas/effect-kind.js';
+import { PermanentEffectFailure } from '../../sagas/outbox-worker.js';
 import { cancelledNotice, notificationEffect } from '../../sagas/ticketing/gathering-followup-saga.js';
 import { handleCommand } from '../command-handler.js';
 import { issueTicketsOfSale } from './issue-tickets.js';
+import { IssueTickets, NotifyUser, RemindHolders, VoidGatheringTickets, VoidTicket } from './ticketing-effect-kinds.js';
 
 export interface TicketingEffectDependencies {
   readonly database: Database;
@@ -31,37 +32,37 @@ async function holdersOf(deps: TicketingEffectDependencies, gatheringId: string,
 }
 
 /** Outbox effects of ticketing: issuing tickets after a sale, voiding them, notifying holders. */
-export function ticketingEffectHandlers(deps: TicketingEffectDependencies): Record<string, EffectHandler> {
+export function ticketingEffectHandlers(deps: TicketingEffectDependencies): EffectPerformer[] {
   const voidTicket = async (ticketId: string) => {
     const outcome = await handleCommand(deps.store, ticketDecider, streamOfTicket(ticketId), { type: 'VoidTicket', now: deps.clock.now() }, { commandId: `void:${ticketId}`, now: deps.clock.now() }, { maxRetries: 50 });
     if (outcome._tag === 'Left') throw new PermanentEffectFailure(outcome.left.message);
   };
-  return {
-    'ticketing.issue-tickets': async ({ sale }: { sale: TicketsSold['data'] }, { correlationId }) => {
+  return [
+    performs(IssueTickets, async ({ sale }, { correlationId }) => {
       // Almost always the purchase issued them already: one read-model query says so. Otherwise
       // (it died between the two writes, or the read model lags) issue them: that is idempotent.
       const { rows } = await sql<{ issued: string }>`select count(*)::text as issued from rm_tickets where sale_id = ${sale.saleId}`.execute(deps.database.db);
       if (Number(rows[0]?.issued ?? 0) === sale.tickets.length) return;
       await issueTicketsOfSale(deps.store, sale, correlationId ? { correlationId } : {});
-    },
-    'ticketing.notify': async ({ userId, notification }: { userId: string; notification: NotificationContent }) => {
+    }),
+    performs(NotifyUser, async ({ userId, notification }) => {
       const inbox = streamOfInbox(userId);
       const context = (step: string) => ({ commandId: `${step}:${notification.notificationId}`, now: deps.clock.now() });
       const recorded = await handleCommand(deps.store, inboxDecider, inbox, { type: 'RecordNotification', userId, notification, now: deps.clock.now() }, context('notify'), { maxRetries: 50 });
       if (recorded._tag === 'Left') throw new PermanentEffectFailure(recorded.left.message);
       await deps.channel.deliver({ notificationId: notification.notificationId, userId, kind: notification.kind, title: notification.title, body: notification.body });
       await handleCommand(deps.store, inboxDecider, inbox, { type: 'MarkDelivered', notificationId: notification.notificationId, channel: deps.channel.name, now: deps.clock.now() }, context('delivered'), { maxRetries: 50 });
-    },
-    'ticketing.void-ticket': async ({ ticketId }: { ticketId: string }) => voidTicket(ticketId),
-    'ticketing.void-gathering-tickets': async ({ gatheringId, title, reason, position }: { gatheringId: string; title: string; reason: string; position: string }) => {
+    }),
+    performs(VoidTicket, async ({ ticketId }) => voidTicket(ticketId)),
+    performs(VoidGatheringTickets, async ({ gatheringId, title, reason, position }) => {
       const tickets = await holdersOf(deps, gatheringId, parsePosition(position)!, ['active', 'used', 'voided']);
       for (const ticket of tickets) if (ticket.status === 'active') await voidTicket(ticket.id);
       const now = deps.clock.now();
       for (const holder of new Set(tickets.map((ticket) => ticket.holder_id))) {
         await enqueueEffect(deps.database.db, notificationEffect(holder, cancelledNotice(gatheringId, holder, title, reason)), now);
       }
-    },
-    'ticketing.remind-holders': async ({ gatheringId, title, startsAt }: { gatheringId: string; title: string; startsAt: string }) => {
+    }),
+    performs(RemindHolders, async ({ gatheringId, title, startsAt }) => {
       const tickets = await holdersOf(deps, gatheringId, await deps.store.headPosition(), ['active']);
       const now = deps.clock.now();
       const when = new Date(startsAt).toISOString().replace('T', ' ').slice(0, 16);
@@ -78,6 +79,6 @@ export function ticketingEffectHandlers(deps: TicketingEffectDependencies): Reco
           now,
         );
       }
-    },
-  };
+    }),
+  ];
 }

@@ -40,7 +40,7 @@ export function ticketingModule(options: TicketingOptions = {}): ContextFactory 
       migrations: [catalog.migrations!, tickets.migrations!, notifications.migrations!],
       projections: [catalog, tickets, notifications],
       sagas: [gatheringFollowupSaga(settings.reminderLeadHours)],
-      effectHandlers: ticketingEffectHandlers({ database: deps.database, store: deps.store, clock: deps.clock, channel, waitForProjection: deps.waitForProjection }),
+      effects: ticketingEffectHandlers({ database: deps.database, store: deps.store, clock: deps.clock, channel, waitForProjection: deps.waitForProjection }),
       routes: [
         ...ticketingCommandRoutes({
           store: deps.store,

@@ -57,6 +57,8 @@ export type BlockchainTaskCommand =
   | { readonly type: 'RecordCallbackDelivered'; readonly httpStatus: number; readonly now: Date };
 
 export const streamOfTask = (taskId: string): string => `BlockchainTask-${taskId}`;
+/** The task a `BlockchainTask-<id>` stream holds; null for any other stream. */
+export const taskOfStream = (streamName: string): string | null => (streamName.startsWith('BlockchainTask-') ? streamName.slice('BlockchainTask-'.length) : null);
 
 export const blockchainTaskDecider: EventSourcedDecider<BlockchainTaskCommand, BlockchainTaskEvent, BlockchainTaskState> = {
   events: BlockchainTaskEvent,

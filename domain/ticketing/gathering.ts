@@ -29,6 +29,8 @@ export type GatheringCommand =
   | { readonly type: 'AddTicketType'; readonly actor: Actor; readonly ticketType: TicketTypeDetails; readonly now: Date };
 
 export const streamOfGathering = (gatheringId: string): string => `Gathering-${gatheringId}`;
+/** The gathering a `Gathering-<id>` stream holds; null for any other stream. */
+export const gatheringOfStream = (streamName: string): string | null => (streamName.startsWith('Gathering-') ? streamName.slice('Gathering-'.length) : null);
 
 export const MAX_TICKET_TYPES = 20;
 const MAX_CAPACITY = 1_000_000;

@@ -1,8 +1,10 @@
+import { pickEvents } from '../../domain/event-codec.js';
+import * as t from 'io-ts';
 import { sql } from 'kysely';
 import type { Migrations } from '../../adapters/database/migrations.js';
-import type { ServicePrincipalEvent } from '../../domain/accounts/service-principal.js';
-import type { UserEvent } from '../../domain/accounts/user.js';
-import type { Projection } from '../projection.js';
+import { ServicePrincipalEvent } from '../../domain/accounts/service-principal.js';
+import { UserEvent } from '../../domain/accounts/user.js';
+import { defineProjection } from '../projection.js';
 
 export const ACCOUNTS_PROJECTION = 'accounts';
 
@@ -10,14 +12,14 @@ export const ACCOUNTS_PROJECTION = 'accounts';
  * `rm_users` (id, e-mail, name, roles) and `rm_service_principals` (client id, name, scopes,
  * status) for support and admin lists. No password hash, secret hash or token is copied here.
  */
-export function accountProjection(): Projection {
-  return {
+export function accountProjection() {
+  return defineProjection({
     name: ACCOUNTS_PROJECTION,
-    eventTypes: ['UserRegistered', 'UserRoleGranted', 'UserRoleRevoked', 'ServicePrincipalCreated', 'ServicePrincipalDisabled'],
+    events: pickEvents(t.union([UserEvent, ServicePrincipalEvent]), ['UserRegistered', 'UserRoleGranted', 'UserRoleRevoked', 'ServicePrincipalCreated', 'ServicePrincipalDisabled']),
     migrations: accountMigrations,
     async apply(trx, events) {
       for (const recorded of events) {
-        const event = { type: recorded.type, data: recorded.data } as UserEvent | ServicePrincipalEvent;
+        const event = recorded;
         const id = recorded.streamName.slice(recorded.streamName.indexOf('-') + 1);
         switch (event.type) {
           case 'UserRegistered':
@@ -44,7 +46,7 @@ export function accountProjection(): Projection {
         }
       }
     },
-  };
+  });
 }
 
 const accountMigrations: Migrations = {

@@ -1,6 +1,11 @@
+import { pickEvents } from '../../domain/event-codec.js';
+import * as t from 'io-ts';
+import { WalletLinkEvent } from '../../domain/blockchain/wallet-link.js';
+import { TransferAllowanceEvent } from '../../domain/blockchain/transfer-allowance.js';
+import { BlockchainTaskEvent } from '../../domain/blockchain/blockchain-task-events.js';
 import { sql } from 'kysely';
 import type { RecordedEvent } from '../../adapters/eventstore/event-store.js';
-import type { Projection } from '../projection.js';
+import { defineProjection } from '../projection.js';
 
 export const AUDIT_PROJECTION = 'gateway-audit';
 
@@ -9,10 +14,10 @@ export const AUDIT_PROJECTION = 'gateway-audit';
  * request, every signature (message hash and seqno), confirmation, retry, failure, callback;
  * every limit refusal; every wallet link verified or refused. Read by GET /audit.
  */
-export function gatewayAuditProjection(): Projection {
-  return {
+export function gatewayAuditProjection() {
+  return defineProjection({
     name: AUDIT_PROJECTION,
-    eventTypes: [
+    events: pickEvents(t.union([BlockchainTaskEvent, TransferAllowanceEvent, WalletLinkEvent]), [
       'BlockchainTaskRequested',
       'BlockchainTaskSent',
       'BlockchainTaskConfirmed',
@@ -24,7 +29,7 @@ export function gatewayAuditProjection(): Projection {
       'TransferReleased',
       'WalletLinkVerified',
       'WalletLinkRejected',
-    ],
+    ]),
     migrations: {
       'gateway-audit-0001-log': {
         async up(db) {
@@ -56,7 +61,7 @@ export function gatewayAuditProjection(): Projection {
           on conflict (event_position) do nothing`.execute(trx);
       }
     },
-  };
+  });
 }
 
 interface AuditEntry {

@@ -1,8 +1,10 @@
+import type * as t from 'io-ts';
+import { pickEvents } from '../../domain/event-codec.js';
 import { sql, type Kysely, type Transaction } from 'kysely';
 import type { Migrations } from '../../adapters/database/migrations.js';
 import type { RecordedEvent } from '../../adapters/eventstore/event-store.js';
-import type { BlockchainTaskEvent } from '../../domain/blockchain/blockchain-task-events.js';
-import type { Projection } from '../projection.js';
+import { BlockchainTaskEvent } from '../../domain/blockchain/blockchain-task-events.js';
+import { defineProjection, type Projection } from '../projection.js';
 
 export const TASKS_PROJECTION = 'blockchain-tasks';
 
@@ -11,11 +13,7 @@ export const TASKS_PROJECTION = 'blockchain-tasks';
  * dispatcher's work list). BI: `<bi>.blockchain_tasks` (same, stable columns) and
  * `<bi>.blockchain_task_status_changes` (one row per status change, for history).
  */
-export function blockchainTaskProjection(biSchema: string): Projection {
-  const bi = (table: string) => sql.table(`${biSchema}.${table}`);
-  return {
-    name: TASKS_PROJECTION,
-    eventTypes: [
+const TaskProjectionEvents = pickEvents(BlockchainTaskEvent, [
       'BlockchainTaskRequested',
       'BlockchainTaskSent',
       'BlockchainTaskConfirmed',
@@ -23,12 +21,18 @@ export function blockchainTaskProjection(biSchema: string): Projection {
       'BlockchainTaskRetryDue',
       'BlockchainTaskFailed',
       'BlockchainTaskCallbackDelivered',
-    ],
+    ]);
+
+export function blockchainTaskProjection(biSchema: string): Projection<t.TypeOf<typeof TaskProjectionEvents>> {
+  const bi = (table: string) => sql.table(`${biSchema}.${table}`);
+  return defineProjection({
+    name: TASKS_PROJECTION,
+    events: TaskProjectionEvents,
     migrations: taskMigrations(biSchema),
     rebind: (other) => blockchainTaskProjection(other),
     async apply(trx, events) {
       for (const recorded of events) {
-        const event = { type: recorded.type, data: recorded.data } as BlockchainTaskEvent;
+        const event = recorded;
         const taskId = recorded.streamName.slice('BlockchainTask-'.length);
         const at = new Date(recorded.createdAt).toISOString();
         const status = await applyToTask(trx, taskId, event, at);
@@ -46,7 +50,7 @@ export function blockchainTaskProjection(biSchema: string): Projection {
         }
       }
     },
-  };
+  });
 }
 
 /** A badge the gateway minted, as the task read model knows it: the confirmed task whose item it is. */

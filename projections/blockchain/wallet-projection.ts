@@ -1,13 +1,15 @@
+import { pickEvents } from '../../domain/event-codec.js';
+import { WalletLinkEvent } from '../../domain/blockchain/wallet-link.js';
 import { sql } from 'kysely';
-import type { Projection } from '../projection.js';
+import { defineProjection } from '../projection.js';
 
 export const WALLETS_PROJECTION = 'verified-wallets';
 
 /** `rm_verified_wallets`: which TON addresses each user has proven to own (B-2, checked by B-3). */
-export function verifiedWalletProjection(): Projection {
-  return {
+export function verifiedWalletProjection() {
+  return defineProjection({
     name: WALLETS_PROJECTION,
-    eventTypes: ['WalletLinkVerified'],
+    events: pickEvents(WalletLinkEvent, ['WalletLinkVerified']),
     migrations: {
       'verified-wallets-0001-table': {
         async up(db) {
@@ -31,5 +33,5 @@ export function verifiedWalletProjection(): Projection {
           on conflict (user_id, address) do update set public_key = excluded.public_key, verified_at = excluded.verified_at`.execute(trx);
       }
     },
-  };
+  });
 }

@@ -1,8 +1,10 @@
+import { pickEvents } from '../../domain/event-codec.js';
+import * as t from 'io-ts';
 import { sql } from 'kysely';
 import type { Migrations } from '../../adapters/database/migrations.js';
-import type { GatheringEvent } from '../../domain/ticketing/gathering-events.js';
-import type { TicketInventoryEvent } from '../../domain/ticketing/ticket-inventory.js';
-import type { Projection } from '../projection.js';
+import { GatheringEvent } from '../../domain/ticketing/gathering-events.js';
+import { TicketInventoryEvent } from '../../domain/ticketing/ticket-inventory.js';
+import { defineProjection } from '../projection.js';
 
 export const CATALOG_PROJECTION = 'ticketing-catalog';
 
@@ -11,14 +13,14 @@ export const CATALOG_PROJECTION = 'ticketing-catalog';
  * `rm_ticket_types` (one row per ticket type, with `sold` kept from the sales) — what the event
  * list, the event detail with remaining seats and the organizer's summary read.
  */
-export function catalogProjection(): Projection {
-  return {
+export function catalogProjection() {
+  return defineProjection({
     name: CATALOG_PROJECTION,
-    eventTypes: ['GatheringCreated', 'GatheringEdited', 'GatheringPublished', 'GatheringCancelled', 'TicketTypeAdded', 'TicketsSold'],
+    events: pickEvents(t.union([GatheringEvent, TicketInventoryEvent]), ['GatheringCreated', 'GatheringEdited', 'GatheringPublished', 'GatheringCancelled', 'TicketTypeAdded', 'TicketsSold']),
     migrations: catalogMigrations,
     async apply(trx, events) {
       for (const recorded of events) {
-        const event = { type: recorded.type, data: recorded.data } as GatheringEvent | TicketInventoryEvent;
+        const event = recorded;
         const gatheringId = recorded.streamName.slice('Gathering-'.length);
         switch (event.type) {
           case 'GatheringCreated': {
@@ -62,7 +64,7 @@ export function catalogProjection(): Projection {
         }
       }
     },
-  };
+  });
 }
 
 const catalogMigrations: Migrations = {

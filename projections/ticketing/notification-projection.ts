@@ -1,19 +1,20 @@
+import { pickEvents } from '../../domain/event-codec.js';
 import { sql } from 'kysely';
 import type { Migrations } from '../../adapters/database/migrations.js';
-import type { NotificationEvent } from '../../domain/ticketing/inbox.js';
-import type { Projection } from '../projection.js';
+import { NotificationEvent } from '../../domain/ticketing/inbox.js';
+import { defineProjection } from '../projection.js';
 
 export const NOTIFICATIONS_PROJECTION = 'ticketing-notifications';
 
 /** `rm_notifications`: every user's notifications (T-9), with when and how each was delivered. */
-export function notificationProjection(): Projection {
-  return {
+export function notificationProjection() {
+  return defineProjection({
     name: NOTIFICATIONS_PROJECTION,
-    eventTypes: ['NotificationRecorded', 'NotificationDelivered'],
+    events: pickEvents(NotificationEvent, ['NotificationRecorded', 'NotificationDelivered']),
     migrations: notificationMigrations,
     async apply(trx, events) {
       for (const recorded of events) {
-        const event = { type: recorded.type, data: recorded.data } as NotificationEvent;
+        const event = recorded;
         switch (event.type) {
           case 'NotificationRecorded': {
             const d = event.data;
@@ -29,7 +30,7 @@ export function notificationProjection(): Projection {
         }
       }
     },
-  };
+  });
 }
 
 const notificationMigrations: Migrations = {

@@ -1,10 +1,12 @@
+import { pickEvents } from '../../domain/event-codec.js';
+import * as t from 'io-ts';
 import { sql } from 'kysely';
 import type { Migrations } from '../../adapters/database/migrations.js';
 import type { RecordedEvent } from '../../adapters/eventstore/event-store.js';
 import { fromMinorUnits, toMinorUnits } from '../../domain/ticketing/money.js';
-import type { TicketInventoryEvent } from '../../domain/ticketing/ticket-inventory.js';
-import type { TicketEvent } from '../../domain/ticketing/ticket.js';
-import type { Projection } from '../projection.js';
+import { TicketInventoryEvent } from '../../domain/ticketing/ticket-inventory.js';
+import { TicketEvent } from '../../domain/ticketing/ticket.js';
+import { defineProjection, type Projection } from '../projection.js';
 
 export const TICKETS_PROJECTION = 'ticketing-tickets';
 
@@ -15,16 +17,18 @@ const positionOf = (event: RecordedEvent) => `${event.position.commit}/${event.p
  * lookup, the holders to notify). BI (T, documented in docs/architecture.md):
  * `<bi>.ticket_sales` one row per sale, `<bi>.ticket_checkins` one row per check-in.
  */
-export function ticketProjection(biSchema: string): Projection {
+const TicketProjectionEvents = pickEvents(t.union([TicketEvent, TicketInventoryEvent]), ['TicketsSold', 'TicketIssued', 'TicketCheckedIn', 'TicketVoided']);
+
+export function ticketProjection(biSchema: string): Projection<t.TypeOf<typeof TicketProjectionEvents>> {
   const bi = (table: string) => sql.table(`${biSchema}.${table}`);
-  return {
+  return defineProjection({
     name: TICKETS_PROJECTION,
-    eventTypes: ['TicketsSold', 'TicketIssued', 'TicketCheckedIn', 'TicketVoided'],
+    events: TicketProjectionEvents,
     migrations: ticketMigrations(biSchema),
     rebind: (other) => ticketProjection(other),
     async apply(trx, events) {
       for (const recorded of events) {
-        const event = { type: recorded.type, data: recorded.data } as TicketEvent | TicketInventoryEvent;
+        const event = recorded;
         switch (event.type) {
           case 'TicketsSold': {
             const d = event.data;
@@ -60,7 +64,7 @@ export function ticketProjection(biSchema: string): Projection {
         }
       }
     },
-  };
+  });
 }
 
 function ticketMigrations(biSchema: string): Migrations {

@@ -1,6 +1,10 @@
-import type { RecordedEvent } from '../../adapters/eventstore/event-store.js';
-import type { BlockchainTaskEvent } from '../../domain/blockchain/blockchain-task-events.js';
-import type { Saga, SagaReaction } from '../saga.js';
+import * as t from 'io-ts';
+import { DeliverCallback, MarkRetryDue, ReleaseAllowance } from '../../commands/blockchain/gateway-effect-kinds.js';
+import { BlockchainTaskEvent } from '../../domain/blockchain/blockchain-task-events.js';
+import { taskOfStream } from '../../domain/blockchain/blockchain-task.js';
+import { pickEvents } from '../../domain/event-codec.js';
+import type { Effect } from '../outbox.js';
+import { defineSaga, sagaTimer, type SagaReaction } from '../saga.js';
 
 /** What the follow-up of one task remembers. */
 export interface TaskFollowupState {
@@ -11,20 +15,21 @@ export interface TaskFollowupState {
 }
 
 export const TASK_FOLLOWUP = 'blockchain-task-followup';
+const RetryTimer = sagaTimer(TASK_FOLLOWUP, t.type({ flowId: t.string, retryCount: t.number }));
 
 /**
  * After a task's facts: a transient failure schedules a durable retry timer (its firing marks
  * the task due again); a final status calls the initiator back through the outbox (HMAC-signed,
  * retried); a failed transfer gives its reservation back to the day's allowance.
  */
-export const taskFollowupSaga: Saga<TaskFollowupState> = {
+export const taskFollowupSaga = defineSaga({
   name: TASK_FOLLOWUP,
-  eventTypes: ['BlockchainTaskRequested', 'BlockchainTaskAttemptFailed', 'BlockchainTaskConfirmed', 'BlockchainTaskFailed'],
-  initialState: {},
-  flowId: (event: RecordedEvent) => (event.streamName.startsWith('BlockchainTask-') ? event.streamName.slice('BlockchainTask-'.length) : null),
-  react(state, recorded): SagaReaction<TaskFollowupState> {
-    const event = { type: recorded.type, data: recorded.data } as BlockchainTaskEvent;
-    const taskId = recorded.streamName.slice('BlockchainTask-'.length);
+  events: pickEvents(BlockchainTaskEvent, ['BlockchainTaskRequested', 'BlockchainTaskAttemptFailed', 'BlockchainTaskConfirmed', 'BlockchainTaskFailed']),
+  timer: RetryTimer,
+  initialState: {} as TaskFollowupState,
+  flowId: (event) => taskOfStream(event.streamName),
+  react(state, event): SagaReaction<TaskFollowupState> {
+    const taskId = taskOfStream(event.streamName)!;
     switch (event.type) {
       case 'BlockchainTaskRequested':
         return {
@@ -38,24 +43,17 @@ export const taskFollowupSaga: Saga<TaskFollowupState> = {
       case 'BlockchainTaskAttemptFailed':
         return {
           state,
-          schedule: [
-            {
-              id: `blockchain-retry:${taskId}:${event.data.retryCount}`,
-              kind: 'saga:' + TASK_FOLLOWUP,
-              dueAt: new Date(event.data.retryAt),
-              payload: { flowId: taskId, retryCount: event.data.retryCount },
-            },
-          ],
+          schedule: [RetryTimer.at(`blockchain-retry:${taskId}:${event.data.retryCount}`, new Date(event.data.retryAt), { flowId: taskId, retryCount: event.data.retryCount })],
         };
       case 'BlockchainTaskConfirmed':
       case 'BlockchainTaskFailed': {
         const status = event.type === 'BlockchainTaskConfirmed' ? 'confirmed' : 'failed';
-        const effects = [];
+        const effects: Effect[] = [];
         if (state.callbackUrl) {
-          effects.push({ idempotencyKey: `blockchain-callback:${taskId}:${status}`, kind: 'blockchain.callback', payload: { taskId }, correlationId: String(recorded.metadata.correlationId ?? '') || undefined });
+          effects.push(DeliverCallback.effect(`blockchain-callback:${taskId}:${status}`, { taskId }, { correlationId: String(event.metadata.correlationId ?? '') || undefined }));
         }
         if (status === 'failed' && state.kind === 'g2a_transfer' && state.requestedAt) {
-          effects.push({ idempotencyKey: `blockchain-release:${taskId}`, kind: 'blockchain.release-allowance', payload: { taskId, day: state.requestedAt } });
+          effects.push(ReleaseAllowance.effect(`blockchain-release:${taskId}`, { taskId, day: state.requestedAt }));
         }
         return { state, effects };
       }
@@ -64,10 +62,7 @@ export const taskFollowupSaga: Saga<TaskFollowupState> = {
     }
   },
   onTimer(state, timer) {
-    const { flowId, retryCount } = timer.payload as { flowId: string; retryCount: number };
-    return {
-      state,
-      effects: [{ idempotencyKey: `blockchain-retry-due:${flowId}:${retryCount}`, kind: 'blockchain.mark-retry-due', payload: { taskId: flowId, retryCount } }],
-    };
+    const { flowId, retryCount } = timer.payload;
+    return { state, effects: [MarkRetryDue.effect(`blockchain-retry-due:${flowId}:${retryCount}`, { taskId: flowId, retryCount })] };
   },
-};
+});

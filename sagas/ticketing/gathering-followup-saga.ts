@@ -1,10 +1,15 @@
-import type { RecordedEvent } from '../../adapters/eventstore/event-store.js';
+import * as t from 'io-ts';
 import { formatPosition } from '../../adapters/eventstore/event-store.js';
-import type { GatheringEvent } from '../../domain/ticketing/gathering-events.js';
-import type { TicketInventoryEvent } from '../../domain/ticketing/ticket-inventory.js';
-import type { TicketEvent } from '../../domain/ticketing/ticket.js';
+import { IssueTickets, NotifyUser, RemindHolders, VoidGatheringTickets, VoidTicket } from '../../commands/ticketing/ticketing-effect-kinds.js';
+import { pickEvents } from '../../domain/event-codec.js';
+import { GatheringEvent } from '../../domain/ticketing/gathering-events.js';
+import { gatheringOfStream } from '../../domain/ticketing/gathering.js';
+import { TicketInventoryEvent } from '../../domain/ticketing/ticket-inventory.js';
+import type { NotificationContent } from '../../domain/ticketing/inbox.js';
+import { TicketEvent } from '../../domain/ticketing/ticket.js';
+import type { ProjectedEvent } from '../../projections/projection.js';
 import type { Effect } from '../outbox.js';
-import type { Saga, SagaReaction } from '../saga.js';
+import { defineSaga, sagaTimer, type SagaReaction } from '../saga.js';
 
 /** What the follow-up of one gathering remembers (small: never the list of holders). */
 export interface GatheringFollowupState {
@@ -16,17 +21,22 @@ export interface GatheringFollowupState {
 export const GATHERING_FOLLOWUP = 'ticketing-gathering-followup';
 export const reminderTimerId = (gatheringId: string) => `ticketing-reminder:${gatheringId}`;
 
-const gatheringOf = (event: RecordedEvent): string | null => {
-  if (event.streamName.startsWith('Gathering-')) return event.streamName.slice('Gathering-'.length);
-  const data = event.data as { gatheringId?: unknown };
-  return typeof data.gatheringId === 'string' ? data.gatheringId : null;
-};
+const GatheringFollowupEvents = pickEvents(t.union([GatheringEvent, TicketInventoryEvent, TicketEvent]), [
+  'GatheringCreated',
+  'GatheringEdited',
+  'GatheringPublished',
+  'GatheringCancelled',
+  'TicketsSold',
+  'TicketIssued',
+]);
+const ReminderTimer = sagaTimer(GATHERING_FOLLOWUP, t.type({ flowId: t.string }));
 
-const notify = (userId: string, notification: { notificationId: string; kind: string; gatheringId: string; title: string; body: string }): Effect => ({
-  idempotencyKey: `ticketing-notify:${notification.notificationId}`,
-  kind: 'ticketing.notify',
-  payload: { userId, notification },
-});
+/** The gathering an event belongs to: its stream's, or (sales and tickets) the one its data names. */
+const gatheringOf = (event: ProjectedEvent<t.TypeOf<typeof GatheringFollowupEvents>>): string =>
+  gatheringOfStream(event.streamName) ?? ('gatheringId' in event.data ? event.data.gatheringId : '');
+
+const notify = (userId: string, notification: NotificationContent): Effect =>
+  NotifyUser.effect(`ticketing-notify:${notification.notificationId}`, { userId, notification });
 
 /**
  * The process manager of a gathering (T-3, T-7, T-8, T-9):
@@ -36,17 +46,17 @@ const notify = (userId: string, notification: { notificationId: string; kind: st
  * - cancellation: every ticket sold before it is voided and every holder told; a ticket issued
  *   after it in the log (a sale that raced the cancellation) is voided as it appears.
  */
-export function gatheringFollowupSaga(reminderLeadHours: number): Saga<GatheringFollowupState> {
+export function gatheringFollowupSaga(reminderLeadHours: number) {
   const reminderAt = (startsAt: string) => new Date(new Date(startsAt).getTime() - reminderLeadHours * 3600_000);
-  return {
+  return defineSaga({
     name: GATHERING_FOLLOWUP,
-    eventTypes: ['GatheringCreated', 'GatheringEdited', 'GatheringPublished', 'GatheringCancelled', 'TicketsSold', 'TicketIssued'],
-    initialState: {},
-    flowId: gatheringOf,
-    react(state, recorded): SagaReaction<GatheringFollowupState> {
-      const event = { type: recorded.type, data: recorded.data } as GatheringEvent | TicketInventoryEvent | TicketEvent;
-      const gatheringId = gatheringOf(recorded)!;
-      const reminder = (startsAt: string) => ({ id: reminderTimerId(gatheringId), kind: `saga:${GATHERING_FOLLOWUP}`, dueAt: reminderAt(startsAt), payload: { flowId: gatheringId } });
+    events: GatheringFollowupEvents,
+    timer: ReminderTimer,
+    initialState: {} as GatheringFollowupState,
+    flowId: (event) => gatheringOf(event) || null,
+    react(state, event): SagaReaction<GatheringFollowupState> {
+      const gatheringId = gatheringOf(event);
+      const reminder = (startsAt: string) => ReminderTimer.at(reminderTimerId(gatheringId), reminderAt(startsAt), { flowId: gatheringId });
       switch (event.type) {
         case 'GatheringCreated':
           return { state: { title: event.data.title, startsAt: event.data.startsAt, status: 'draft' }, schedule: [reminder(event.data.startsAt)] };
@@ -59,11 +69,12 @@ export function gatheringFollowupSaga(reminderLeadHours: number): Saga<Gathering
             state: { ...state, status: 'cancelled' },
             cancelTimers: [reminderTimerId(gatheringId)],
             effects: [
-              {
-                idempotencyKey: `ticketing-void-gathering:${gatheringId}`,
-                kind: 'ticketing.void-gathering-tickets',
-                payload: { gatheringId, title: state.title ?? '', reason: event.data.reason, position: formatPosition(recorded.position) },
-              },
+              VoidGatheringTickets.effect(`ticketing-void-gathering:${gatheringId}`, {
+                gatheringId,
+                title: state.title ?? '',
+                reason: event.data.reason,
+                position: formatPosition(event.position),
+              }),
             ],
           };
         case 'TicketsSold': {
@@ -72,7 +83,7 @@ export function gatheringFollowupSaga(reminderLeadHours: number): Saga<Gathering
           return {
             state,
             effects: [
-              { idempotencyKey: `ticketing-issue:${sale.saleId}`, kind: 'ticketing.issue-tickets', payload: { sale } },
+              IssueTickets.effect(`ticketing-issue:${sale.saleId}`, { sale }),
               notify(sale.buyerId, {
                 notificationId: `purchased:${sale.saleId}`,
                 kind: 'ticket.purchased',
@@ -88,7 +99,7 @@ export function gatheringFollowupSaga(reminderLeadHours: number): Saga<Gathering
           return {
             state,
             effects: [
-              { idempotencyKey: `ticketing-void:${event.data.ticketId}`, kind: 'ticketing.void-ticket', payload: { ticketId: event.data.ticketId } },
+              VoidTicket.effect(`ticketing-void:${event.data.ticketId}`, { ticketId: event.data.ticketId }),
               notify(event.data.holderId, cancelledNotice(gatheringId, event.data.holderId, state.title ?? '', '')),
             ],
           };
@@ -97,18 +108,18 @@ export function gatheringFollowupSaga(reminderLeadHours: number): Saga<Gathering
       }
     },
     onTimer(state, timer) {
-      const { flowId } = timer.payload as { flowId: string };
+      const { flowId } = timer.payload;
       if (state.status !== 'published' || !state.startsAt) return { state };
       return {
         state,
-        effects: [{ idempotencyKey: `ticketing-remind:${flowId}:${state.startsAt}`, kind: 'ticketing.remind-holders', payload: { gatheringId: flowId, title: state.title, startsAt: state.startsAt } }],
+        effects: [RemindHolders.effect(`ticketing-remind:${flowId}:${state.startsAt}`, { gatheringId: flowId, title: state.title ?? '', startsAt: state.startsAt })],
       };
     },
-  };
+  });
 }
 
 /** The one cancellation notice a holder gets, however many tickets they hold. */
-export function cancelledNotice(gatheringId: string, userId: string, title: string, reason: string) {
+export function cancelledNotice(gatheringId: string, userId: string, title: string, reason: string): NotificationContent {
   return {
     notificationId: `cancelled:${gatheringId}:${userId}`,
     kind: 'event.cancelled',

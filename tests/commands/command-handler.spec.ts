@@ -63,7 +63,7 @@ describe('Decider runtime', () => {
 
     it('given a refused command, when handled, then nothing is appended and the error comes back', async () => {
       const stream = `Wallet-${randomUUID()}`;
-      const result = await handleCommand(store, walletDecider, stream, { type: 'Deposit', amount: 5 });
+      const result = await handleCommand(store, walletDecider, stream, { type: 'Deposit', amount: 5 }, { now: new Date() });
       assert.ok(isLeft(result));
       assert.equal(result.left.code, 'wallet.not_found');
       assert.deepEqual(await store.readStream(stream), []);
@@ -71,9 +71,9 @@ describe('Decider runtime', () => {
 
     it('given a command id, when the same command is handled twice, then it is appended once and the second call replays', async () => {
       const stream = `Wallet-${randomUUID()}`;
-      await handleCommand(store, walletDecider, stream, { type: 'Open', owner: 'ann' });
-      const first = await handleCommand(store, walletDecider, stream, { type: 'Deposit', amount: 5 }, { commandId: 'saga-1:deposit' });
-      const second = await handleCommand(store, walletDecider, stream, { type: 'Deposit', amount: 5 }, { commandId: 'saga-1:deposit' });
+      await handleCommand(store, walletDecider, stream, { type: 'Open', owner: 'ann' }, { now: new Date() });
+      const first = await handleCommand(store, walletDecider, stream, { type: 'Deposit', amount: 5 }, { commandId: 'saga-1:deposit', now: new Date() });
+      const second = await handleCommand(store, walletDecider, stream, { type: 'Deposit', amount: 5 }, { commandId: 'saga-1:deposit', now: new Date() });
       assert.ok(isRight(first) && isRight(second));
       assert.equal(second.right.replayed, true);
       assert.deepEqual(second.right.events, first.right.events);
@@ -82,10 +82,10 @@ describe('Decider runtime', () => {
 
     it('given 20 concurrent withdrawals of 10 from 100, when handled, then exactly 10 succeed and the balance is 0', async () => {
       const stream = `Wallet-${randomUUID()}`;
-      await handleCommand(store, walletDecider, stream, { type: 'Open', owner: 'ann' });
-      await handleCommand(store, walletDecider, stream, { type: 'Deposit', amount: 100 });
+      await handleCommand(store, walletDecider, stream, { type: 'Open', owner: 'ann' }, { now: new Date() });
+      await handleCommand(store, walletDecider, stream, { type: 'Deposit', amount: 100 }, { now: new Date() });
       const results = await Promise.all(
-        Array.from({ length: 20 }, () => handleCommand(store, walletDecider, stream, { type: 'Withdraw', amount: 10 }, {}, { maxRetries: 50 })),
+        Array.from({ length: 20 }, () => handleCommand(store, walletDecider, stream, { type: 'Withdraw', amount: 10 }, { now: new Date() }, { maxRetries: 50 })),
       );
       assert.equal(results.filter(isRight).length, 10);
       for (const r of results) if (isLeft(r)) assert.equal(r.left.code, 'wallet.insufficient_funds');
@@ -100,8 +100,8 @@ describe('Decider runtime', () => {
             fc.record({ type: fc.constant('Withdraw' as const), amount: fc.integer({ min: 1, max: 80 }) })), { maxLength: 12 }),
           async (commands) => {
             const stream = `Wallet-${randomUUID()}`;
-            await handleCommand(store, walletDecider, stream, { type: 'Open', owner: 'p' });
-            await Promise.all(commands.map((c) => handleCommand(store, walletDecider, stream, c, {}, { maxRetries: 100 })));
+            await handleCommand(store, walletDecider, stream, { type: 'Open', owner: 'p' }, { now: new Date() });
+            await Promise.all(commands.map((c) => handleCommand(store, walletDecider, stream, c, { now: new Date() }, { maxRetries: 100 })));
             let balance = 0;
             for (const event of await store.readStream(stream)) {
               if (event.type === 'Deposited') balance += (event.data as { amount: number }).amount;

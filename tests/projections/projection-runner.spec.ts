@@ -7,16 +7,20 @@ import { eventLogMigrations } from '../../adapters/eventstore/postgres/event-log
 import { PostgresEventStore } from '../../adapters/eventstore/postgres/postgres-event-store.js';
 import { checkpointMigrations } from '../../projections/checkpoint-migrations.js';
 import { readCheckpoint, waitForProjection } from '../../projections/checkpoints.js';
+import * as t from 'io-ts';
+import { eventCodec } from '../../domain/event-codec.js';
 import type { Projection } from '../../projections/projection.js';
 import { ProjectionRunner, type ProjectionProgress } from '../../projections/projection-runner.js';
 import { waitUntil } from '../adapters/eventstore/event-store.contract.js';
 import { openPeer, openTestDatabase } from '../support/test-database.js';
 
+const Deposited = eventCodec('Deposited', t.type({ amount: t.number }));
+
 /** Counts deposits per wallet; fails on demand to prove a failed batch leaves no trace. */
-function depositTotals(name: string, failures: { remaining: number } = { remaining: 0 }): Projection {
+function depositTotals(name: string, failures: { remaining: number } = { remaining: 0 }): Projection<t.TypeOf<typeof Deposited>> {
   return {
     name,
-    eventTypes: ['Deposited'],
+    events: Deposited,
     migrations: {
       [`${name}-0001-table`]: {
         async up(db) {
@@ -27,7 +31,7 @@ function depositTotals(name: string, failures: { remaining: number } = { remaini
     async apply(trx, events) {
       for (const event of events) {
         await sql`
-          insert into ${sql.id(`rm_${name}`)} (wallet, total, deposits) values (${event.streamName}, ${(event.data as { amount: number }).amount}, 1)
+          insert into ${sql.id(`rm_${name}`)} (wallet, total, deposits) values (${event.streamName}, ${event.data.amount}, 1)
           on conflict (wallet) do update set total = ${sql.id(`rm_${name}`)}.total + excluded.total, deposits = ${sql.id(`rm_${name}`)}.deposits + 1`.execute(trx);
         if (failures.remaining > 0) {
           failures.remaining--;

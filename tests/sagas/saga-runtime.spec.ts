@@ -3,7 +3,6 @@ import { randomUUID } from 'node:crypto';
 import { isLeft } from 'fp-ts/Either';
 import { sql } from 'kysely';
 import { migrate } from '../../adapters/database/migrations.js';
-import type { RecordedEvent } from '../../adapters/eventstore/event-store.js';
 import { eventLogMigrations } from '../../adapters/eventstore/postgres/event-log-migrations.js';
 import { PostgresEventStore } from '../../adapters/eventstore/postgres/postgres-event-store.js';
 import { handleCommand } from '../../commands/command-handler.js';
@@ -14,9 +13,11 @@ import { ManualClock } from '../../platform/clock.js';
 import { listDeadLetters, retryDeadLetter } from '../../sagas/outbox.js';
 import { OutboxWorker, PermanentEffectFailure, type EffectHandler } from '../../sagas/outbox-worker.js';
 import { processMigrations } from '../../sagas/process-migrations.js';
-import { readSagaState, sagaProjection, sagaTimerHandler, sagaTimerKind, type Saga } from '../../sagas/saga.js';
+import * as t from 'io-ts';
+import { pickEvents } from '../../domain/event-codec.js';
+import { defineSaga, readSagaState, sagaProjection, sagaTimer, sagaTimerFiring, type SagaReaction } from '../../sagas/saga.js';
 import { scheduleTimer, TimerWorker } from '../../sagas/timers.js';
-import { walletDecider } from '../support/sample-wallet.js';
+import { walletDecider, WalletEvent } from '../support/sample-wallet.js';
 import { openTestDatabase } from '../support/test-database.js';
 
 const DAY = 24 * 60 * 60 * 1000;
@@ -37,12 +38,14 @@ interface WelcomeState {
 }
 
 /** When a wallet opens: send a welcome mail, credit a bonus (a command), and remind a day later. */
-const welcomeSaga: Saga<WelcomeState> = {
+const WelcomeReminder = sagaTimer('welcome', t.type({ flowId: t.string }));
+const welcomeSaga = defineSaga({
   name: 'welcome',
-  eventTypes: ['WalletOpened'],
-  initialState: { step: 'new' },
-  flowId: (event: RecordedEvent) => event.streamName,
-  react(state, event, now) {
+  events: pickEvents(WalletEvent, ['WalletOpened']),
+  timer: WelcomeReminder,
+  initialState: { step: 'new' } as WelcomeState,
+  flowId: (event) => event.streamName,
+  react(state, event, now): SagaReaction<WelcomeState> {
     if (state.step !== 'new') return { state };
     const flowId = event.streamName;
     return {
@@ -51,17 +54,17 @@ const welcomeSaga: Saga<WelcomeState> = {
         { idempotencyKey: `welcome:${flowId}:mail`, kind: 'mail', payload: { to: flowId } },
         { idempotencyKey: `welcome:${flowId}:bonus`, kind: 'credit-bonus', payload: { wallet: flowId, amount: 5 } },
       ],
-      schedule: [{ id: `welcome:${flowId}:reminder`, kind: sagaTimerKind(welcomeSaga), dueAt: new Date(now.getTime() + DAY), payload: { flowId } }],
+      schedule: [WelcomeReminder.at(`welcome:${flowId}:reminder`, new Date(now.getTime() + DAY), { flowId })],
     };
   },
-  onTimer(state, timer) {
+  onTimer(state, timer): SagaReaction<WelcomeState> {
     if (state.step !== 'welcomed') return { state };
     return {
       state: { ...state, step: 'reminded' },
       effects: [{ idempotencyKey: `${timer.id}:mail`, kind: 'mail', payload: { to: state.wallet } }],
     };
   },
-};
+});
 
 describe('Saga runtime: saga state, outbox and durable timers', function () {
   this.timeout(120_000);
@@ -73,7 +76,7 @@ describe('Saga runtime: saga state, outbox and durable timers', function () {
   const handlers = (overrides: Record<string, EffectHandler> = {}): Record<string, EffectHandler> => ({
     mail: async (_payload, { idempotencyKey }) => mail.call(idempotencyKey),
     'credit-bonus': async (payload: { wallet: string; amount: number }, { idempotencyKey }) => {
-      const result = await handleCommand(store, walletDecider, payload.wallet, { type: 'Deposit', amount: payload.amount }, { commandId: idempotencyKey });
+      const result = await handleCommand(store, walletDecider, payload.wallet, { type: 'Deposit', amount: payload.amount }, { commandId: idempotencyKey, now: new Date() });
       if (isLeft(result)) throw new PermanentEffectFailure(result.left.message);
     },
     ...overrides,
@@ -90,7 +93,7 @@ describe('Saga runtime: saga state, outbox and durable timers', function () {
 
   async function openWalletAndReact(): Promise<string> {
     const wallet = `Wallet-${randomUUID()}`;
-    const opened = await handleCommand(store, walletDecider, wallet, { type: 'Open', owner: 'ann' });
+    const opened = await handleCommand(store, walletDecider, wallet, { type: 'Open', owner: 'ann' }, { now: new Date() });
     assert.ok(!isLeft(opened));
     const sagas = new ProjectionRunner(database, store, [sagaProjection(welcomeSaga, clock)], { pollMs: 20 });
     sagas.start();
@@ -136,13 +139,13 @@ describe('Saga runtime: saga state, outbox and durable timers', function () {
 
   it('given a timer scheduled before a restart, when the clock passes its due time, then a new worker fires it exactly once', async () => {
     const wallet = await openWalletAndReact();
-    const before = new TimerWorker(database, { [sagaTimerKind(welcomeSaga)]: sagaTimerHandler(welcomeSaga) }, { clock, pollMs: 20 });
+    const before = new TimerWorker(database, { [WelcomeReminder.kind]: sagaTimerFiring(welcomeSaga)!.fire }, { clock, pollMs: 20 });
     before.start();
     assert.equal(await before.fireDue(), 0, 'not due yet');
     await before.stop(); // restart
 
     clock.advance(DAY + 1);
-    const after = new TimerWorker(database, { [sagaTimerKind(welcomeSaga)]: sagaTimerHandler(welcomeSaga) }, { clock });
+    const after = new TimerWorker(database, { [WelcomeReminder.kind]: sagaTimerFiring(welcomeSaga)!.fire }, { clock });
     const [firstCount, secondCount] = await Promise.all([after.fireDue(), after.fireDue()]);
     assert.equal(firstCount + secondCount, 1);
     assert.equal(await after.fireDue(), 0);

@@ -7,8 +7,13 @@ import { formatPosition } from '../../adapters/eventstore/event-store.js';
 import { defineRoute } from '../../adapters/http/route.js';
 import { handleCommand } from '../../commands/command-handler.js';
 import { domainError } from '../../domain/decider.js';
-import type { Saga } from '../../sagas/saga.js';
-import { walletDecider } from './sample-wallet.js';
+import { pickEvents } from '../../domain/event-codec.js';
+import { defineProjection } from '../../projections/projection.js';
+import { effectKind, performs } from '../../sagas/effect-kind.js';
+import { defineSaga } from '../../sagas/saga.js';
+import { walletDecider, WalletEvent } from './sample-wallet.js';
+
+const SendMail = effectKind('sample.mail', t.type({ wallet: t.string }));
 
 /** Calls the sample context's "mail service" received, by idempotency key. */
 export const sentMail = new Map<string, number>();
@@ -18,16 +23,14 @@ export const sentMail = new Map<string, number>();
  * projection with its migration, a query route that reads its own writes, and a saga effect.
  */
 export const sampleWalletContext: ContextFactory = (deps) => {
-  const welcome: Saga<{ welcomed: boolean }> = {
+  const welcome = defineSaga({
     name: 'sample-welcome',
-    eventTypes: ['WalletOpened'],
+    events: pickEvents(WalletEvent, ['WalletOpened']),
     initialState: { welcomed: false },
     flowId: (event) => event.streamName,
     react: (state, event) =>
-      state.welcomed
-        ? { state }
-        : { state: { welcomed: true }, effects: [{ idempotencyKey: `welcome:${event.streamName}`, kind: 'sample.mail', payload: { wallet: event.streamName } }] },
-  };
+      state.welcomed ? { state } : { state: { welcomed: true }, effects: [SendMail.effect(`welcome:${event.streamName}`, { wallet: event.streamName })] },
+  });
   return {
     name: 'sample-wallet',
     migrations: [
@@ -40,27 +43,24 @@ export const sampleWalletContext: ContextFactory = (deps) => {
       },
     ],
     projections: [
-      {
+      defineProjection({
         name: 'sample-wallets',
-        eventTypes: ['WalletOpened', 'Deposited', 'Withdrawn'],
+        events: WalletEvent,
         async apply(trx, events) {
           for (const event of events) {
             const id = event.streamName.slice('Wallet-'.length);
-            const data = event.data as { owner?: string; amount?: number };
             if (event.type === 'WalletOpened') {
-              await sql`insert into rm_sample_wallets (id, owner, balance) values (${id}, ${data.owner!}, 0)`.execute(trx);
+              await sql`insert into rm_sample_wallets (id, owner, balance) values (${id}, ${event.data.owner}, 0)`.execute(trx);
             } else {
-              const delta = event.type === 'Deposited' ? data.amount! : -data.amount!;
+              const delta = event.type === 'Deposited' ? event.data.amount : -event.data.amount;
               await sql`update rm_sample_wallets set balance = balance + ${delta} where id = ${id}`.execute(trx);
             }
           }
         },
-      },
+      }),
     ],
     sagas: [welcome],
-    effectHandlers: {
-      'sample.mail': async (_payload, { idempotencyKey }) => void sentMail.set(idempotencyKey, (sentMail.get(idempotencyKey) ?? 0) + 1),
-    },
+    effects: [performs(SendMail, async (_payload, { idempotencyKey }) => void sentMail.set(idempotencyKey, (sentMail.get(idempotencyKey) ?? 0) + 1))],
     routes: [
       defineRoute({
         method: 'post',
@@ -71,7 +71,7 @@ export const sampleWalletContext: ContextFactory = (deps) => {
         responses: { 201: { description: 'Opened' } },
         handle: async ({ principal, correlationId }) => {
           const id = randomUUID();
-          const outcome = await handleCommand(deps.store, walletDecider, `Wallet-${id}`, { type: 'Open', owner: principal.id }, { correlationId, actor: principal.id });
+          const outcome = await handleCommand(deps.store, walletDecider, `Wallet-${id}`, { type: 'Open', owner: principal.id }, { correlationId, actor: principal.id , now: new Date() });
           if (isLeft(outcome)) return outcome;
           return { status: 201, body: { id, position: formatPosition(outcome.right.position!) } };
         },
@@ -86,7 +86,7 @@ export const sampleWalletContext: ContextFactory = (deps) => {
         body: t.type({ amount: t.number }),
         responses: { 201: { description: 'Deposited' } },
         handle: async ({ params, body, principal, correlationId }) => {
-          const outcome = await handleCommand(deps.store, walletDecider, `Wallet-${params.id}`, { type: 'Deposit', amount: body.amount }, { correlationId, actor: principal.id });
+          const outcome = await handleCommand(deps.store, walletDecider, `Wallet-${params.id}`, { type: 'Deposit', amount: body.amount }, { correlationId, actor: principal.id , now: new Date() });
           if (isLeft(outcome)) return outcome;
           const position = outcome.right.position!;
           await deps.waitForProjection('sample-wallets', position, 5000);

@@ -1,0 +1,55 @@
+import { createHash, randomUUID } from 'node:crypto';
+import type * as t from 'io-ts';
+import type { EventMetadata, EventToAppend } from '../adapters/eventstore/event-store.js';
+import type { DomainEvent } from '../domain/decider.js';
+import { schemaVersionOf } from '../domain/event-codec.js';
+
+/** Who asked, why, when (always the injected clock's `now`) and which command this is: becomes the events' metadata. */
+export interface AppendContext {
+  readonly now: Date;
+  readonly correlationId?: string | undefined;
+  readonly causationId?: string | undefined;
+  /**
+   * A stable id for this command. Commands issued by sagas always carry one: a retried
+   * command whose events are already in the stream returns them instead of deciding again,
+   * and its events get ids derived from it (so a re-append is a no-op in the log).
+   */
+  readonly commandId?: string | undefined;
+  readonly actor?: string | undefined;
+}
+
+/**
+ * The one place an append's events get their ids and metadata, for every append path (the
+ * command handler, the batching seller, ticket issue …): `schemaVersion` is each event type's
+ * current version in `codec`, `occurredAt` the context's `now`.
+ */
+export function eventsToAppend<E extends DomainEvent>(
+  codec: t.Type<E, unknown, unknown>,
+  streamName: string,
+  events: readonly E[],
+  context: AppendContext,
+  eventIdOf: (index: number) => string = (index) => (context.commandId ? derivedEventId(context.commandId, streamName, index) : randomUUID()),
+): EventToAppend[] {
+  return events.map((event, index) => ({
+    eventId: eventIdOf(index),
+    type: event.type,
+    data: event.data,
+    metadata: metadataOf(context, schemaVersionOf(codec as unknown as t.Mixed, event.type)),
+  }));
+}
+
+function metadataOf(context: AppendContext, schemaVersion: number): EventMetadata {
+  const metadata: Record<string, unknown> = { schemaVersion, occurredAt: context.now.toISOString() };
+  if (context.correlationId) metadata.correlationId = context.correlationId;
+  if (context.causationId) metadata.causationId = context.causationId;
+  if (context.commandId) metadata.commandId = context.commandId;
+  if (context.actor) metadata.actor = context.actor;
+  return metadata;
+}
+
+/** A UUID (version 8, name-based) derived from the command id, stream and index. */
+export function derivedEventId(commandId: string, streamName: string, index: number): string {
+  const hex = createHash('sha256').update(`${commandId}\u0000${streamName}\u0000${index}`).digest('hex');
+  const variant = ((parseInt(hex[16]!, 16) & 0x3) | 0x8).toString(16);
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-8${hex.slice(13, 16)}-${variant}${hex.slice(17, 20)}-${hex.slice(20, 32)}`;
+}
