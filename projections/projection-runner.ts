@@ -1,4 +1,5 @@
 import type { Database, Leadership } from '../adapters/database/database.js';
+import { runWhileLeader } from '../adapters/database/leader-loop.js';
 import { comparePositions, type EventStore, type Position } from '../adapters/eventstore/event-store.js';
 import { sql } from 'kysely';
 import { MalformedEventError } from '../domain/event-decoding.js';
@@ -70,30 +71,32 @@ export class ProjectionRunner {
     return [...this.leaders.keys()];
   }
 
-  private async run(projection: AnyProjection): Promise<void> {
+  private run(projection: AnyProjection): Promise<void> {
     const signal = this.abort.signal;
-    while (!signal.aborted) {
-      let leadership: Leadership | null = null;
-      try {
-        leadership = await this.database.tryLeadership(`projection:${projection.name}`);
-        if (!leadership) {
-          await delay(this.options.leadershipRetryMs ?? 1000, signal);
-          continue;
-        }
+    return runWhileLeader(
+      this.database,
+      `projection:${projection.name}`,
+      signal,
+      async (leadership) => {
         this.leaders.set(projection.name, leadership);
-        await this.lead(projection, leadership, signal);
-      } catch (error) {
-        if (error instanceof MalformedEventError) {
-          await this.stopOn(projection, error, signal);
-          return;
+        try {
+          await this.lead(projection, leadership, signal);
+        } catch (error) {
+          // An event it cannot read: the projection stands (keeping the leadership) until the process stops.
+          if (error instanceof MalformedEventError) await this.stopOn(projection, error, signal);
+          else throw error;
+        } finally {
+          this.leaders.delete(projection.name);
         }
-        if (!(error instanceof CheckpointMoved)) this.options.onError?.(projection.name, error);
-        await delay(this.options.pollMs ?? 100, signal);
-      } finally {
-        this.leaders.delete(projection.name);
-        await leadership?.release();
-      }
-    }
+      },
+      {
+        retryMs: this.options.leadershipRetryMs ?? 1000,
+        errorBackoffMs: this.options.pollMs ?? 100,
+        onError: (error) => {
+          if (!(error instanceof CheckpointMoved)) this.options.onError?.(projection.name, error);
+        },
+      },
+    );
   }
 
   private async lead(projection: AnyProjection, leadership: Leadership, signal: AbortSignal): Promise<void> {

@@ -4,12 +4,12 @@ import { TokenBucketLimiter } from '../../adapters/http/rate-limiter.js';
 import { waitForProjection } from '../../projections/checkpoints.js';
 import { gatewayAuditProjection } from '../../projections/blockchain/audit-projection.js';
 import { gatewayQueryRoutes } from '../../projections/blockchain/gateway-query-routes.js';
-import { badgeQueries, blockchainTaskProjection } from '../../projections/blockchain/task-projection.js';
+import { badgeQueries, blockchainTaskProjection, dispatchQueries } from '../../projections/blockchain/task-projection.js';
 import { verifiedWalletProjection } from '../../projections/blockchain/wallet-projection.js';
 import { taskFollowupSaga } from '../../sagas/blockchain/task-followup-saga.js';
 import { gatewayEffectHandlers } from './gateway-effects.js';
 import { gatewayCommandRoutes } from './gateway-routes.js';
-import { TonDispatcher } from './ton-dispatcher.js';
+import { TonDispatcher } from '../../sagas/blockchain/ton-dispatcher.js';
 import type { OpenGatewayAdapters } from './ports/gateway-adapters.js';
 
 export type { GatewayAdapters, OpenGatewayAdapters } from './ports/gateway-adapters.js';
@@ -26,6 +26,7 @@ export function gatewayModule(openAdapters: OpenGatewayAdapters): ContextFactory
     const callbackSecret = await resolveGeneratedSecret({ configured: settings.callbackSecret, dataDir: deps.dataDir, file: 'callback-secret' });
     const dispatcher = new TonDispatcher(
       deps.database,
+      dispatchQueries(deps.database.db),
       deps.store,
       adapters.chain,
       deps.clock,

@@ -1,11 +1,10 @@
-import { sql } from 'kysely';
 import type { Database } from '../../adapters/database/database.js';
 import type { EventStore, Position } from '../../adapters/eventstore/event-store.js';
 import { parsePosition } from '../../adapters/eventstore/event-store.js';
 import type { NotificationChannel } from '../../adapters/notifications/notification-channel.js';
 import { inboxDecider, streamOfInbox } from '../../domain/ticketing/inbox.js';
 import { streamOfTicket, ticketDecider } from '../../domain/ticketing/ticket.js';
-import { TICKETS_PROJECTION } from '../../projections/ticketing/ticket-projection.js';
+import { TICKETS_PROJECTION, type TicketQueries } from '../../projections/ticketing/ticket-projection.js';
 import type { Clock } from '../../platform/clock.js';
 import { enqueueEffect } from '../../sagas/outbox.js';
 import { performs, type EffectPerformer } from '../../sagas/effect-kind.js';
@@ -17,6 +16,8 @@ import { IssueTickets, NotifyUser, RemindHolders, VoidGatheringTickets, VoidTick
 
 export interface TicketingEffectDependencies {
   readonly database: Database;
+  /** The ticket read model's queries (projections/ticketing/ticket-projection.ts). */
+  readonly tickets: TicketQueries;
   readonly store: EventStore;
   readonly clock: Clock;
   readonly channel: NotificationChannel;
@@ -26,9 +27,7 @@ export interface TicketingEffectDependencies {
 /** The holders of a gathering's tickets, once the ticket read model has seen the log up to `position`. */
 async function holdersOf(deps: TicketingEffectDependencies, gatheringId: string, position: Position, statuses: readonly string[]) {
   if (!(await deps.waitForProjection(TICKETS_PROJECTION, position, 30_000))) throw new Error(`${TICKETS_PROJECTION} has not reached the log position yet`);
-  const { rows } = await sql<{ id: string; holder_id: string; status: string }>`
-    select id, holder_id, status from rm_tickets where gathering_id = ${gatheringId} and status in (${sql.join(statuses)}) order by id`.execute(deps.database.db);
-  return rows;
+  return deps.tickets.ticketsOfGathering(gatheringId, statuses);
 }
 
 /** Outbox effects of ticketing: issuing tickets after a sale, voiding them, notifying holders. */
@@ -41,8 +40,7 @@ export function ticketingEffectHandlers(deps: TicketingEffectDependencies): Effe
     performs(IssueTickets, async ({ sale }, { correlationId }) => {
       // Almost always the purchase issued them already: one read-model query says so. Otherwise
       // (it died between the two writes, or the read model lags) issue them: that is idempotent.
-      const { rows } = await sql<{ issued: string }>`select count(*)::text as issued from rm_tickets where sale_id = ${sale.saleId}`.execute(deps.database.db);
-      if (Number(rows[0]?.issued ?? 0) === sale.tickets.length) return;
+      if ((await deps.tickets.issuedOfSale(sale.saleId)) === sale.tickets.length) return;
       await issueTicketsOfSale(deps.store, sale, correlationId ? { correlationId } : {});
     }),
     performs(NotifyUser, async ({ userId, notification }) => {
@@ -58,7 +56,7 @@ export function ticketingEffectHandlers(deps: TicketingEffectDependencies): Effe
       const tickets = await holdersOf(deps, gatheringId, parsePosition(position)!, ['active', 'used', 'voided']);
       for (const ticket of tickets) if (ticket.status === 'active') await voidTicket(ticket.id);
       const now = deps.clock.now();
-      for (const holder of new Set(tickets.map((ticket) => ticket.holder_id))) {
+      for (const holder of new Set(tickets.map((ticket) => ticket.holderId))) {
         await enqueueEffect(deps.database.db, notificationEffect(holder, cancelledNotice(gatheringId, holder, title, reason)), now);
       }
     }),
@@ -66,7 +64,7 @@ export function ticketingEffectHandlers(deps: TicketingEffectDependencies): Effe
       const tickets = await holdersOf(deps, gatheringId, await deps.store.headPosition(), ['active']);
       const now = deps.clock.now();
       const when = new Date(startsAt).toISOString().replace('T', ' ').slice(0, 16);
-      for (const holder of new Set(tickets.map((ticket) => ticket.holder_id))) {
+      for (const holder of new Set(tickets.map((ticket) => ticket.holderId))) {
         await enqueueEffect(
           deps.database.db,
           notificationEffect(holder, {

@@ -1,9 +1,8 @@
-import { sql } from 'kysely';
 import type { ContextFactory } from '../../adapters/app/context-module.js';
 import { LogChannel, WebhookChannel, type NotificationChannel } from '../../adapters/notifications/notification-channel.js';
 import { CATALOG_PROJECTION, catalogProjection } from '../../projections/ticketing/catalog-projection.js';
 import { notificationProjection } from '../../projections/ticketing/notification-projection.js';
-import { TICKETS_PROJECTION, ticketProjection } from '../../projections/ticketing/ticket-projection.js';
+import { TICKETS_PROJECTION, ticketProjection, ticketQueries } from '../../projections/ticketing/ticket-projection.js';
 import { ticketingQueryRoutes } from '../../projections/ticketing/ticketing-query-routes.js';
 import { gatheringFollowupSaga } from '../../sagas/ticketing/gathering-followup-saga.js';
 import { ticketingEffectHandlers } from './ticketing-effects.js';
@@ -30,6 +29,7 @@ export function ticketingModule(options: TicketingOptions = {}): ContextFactory 
     const seller = settings.salesStrategy === 'optimistic' ? new OptimisticTicketSeller(deps.store) : new BatchingTicketSeller(deps.store);
     const catalog = catalogProjection();
     const tickets = ticketProjection(deps.database.biSchema);
+    const ticketReads = ticketQueries(deps.database.db);
     const notifications = notificationProjection();
     return {
       name: 'ticketing',
@@ -40,7 +40,7 @@ export function ticketingModule(options: TicketingOptions = {}): ContextFactory 
       migrations: [catalog.migrations!, tickets.migrations!, notifications.migrations!],
       projections: [catalog, tickets, notifications],
       sagas: [gatheringFollowupSaga(settings.reminderLeadHours)],
-      effects: ticketingEffectHandlers({ database: deps.database, store: deps.store, clock: deps.clock, channel, waitForProjection: deps.waitForProjection }),
+      effects: ticketingEffectHandlers({ database: deps.database, tickets: ticketReads, store: deps.store, clock: deps.clock, channel, waitForProjection: deps.waitForProjection }),
       routes: [
         ...ticketingCommandRoutes({
           store: deps.store,
@@ -48,8 +48,7 @@ export function ticketingModule(options: TicketingOptions = {}): ContextFactory 
           seller,
           catalogReached: (position) => deps.waitForProjection(CATALOG_PROJECTION, position, 3000),
           ticketsReached: (position) => deps.waitForProjection(TICKETS_PROJECTION, position, 3000),
-          ticketOfCode: async (code) =>
-            (await sql<{ id: string }>`select id from rm_tickets where code = ${code.toUpperCase()}`.execute(deps.database.db)).rows[0]?.id,
+          ticketOfCode: ticketReads.ticketIdOfCode,
         }),
         ...ticketingQueryRoutes(deps.database, deps.clock),
       ],

@@ -1,3 +1,4 @@
+import type { Operation } from '../../domain/blockchain/operation.js';
 import type * as t from 'io-ts';
 import { pickEvents } from '../../domain/event-codec.js';
 import { sql, type Kysely, type Transaction } from 'kysely';
@@ -86,6 +87,53 @@ export function badgeQueries(db: Kysely<any>): BadgeQueries {
         select task_id from rm_blockchain_tasks
         where kind = 'nft_upgrade' and status <> 'failed' and operation->>'retiredItemIndex' = ${itemIndex}
         order by created_at`.execute(db);
+      return rows.map((row) => row.task_id);
+    },
+  };
+}
+
+/** A task on its way: what the dispatcher needs to settle its message. */
+export interface SentTask {
+  readonly taskId: string;
+  readonly messageHash: string;
+  /** Unix seconds. */
+  readonly validUntil: number;
+  readonly operation: Operation;
+  readonly itemIndex: string | null;
+  readonly actions: readonly number[];
+  readonly retryCount: number;
+}
+
+/** The task read model's queries the TON dispatcher works from (its work list). */
+export interface DispatchQueries {
+  /** Tasks sent and not yet settled, oldest first. */
+  sentTasks(limit: number): Promise<SentTask[]>;
+  /** Ids of pending tasks that are due, in request order. */
+  dueTaskIds(limit: number): Promise<string[]>;
+}
+
+const parsedJson = (value: unknown): unknown => (typeof value === 'string' ? JSON.parse(value) : value);
+
+export function dispatchQueries(db: Kysely<any>): DispatchQueries {
+  return {
+    async sentTasks(limit) {
+      const { rows } = await sql<{ task_id: string; message_hash: string; valid_until: string; operation: unknown; item_index: string | null; message_actions: unknown; retry_count: number }>`
+        select task_id, message_hash, valid_until::text, operation, item_index, message_actions, retry_count from rm_blockchain_tasks
+        where status = 'sent' order by updated_at limit ${limit}`.execute(db);
+      return rows.map((row) => ({
+        taskId: row.task_id,
+        messageHash: row.message_hash,
+        validUntil: Number(row.valid_until),
+        // written by this projector from the decoded BlockchainTaskRequested event
+        operation: parsedJson(row.operation) as Operation,
+        itemIndex: row.item_index,
+        actions: (parsedJson(row.message_actions) as number[] | null) ?? [],
+        retryCount: row.retry_count,
+      }));
+    },
+    async dueTaskIds(limit) {
+      const { rows } = await sql<{ task_id: string }>`
+        select task_id from rm_blockchain_tasks where status = 'pending' and due order by created_at, task_id limit ${limit}`.execute(db);
       return rows.map((row) => row.task_id);
     },
   };

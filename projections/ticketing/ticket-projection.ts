@@ -1,6 +1,6 @@
 import { pickEvents } from '../../domain/event-codec.js';
 import * as t from 'io-ts';
-import { sql } from 'kysely';
+import { sql, type Kysely } from 'kysely';
 import type { Migrations } from '../../adapters/database/migrations.js';
 import type { RecordedEvent } from '../../adapters/eventstore/event-store.js';
 import { fromMinorUnits, toMinorUnits } from '../../domain/ticketing/money.js';
@@ -17,6 +17,34 @@ const positionOf = (event: RecordedEvent) => `${event.position.commit}/${event.p
  * lookup, the holders to notify). BI (T, documented in docs/architecture.md):
  * `<bi>.ticket_sales` one row per sale, `<bi>.ticket_checkins` one row per check-in.
  */
+/** The ticket read model's queries the command side may use (handed to it as functions by the module). */
+export interface TicketQueries {
+  /** The ticket a door code names, if any (codes are stored upper-case). */
+  ticketIdOfCode(code: string): Promise<string | undefined>;
+  /** A gathering's tickets in the given statuses, with their holders. */
+  ticketsOfGathering(gatheringId: string, statuses: readonly string[]): Promise<{ readonly id: string; readonly holderId: string; readonly status: string }[]>;
+  /** How many tickets of a sale the read model has. */
+  issuedOfSale(saleId: string): Promise<number>;
+}
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export function ticketQueries(db: Kysely<any>): TicketQueries {
+  return {
+    async ticketIdOfCode(code) {
+      return (await sql<{ id: string }>`select id from rm_tickets where code = ${code.toUpperCase()}`.execute(db)).rows[0]?.id;
+    },
+    async ticketsOfGathering(gatheringId, statuses) {
+      const { rows } = await sql<{ id: string; holder_id: string; status: string }>`
+        select id, holder_id, status from rm_tickets where gathering_id = ${gatheringId} and status in (${sql.join(statuses)}) order by id`.execute(db);
+      return rows.map((row) => ({ id: row.id, holderId: row.holder_id, status: row.status }));
+    },
+    async issuedOfSale(saleId) {
+      const { rows } = await sql<{ issued: string }>`select count(*)::text as issued from rm_tickets where sale_id = ${saleId}`.execute(db);
+      return Number(rows[0]?.issued ?? 0);
+    },
+  };
+}
+
 const TicketProjectionEvents = pickEvents(t.union([TicketEvent, TicketInventoryEvent]), ['TicketsSold', 'TicketIssued', 'TicketCheckedIn', 'TicketVoided']);
 
 export function ticketProjection(biSchema: string): Projection<t.TypeOf<typeof TicketProjectionEvents>> {

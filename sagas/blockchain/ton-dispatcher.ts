@@ -1,15 +1,15 @@
 import { isLeft } from 'fp-ts/Either';
-import { sql } from 'kysely';
-import type { Database, Leadership } from '../../adapters/database/database.js';
+import type { Database } from '../../adapters/database/database.js';
+import { runWhileLeader } from '../../adapters/database/leader-loop.js';
 import type { EventStore } from '../../adapters/eventstore/event-store.js';
 import { delay } from '../../platform/delay.js';
 import type { Logger } from '../../adapters/observability/logger.js';
 import { blockchainTaskDecider, streamOfTask, type BlockchainTaskCommand } from '../../domain/blockchain/blockchain-task.js';
-import type { Operation } from '../../domain/blockchain/operation.js';
 import type { Clock } from '../../platform/clock.js';
-import { handleCommand } from '../command-handler.js';
-import { loadAggregate } from '../load-aggregate.js';
-import { ChainError, type GatewayChain, type SentBatch } from './ports/gateway-chain.js';
+import type { DispatchQueries } from '../../projections/blockchain/task-projection.js';
+import { handleCommand } from '../../commands/command-handler.js';
+import { loadAggregate } from '../../commands/load-aggregate.js';
+import { ChainError, type GatewayChain, type SentBatch } from '../../commands/blockchain/ports/gateway-chain.js';
 
 export interface DispatcherSettings {
   readonly batchSize: number;
@@ -20,17 +20,6 @@ export interface DispatcherSettings {
   readonly validForSeconds: number;
   /** Re-submit a sent, unconfirmed message after this long (while still valid). */
   readonly resubmitAfterMs: number;
-}
-
-interface SentRow {
-  task_id: string;
-  message_hash: string;
-  valid_until: string;
-  operation: unknown;
-  item_index: string | null;
-  message_actions: number[] | string | null;
-  retry_count: number;
-  updated_at: Date | string;
 }
 
 /**
@@ -49,6 +38,8 @@ export class TonDispatcher {
 
   constructor(
     private readonly database: Database,
+    /** The task read model's queries the dispatcher works from (projections/blockchain/task-projection.ts). */
+    private readonly tasks: DispatchQueries,
     private readonly store: EventStore,
     private readonly chain: GatewayChain,
     private readonly clock: Clock,
@@ -71,44 +62,30 @@ export class TonDispatcher {
     return this.dispatchDue();
   }
 
-  private async run(): Promise<void> {
+  private run(): Promise<void> {
     const signal = this.abort.signal;
-    while (!signal.aborted) {
-      let leadership: Leadership | null = null;
-      try {
-        leadership = await this.database.tryLeadership('ton-dispatcher');
-        if (!leadership) {
-          await delay(1000, signal);
-          continue;
-        }
+    return runWhileLeader(
+      this.database,
+      'ton-dispatcher',
+      signal,
+      async (leadership) => {
         while (!signal.aborted && leadership.isHeld()) {
           const sent = await this.round();
           if (sent === 0) await delay(this.settings.pollMs, signal);
         }
-      } catch (error) {
-        this.logger?.error({ err: error }, 'ton dispatcher round failed; retrying');
-        await delay(this.settings.pollMs * 3, signal);
-      } finally {
-        await leadership?.release();
-      }
-    }
+      },
+      { errorBackoffMs: this.settings.pollMs * 3, onError: (error) => this.logger?.error({ err: error }, 'ton dispatcher round failed; retrying') },
+    );
   }
 
   private async settleSent(): Promise<void> {
-    const { rows } = await sql<SentRow>`
-      select task_id, message_hash, valid_until::text, operation, item_index, message_actions, retry_count, updated_at from rm_blockchain_tasks
-      where status = 'sent' order by updated_at limit 1000`.execute(this.database.db);
+    const rows = await this.tasks.sentTasks(1000);
     const batches = new Map<string, SentBatch & { tasks: (SentBatch['tasks'][number])[] }>();
-    const retryCounts = new Map(rows.map((row) => [row.task_id, row.retry_count]));
+    const retryCounts = new Map(rows.map((row) => [row.taskId, row.retryCount]));
     for (const row of rows) {
-      const batch = batches.get(row.message_hash) ?? { messageHash: row.message_hash, validUntil: Number(row.valid_until), tasks: [] };
-      batch.tasks.push({
-        taskId: row.task_id,
-        operation: (typeof row.operation === 'string' ? JSON.parse(row.operation) : row.operation) as Operation,
-        ...(row.item_index ? { itemIndex: row.item_index } : {}),
-        actions: (typeof row.message_actions === 'string' ? JSON.parse(row.message_actions) : row.message_actions) ?? [],
-      });
-      batches.set(row.message_hash, batch);
+      const batch = batches.get(row.messageHash) ?? { messageHash: row.messageHash, validUntil: row.validUntil, tasks: [] };
+      batch.tasks.push({ taskId: row.taskId, operation: row.operation, ...(row.itemIndex ? { itemIndex: row.itemIndex } : {}), actions: row.actions });
+      batches.set(row.messageHash, batch);
     }
     let inFlight = 0;
     for (const batch of batches.values()) if (await this.settle(batch, retryCounts)) inFlight++;
@@ -167,16 +144,15 @@ export class TonDispatcher {
 
   private async dispatchDue(): Promise<number> {
     if (this.inFlight > 0) return 0;
-    const { rows } = await sql<{ task_id: string }>`
-      select task_id from rm_blockchain_tasks where status = 'pending' and due order by created_at, task_id limit ${this.settings.batchSize}`.execute(this.database.db);
+    const rows = await this.tasks.dueTaskIds(this.settings.batchSize);
     if (rows.length === 0) return 0;
     // The read model may trail: act only on tasks the aggregate says are pending and due.
     // A task whose stream cannot be read (a malformed event) is left out and logged, not the round.
     const states = await inParallel(rows, async (row) => {
       try {
-        return (await loadAggregate(this.store, blockchainTaskDecider, streamOfTask(row.task_id))).state;
+        return (await loadAggregate(this.store, blockchainTaskDecider, streamOfTask(row))).state;
       } catch (error) {
-        this.logger?.error({ err: error, taskId: row.task_id }, 'cannot load a pending task; it is left out of the batch');
+        this.logger?.error({ err: error, taskId: row }, 'cannot load a pending task; it is left out of the batch');
         return null;
       }
     });
