@@ -15,7 +15,15 @@ const DeadLetter = t.type({
   createdAt: t.string,
 });
 
-const ProjectionStatus = t.type({ name: t.string, position: t.string, updatedAt: t.string });
+const ProjectionStatus = t.type({
+  name: t.string,
+  position: t.string,
+  updatedAt: t.string,
+  /** `stopped`: an event it cannot read (malformed, unknown type or a newer version) holds it; `error` names stream, revision and position. */
+  status: t.keyof({ running: null, stopped: null }),
+  stoppedAt: t.union([t.string, t.null]),
+  error: t.union([t.string, t.null]),
+});
 
 /** Operator endpoints of the runtime itself: dead letters of the outbox and projection positions. */
 export function platformModule(deps: SystemDependencies): ContextModule {
@@ -57,8 +65,8 @@ export function platformModule(deps: SystemDependencies): ContextModule {
         auth: { roles: ['support', 'admin'] },
         responses: { 200: { description: 'Checkpoints and the log head', schema: t.type({ head: t.string, items: t.array(ProjectionStatus) }) } },
         handle: async () => {
-          const { rows } = await sql<{ name: string; commit_position: string; prepare_position: string; updated_at: Date | string }>`
-            select name, commit_position::text, prepare_position::text, updated_at from projection_checkpoints order by name`.execute(deps.database.db);
+          const { rows } = await sql<{ name: string; commit_position: string; prepare_position: string; updated_at: Date | string; stopped_at: Date | string | null; stopped_reason: string | null }>`
+            select name, commit_position::text, prepare_position::text, updated_at, stopped_at, stopped_reason from projection_checkpoints order by name`.execute(deps.database.db);
           const head = await deps.store.headPosition();
           return {
             status: 200,
@@ -68,6 +76,9 @@ export function platformModule(deps: SystemDependencies): ContextModule {
                 name: row.name,
                 position: `${row.commit_position}/${row.prepare_position}`,
                 updatedAt: new Date(row.updated_at).toISOString(),
+                status: row.stopped_at === null ? 'running' : 'stopped',
+                stoppedAt: row.stopped_at === null ? null : new Date(row.stopped_at).toISOString(),
+                error: row.stopped_reason,
               })),
             },
           };

@@ -118,7 +118,8 @@ export async function startSystem(options: SystemOptions): Promise<RunningSystem
       [...modules.flatMap((module) => module.projections ?? []), ...sagas.map((saga) => sagaProjection(saga, clock))],
       {
         pollMs: config.projections.pollMs,
-        onProgress: (progress) => recordProjectionLag(progress.name, { events: progress.lagEvents, seconds: progress.lagSeconds }),
+        onProgress: (progress) => recordProjectionLag(progress.name, { events: progress.lagEvents, seconds: progress.lagSeconds, stopped: progress.stopped ?? false }),
+        onStopped: (projection, err) => logger.error({ err, projection }, 'projection stopped: an event it cannot read holds it (see GET /api/admin/projections)'),
         onError: (projection, err) => logger.error({ err, projection }, 'projection batch failed; retrying'),
       },
     );
