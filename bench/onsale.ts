@@ -11,8 +11,9 @@ import { startSystem } from '../adapters/app/system.js';
 import { appConfigSections } from '../adapters/config/app-config.js';
 import { loadConfig } from '../adapters/config/platform-config.js';
 import { signAccessToken } from '../adapters/http/access-token.js';
-import type { NotificationChannel } from '../adapters/notifications/notification-channel.js';
+import type { NotificationChannel } from '../commands/notifications/ports/notification-channel.js';
 import { createLogger } from '../adapters/observability/logger.js';
+import { notificationsModule } from '../commands/notifications/notifications-module.js';
 import { ticketingModule } from '../commands/ticketing/ticketing-module.js';
 import { streamOfInventory } from '../domain/ticketing/ticket-inventory.js';
 import { numberOption, type Bench, type BenchContext } from './lib/bench.js';
@@ -31,7 +32,7 @@ async function post(url: string, token: string, body: unknown): Promise<{ status
 async function rush(ctx: BenchContext, variant: 'batched' | 'optimistic', buyers: number, seats: number, seconds: number) {
   const database = await ctx.target.openSchema(20);
   const config = loadConfig({ PORT: '0', JWT_SECRET: SECRET, LOG_LEVEL: 'silent', TICKET_SALES_STRATEGY: variant }, appConfigSections);
-  const system = await startSystem({ config, role: 'all', database, logger: createLogger({ level: 'silent' }), contexts: [ticketingModule({ channel: quietChannel })] });
+  const system = await startSystem({ config, role: 'all', database, logger: createLogger({ level: 'silent' }), contexts: [ticketingModule(), notificationsModule({ channel: quietChannel })] });
   try {
     const api = `http://127.0.0.1:${system.port}`;
     const organizer = await signAccessToken({ kind: 'user', id: 'bench-organizer', roles: ['organizer'], scopes: [] }, { secret: SECRET, ttlSeconds: 3600 });

@@ -1,6 +1,7 @@
 import { accountsConfigSection } from './accounts-config.js';
 import type { ConfigOf } from './config-section.js';
 import { gatewayConfigSection } from './gateway-config.js';
+import { notificationsConfigSection } from './notifications-config.js';
 import { platformConfigSections } from './platform-config.js';
 import { ticketingConfigSection } from './ticketing-config.js';
 
@@ -10,6 +11,7 @@ export const appConfigSections = {
   accounts: accountsConfigSection,
   gateway: gatewayConfigSection,
   ticketing: ticketingConfigSection,
+  notifications: notificationsConfigSection,
 };
 
 export type AppConfig = ConfigOf<typeof appConfigSections>;

@@ -1,24 +1,7 @@
+import type { NotificationChannel, OutgoingNotification } from '../../commands/notifications/ports/notification-channel.js';
 import type { Logger } from '../observability/logger.js';
 
-/** One notification on its way to a person (T-9). */
-export interface OutgoingNotification {
-  readonly notificationId: string;
-  readonly userId: string;
-  readonly kind: string;
-  readonly title: string;
-  readonly body: string;
-}
-
-/**
- * Where notifications leave the system (e-mail, push …). Called from the outbox, so at least
- * once: a channel passes `notificationId` on as its idempotency key. Throwing means "retry later".
- */
-export interface NotificationChannel {
-  readonly name: string;
-  deliver(notification: OutgoingNotification): Promise<void>;
-}
-
-/** The embedded default: one JSON log line per notification. */
+/** The embedded default channel (the port is the notifications context's): one JSON log line per notification. */
 export class LogChannel implements NotificationChannel {
   readonly name = 'log';
   constructor(private readonly logger: Logger) {}

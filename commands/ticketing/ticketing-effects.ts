@@ -1,18 +1,16 @@
 import type { Database } from '../../adapters/database/database.js';
 import type { EventStore, Position } from '../../adapters/eventstore/event-store.js';
 import { parsePosition } from '../../adapters/eventstore/event-store.js';
-import type { NotificationChannel } from '../../adapters/notifications/notification-channel.js';
-import { inboxDecider, streamOfInbox } from '../../domain/ticketing/inbox.js';
 import { streamOfTicket, ticketDecider } from '../../domain/ticketing/ticket.js';
 import { TICKETS_PROJECTION, type TicketQueries } from '../../projections/ticketing/ticket-projection.js';
 import type { Clock } from '../../platform/clock.js';
 import { enqueueEffect } from '../../sagas/outbox.js';
 import { performs, type EffectPerformer } from '../../sagas/effect-kind.js';
 import { PermanentEffectFailure } from '../../sagas/outbox-worker.js';
-import { cancelledNotice, notificationEffect } from '../../sagas/ticketing/gathering-followup-saga.js';
 import { handleCommand } from '../command-handler.js';
 import { issueTicketsOfSale } from './issue-tickets.js';
-import { IssueTickets, NotifyUser, RemindHolders, VoidGatheringTickets, VoidTicket } from './ticketing-effect-kinds.js';
+import { IssueTickets, RemindHolders, VoidGatheringTickets, VoidTicket } from './ticketing-effect-kinds.js';
+import { cancelledNotice, reminderNotice } from './ticketing-notices.js';
 
 export interface TicketingEffectDependencies {
   readonly database: Database;
@@ -20,7 +18,6 @@ export interface TicketingEffectDependencies {
   readonly tickets: TicketQueries;
   readonly store: EventStore;
   readonly clock: Clock;
-  readonly channel: NotificationChannel;
   waitForProjection(projection: string, position: Position, timeoutMs?: number): Promise<boolean>;
 }
 
@@ -30,7 +27,7 @@ async function holdersOf(deps: TicketingEffectDependencies, gatheringId: string,
   return deps.tickets.ticketsOfGathering(gatheringId, statuses);
 }
 
-/** Outbox effects of ticketing: issuing tickets after a sale, voiding them, notifying holders. */
+/** Outbox effects of ticketing: issuing tickets after a sale, voiding them, asking notifications to tell holders. */
 export function ticketingEffectHandlers(deps: TicketingEffectDependencies): EffectPerformer[] {
   const voidTicket = async (ticketId: string) => {
     const outcome = await handleCommand(deps.store, ticketDecider, streamOfTicket(ticketId), { type: 'VoidTicket', now: deps.clock.now() }, { commandId: `void:${ticketId}`, now: deps.clock.now() }, { maxRetries: 50 });
@@ -43,39 +40,20 @@ export function ticketingEffectHandlers(deps: TicketingEffectDependencies): Effe
       if ((await deps.tickets.issuedOfSale(sale.saleId)) === sale.tickets.length) return;
       await issueTicketsOfSale(deps.store, sale, correlationId ? { correlationId } : {});
     }),
-    performs(NotifyUser, async ({ userId, notification }) => {
-      const inbox = streamOfInbox(userId);
-      const context = (step: string) => ({ commandId: `${step}:${notification.notificationId}`, now: deps.clock.now() });
-      const recorded = await handleCommand(deps.store, inboxDecider, inbox, { type: 'RecordNotification', userId, notification, now: deps.clock.now() }, context('notify'), { maxRetries: 50 });
-      if (recorded._tag === 'Left') throw new PermanentEffectFailure(recorded.left.message);
-      await deps.channel.deliver({ notificationId: notification.notificationId, userId, kind: notification.kind, title: notification.title, body: notification.body });
-      await handleCommand(deps.store, inboxDecider, inbox, { type: 'MarkDelivered', notificationId: notification.notificationId, channel: deps.channel.name, now: deps.clock.now() }, context('delivered'), { maxRetries: 50 });
-    }),
     performs(VoidTicket, async ({ ticketId }) => voidTicket(ticketId)),
     performs(VoidGatheringTickets, async ({ gatheringId, title, reason, position }) => {
       const tickets = await holdersOf(deps, gatheringId, parsePosition(position)!, ['active', 'used', 'voided']);
       for (const ticket of tickets) if (ticket.status === 'active') await voidTicket(ticket.id);
       const now = deps.clock.now();
       for (const holder of new Set(tickets.map((ticket) => ticket.holderId))) {
-        await enqueueEffect(deps.database.db, notificationEffect(holder, cancelledNotice(gatheringId, holder, title, reason)), now);
+        await enqueueEffect(deps.database.db, cancelledNotice(gatheringId, holder, title, reason), now);
       }
     }),
     performs(RemindHolders, async ({ gatheringId, title, startsAt }) => {
       const tickets = await holdersOf(deps, gatheringId, await deps.store.headPosition(), ['active']);
       const now = deps.clock.now();
-      const when = new Date(startsAt).toISOString().replace('T', ' ').slice(0, 16);
       for (const holder of new Set(tickets.map((ticket) => ticket.holderId))) {
-        await enqueueEffect(
-          deps.database.db,
-          notificationEffect(holder, {
-            notificationId: `reminder:${gatheringId}:${holder}:${startsAt}`,
-            kind: 'event.reminder',
-            gatheringId,
-            title: `Reminder: ${title}`,
-            body: `${title} starts at ${when} UTC. Have your QR code ready at the door.`,
-          }),
-          now,
-        );
+        await enqueueEffect(deps.database.db, reminderNotice(gatheringId, holder, title, startsAt), now);
       }
     }),
   ];

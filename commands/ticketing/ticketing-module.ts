@@ -1,7 +1,5 @@
 import type { ContextFactory } from '../../adapters/app/context-module.js';
-import { LogChannel, WebhookChannel, type NotificationChannel } from '../../adapters/notifications/notification-channel.js';
 import { CATALOG_PROJECTION, catalogProjection } from '../../projections/ticketing/catalog-projection.js';
-import { notificationProjection } from '../../projections/ticketing/notification-projection.js';
 import { TICKETS_PROJECTION, ticketProjection, ticketQueries } from '../../projections/ticketing/ticket-projection.js';
 import { ticketingQueryRoutes } from '../../projections/ticketing/ticketing-query-routes.js';
 import { gatheringFollowupSaga } from '../../sagas/ticketing/gathering-followup-saga.js';
@@ -9,38 +7,27 @@ import { ticketingEffectHandlers } from './ticketing-effects.js';
 import { ticketingCommandRoutes } from './ticketing-routes.js';
 import { BatchingTicketSeller, OptimisticTicketSeller } from './ticket-seller.js';
 
-export interface TicketingOptions {
-  /** Where notifications are delivered; by default from configuration (log or webhook). */
-  readonly channel?: NotificationChannel;
-}
-
 /**
  * Ticketing "Сбор" (SPEC T-1…T-9): gatherings, ticket types, never-oversold purchases, the door,
- * cancellation, reminders and notifications.
+ * cancellation, reminders. What it tells people it asks of the notifications context (`Notify`).
  */
-export function ticketingModule(options: TicketingOptions = {}): ContextFactory {
+export function ticketingModule(): ContextFactory {
   return (deps) => {
     const settings = deps.config.ticketing;
-    const channel =
-      options.channel ??
-      (settings.notificationChannel === 'webhook' && settings.notificationWebhookUrl
-        ? new WebhookChannel(settings.notificationWebhookUrl)
-        : new LogChannel(deps.logger.child({ component: 'notifications' })));
     const seller = settings.salesStrategy === 'optimistic' ? new OptimisticTicketSeller(deps.store) : new BatchingTicketSeller(deps.store);
     const catalog = catalogProjection();
     const tickets = ticketProjection(deps.database.biSchema);
     const ticketReads = ticketQueries(deps.database.db);
-    const notifications = notificationProjection();
     return {
       name: 'ticketing',
       roles: [
         { name: 'organizer', description: 'creates and runs gatherings (self-service: POST /api/users/me/become-organizer)' },
         { name: 'scanner', description: 'door staff: validates and checks in tickets of every gathering' },
       ],
-      migrations: [catalog.migrations!, tickets.migrations!, notifications.migrations!],
-      projections: [catalog, tickets, notifications],
+      migrations: [catalog.migrations!, tickets.migrations!],
+      projections: [catalog, tickets],
       sagas: [gatheringFollowupSaga(settings.reminderLeadHours)],
-      effects: ticketingEffectHandlers({ database: deps.database, tickets: ticketReads, store: deps.store, clock: deps.clock, channel, waitForProjection: deps.waitForProjection }),
+      effects: ticketingEffectHandlers({ database: deps.database, tickets: ticketReads, store: deps.store, clock: deps.clock, waitForProjection: deps.waitForProjection }),
       routes: [
         ...ticketingCommandRoutes({
           store: deps.store,

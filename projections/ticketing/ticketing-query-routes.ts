@@ -74,7 +74,6 @@ const MyTicket = t.type({
   issued_at: t.string,
   checked_in_at: t.union([t.string, t.null]),
 });
-const Notification = t.type({ id: t.string, kind: t.string, event_id: t.string, title: t.string, body: t.string, created_at: t.string, delivered_at: t.union([t.string, t.null]) });
 
 const ListingKey = t.type({ startsAt: CursorTimestamp, id: t.string });
 const CreatedKey = t.type({ createdAt: CursorTimestamp, id: t.string });
@@ -84,7 +83,7 @@ const isStaff = (principal: Principal | undefined) => principal?.roles.includes(
 const usersOnly = () => left(domainError('forbidden', 'ticketing.users_only', 'tickets and notifications belong to users, not to machine callers'));
 const notFound = () => left(domainError('not_found', 'gathering.not_found', 'no such event', 'id'));
 
-/** Query routes of ticketing: they read only the read models (T-4, listings, sales summary, T-9). */
+/** Query routes of ticketing: they read only the read models (T-4, listings, sales summary). */
 export function ticketingQueryRoutes(database: Database, clock: Clock): Route[] {
   const db = database.db;
   const loadGathering = async (id: string) => (await sql<GatheringRow>`select * from rm_gatherings where id = ${id}`.execute(db)).rows[0];
@@ -251,26 +250,6 @@ export function ticketingQueryRoutes(database: Database, clock: Clock): Route[] 
           checked_in_at: iso(row.checked_in_at),
         }));
         return { status: 200, body: pageOf(items, page, (row) => ({ issuedAt: row.issued_at, id: row.id }), IssuedKey) };
-      },
-    }),
-    defineRoute({
-      method: 'get',
-      path: '/api/notifications',
-      summary: 'The caller’s notifications, newest first: purchases, cancellations, reminders (T-9)',
-      tags: ['ticketing'],
-      auth: {},
-      query: pageQuery,
-      responses: { 200: { description: 'A page of notifications', schema: pageCodec(Notification) }, 403: { description: 'Not a user' } },
-      handle: async ({ query, principal }) => {
-        if (principal.kind !== 'user') return usersOnly();
-        const page = readPageRequest(query, CreatedKey, { defaultLimit: 50, maxLimit: 200 });
-        const { rows } = await sql<{ id: string; kind: string; gathering_id: string; title: string; body: string; created_at: Date | string; delivered_at: Date | string | null }>`
-          select id, kind, gathering_id, title, body, created_at, delivered_at from rm_notifications
-          where user_id = ${principal.id}
-            and (${page.after?.createdAt ?? null}::timestamptz is null or (created_at, id) < (${page.after?.createdAt ?? null}::timestamptz, ${page.after?.id ?? ''}))
-          order by created_at desc, id desc limit ${page.limit + 1}`.execute(db);
-        const items = rows.map((row) => ({ id: row.id, kind: row.kind, event_id: row.gathering_id, title: row.title, body: row.body, created_at: iso(row.created_at)!, delivered_at: iso(row.delivered_at) }));
-        return { status: 200, body: pageOf(items, page, (row) => ({ createdAt: row.created_at, id: row.id }), CreatedKey) };
       },
     }),
   ];

@@ -1,14 +1,13 @@
 import * as t from 'io-ts';
 import { formatPosition } from '../../adapters/eventstore/event-store.js';
-import { IssueTickets, NotifyUser, RemindHolders, VoidGatheringTickets, VoidTicket } from '../../commands/ticketing/ticketing-effect-kinds.js';
+import { IssueTickets, RemindHolders, VoidGatheringTickets, VoidTicket } from '../../commands/ticketing/ticketing-effect-kinds.js';
+import { cancelledNotice, purchasedNotice, reminderNotice } from '../../commands/ticketing/ticketing-notices.js';
 import { pickEvents } from '../../domain/event-codec.js';
 import { GatheringEvent } from '../../domain/ticketing/gathering-events.js';
 import { gatheringOfStream } from '../../domain/ticketing/gathering.js';
 import { TicketInventoryEvent } from '../../domain/ticketing/ticket-inventory.js';
-import type { NotificationContent } from '../../domain/ticketing/inbox.js';
 import { TicketEvent } from '../../domain/ticketing/ticket.js';
 import type { ProjectedEvent } from '../../projections/projection.js';
-import type { Effect } from '../outbox.js';
 import { defineSaga, sagaTimer, type SagaReaction } from '../saga.js';
 
 /** What the follow-up of one gathering remembers (small: never the list of holders). */
@@ -16,6 +15,8 @@ export interface GatheringFollowupState {
   readonly title?: string;
   readonly startsAt?: string;
   readonly status?: 'draft' | 'published' | 'cancelled';
+  /** The start time the reminder timer fired for (a moved start is reminded of again). */
+  readonly remindedFor?: string;
 }
 
 export const GATHERING_FOLLOWUP = 'ticketing-gathering-followup';
@@ -35,14 +36,12 @@ const ReminderTimer = sagaTimer(GATHERING_FOLLOWUP, t.type({ flowId: t.string })
 const gatheringOf = (event: ProjectedEvent<t.TypeOf<typeof GatheringFollowupEvents>>): string =>
   gatheringOfStream(event.streamName) ?? ('gatheringId' in event.data ? event.data.gatheringId : '');
 
-const notify = (userId: string, notification: NotificationContent): Effect =>
-  NotifyUser.effect(`ticketing-notify:${notification.notificationId}`, { userId, notification });
-
 /**
  * The process manager of a gathering (T-3, T-7, T-8, T-9):
  * - every sale: issue its tickets (recovery of the purchase's second write) and tell the buyer;
  * - the reminder: a durable timer `reminderLeadHours` before the start, moved when the start
- *   changes, cancelled with the gathering; when it fires every holder is reminded;
+ *   changes, cancelled with the gathering; when it fires every holder is reminded; a buyer after
+ *   that moment is reminded with the purchase (one reminder per holder and start time);
  * - cancellation: every ticket sold before it is voided and every holder told; a ticket issued
  *   after it in the log (a sale that raced the cancellation) is voided as it appears.
  */
@@ -54,7 +53,7 @@ export function gatheringFollowupSaga(reminderLeadHours: number) {
     timer: ReminderTimer,
     initialState: {} as GatheringFollowupState,
     flowId: (event) => gatheringOf(event) || null,
-    react(state, event): SagaReaction<GatheringFollowupState> {
+    react(state, event, now): SagaReaction<GatheringFollowupState> {
       const gatheringId = gatheringOf(event);
       const reminder = (startsAt: string) => ReminderTimer.at(reminderTimerId(gatheringId), reminderAt(startsAt), { flowId: gatheringId });
       switch (event.type) {
@@ -79,18 +78,17 @@ export function gatheringFollowupSaga(reminderLeadHours: number) {
           };
         case 'TicketsSold': {
           const sale = event.data;
-          const count = sale.tickets.length;
+          const title = state.title ?? '';
+          // Past the reminder moment (the timer fired for this start, or the clock says so) the
+          // holders have been reminded already: this buyer is reminded now, with the purchase.
+          const remindNow =
+            state.status === 'published' && state.startsAt !== undefined && (state.remindedFor === state.startsAt || now.getTime() >= reminderAt(state.startsAt).getTime());
           return {
             state,
             effects: [
               IssueTickets.effect(`ticketing-issue:${sale.saleId}`, { sale }),
-              notify(sale.buyerId, {
-                notificationId: `purchased:${sale.saleId}`,
-                kind: 'ticket.purchased',
-                gatheringId,
-                title: `Your ${count === 1 ? 'ticket' : `${count} tickets`} for ${state.title ?? 'the event'}`,
-                body: `Purchase confirmed: ${count} × ${sale.unitPrice} ${sale.currency}. Show the QR code at the door.`,
-              }),
+              purchasedNotice(gatheringId, sale, title),
+              ...(remindNow ? [reminderNotice(gatheringId, sale.buyerId, title, state.startsAt!)] : []),
             ],
           };
         }
@@ -100,7 +98,7 @@ export function gatheringFollowupSaga(reminderLeadHours: number) {
             state,
             effects: [
               VoidTicket.effect(`ticketing-void:${event.data.ticketId}`, { ticketId: event.data.ticketId }),
-              notify(event.data.holderId, cancelledNotice(gatheringId, event.data.holderId, state.title ?? '', '')),
+              cancelledNotice(gatheringId, event.data.holderId, state.title ?? '', ''),
             ],
           };
         default:
@@ -111,22 +109,9 @@ export function gatheringFollowupSaga(reminderLeadHours: number) {
       const { flowId } = timer.payload;
       if (state.status !== 'published' || !state.startsAt) return { state };
       return {
-        state,
+        state: { ...state, remindedFor: state.startsAt },
         effects: [RemindHolders.effect(`ticketing-remind:${flowId}:${state.startsAt}`, { gatheringId: flowId, title: state.title ?? '', startsAt: state.startsAt })],
       };
     },
   });
 }
-
-/** The one cancellation notice a holder gets, however many tickets they hold. */
-export function cancelledNotice(gatheringId: string, userId: string, title: string, reason: string): NotificationContent {
-  return {
-    notificationId: `cancelled:${gatheringId}:${userId}`,
-    kind: 'event.cancelled',
-    gatheringId,
-    title: `Cancelled: ${title}`,
-    body: reason ? `The event was cancelled (${reason}). Your tickets are no longer valid.` : 'The event was cancelled. Your tickets are no longer valid.',
-  };
-}
-
-export { notify as notificationEffect };

@@ -3,6 +3,7 @@ import request from 'supertest';
 import type { RunningSystem } from '../../adapters/app/system.js';
 import { startTestSystem } from '../support/test-system.js';
 import { accountsModule } from '../../commands/accounts/accounts-module.js';
+import { notificationsModule } from '../../commands/notifications/notifications-module.js';
 import { ticketingModule } from '../../commands/ticketing/ticketing-module.js';
 import { ManualClock } from '../../platform/clock.js';
 import { openTestDatabase } from '../support/test-database.js';
@@ -22,7 +23,7 @@ describe('README walkthrough: accounts and ticketing together', function () {
 
   before(async () => {
     database = await openTestDatabase();
-    system = await startTestSystem({ database, clock, env: { ADMIN_EMAILS: 'admin@example.com' }, contexts: [accountsModule(), ticketingModule({ channel: new RecordingChannel() })] });
+    system = await startTestSystem({ database, clock, env: { ADMIN_EMAILS: 'admin@example.com' }, contexts: [accountsModule(), ticketingModule(), notificationsModule({ channel: new RecordingChannel() })] });
     api = `http://127.0.0.1:${system.port}`;
   });
 

@@ -5,7 +5,8 @@ import { startTestSystem, TEST_JWT_SECRET } from '../../support/test-system.js';
 import type { Database } from '../../../adapters/database/database.js';
 import { signAccessToken } from '../../../adapters/http/access-token.js';
 import type { Role } from '../../../adapters/http/principal.js';
-import type { NotificationChannel, OutgoingNotification } from '../../../adapters/notifications/notification-channel.js';
+import { notificationsModule } from '../../../commands/notifications/notifications-module.js';
+import type { NotificationChannel, OutgoingNotification } from '../../../commands/notifications/ports/notification-channel.js';
 import { ticketingModule } from '../../../commands/ticketing/ticketing-module.js';
 import type { Clock } from '../../../platform/clock.js';
 
@@ -38,9 +39,9 @@ export interface TicketingSystemOptions {
   readonly env?: Record<string, string>;
 }
 
-/** Ticketing alone, started as `npm start` would (role all) or as one API instance. */
+/** Ticketing and the notifications it sends, started as `npm start` would (role all) or as one API instance. */
 export function startTicketing(options: TicketingSystemOptions): Promise<RunningSystem & { api: string }> {
-  return startTestSystem({ ...options, contexts: [ticketingModule({ channel: options.channel })] });
+  return startTestSystem({ ...options, contexts: [ticketingModule(), notificationsModule({ channel: options.channel })] });
 }
 
 const iso = (ms: number) => new Date(ms).toISOString();

@@ -7,6 +7,10 @@ import { eventCodec } from '../event-codec.js';
  * A user's notifications (T-9): ticket purchased, event cancelled, reminder. Recorded in the
  * user's stream (so `GET /api/notifications` is a projection of the log), then delivered
  * through a channel adapter; both steps are idempotent by the notification id.
+ *
+ * The notifications context owns it (it was ticketing's; the stream name `Inbox-<userId>` and
+ * the event types are unchanged, so existing logs replay). `kind` is the template's name
+ * (`./templates.ts`); the codec lists every kind ever recorded, so a stored event keeps decoding.
  */
 export const NotificationKind = t.keyof({ 'ticket.purchased': null, 'event.cancelled': null, 'event.reminder': null }, 'NotificationKind');
 export type NotificationKind = t.TypeOf<typeof NotificationKind>;

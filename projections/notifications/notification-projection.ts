@@ -1,9 +1,13 @@
 import { pickEvents } from '../../domain/event-codec.js';
 import { sql } from 'kysely';
 import type { Migrations } from '../../adapters/database/migrations.js';
-import { NotificationEvent } from '../../domain/ticketing/inbox.js';
+import { NotificationEvent } from '../../domain/notifications/inbox.js';
 import { defineProjection } from '../projection.js';
 
+/**
+ * Named when it belonged to ticketing; the name (and its migration's key) stay, since existing
+ * databases have its checkpoint and applied migration recorded under them.
+ */
 export const NOTIFICATIONS_PROJECTION = 'ticketing-notifications';
 
 /** `rm_notifications`: every user's notifications (T-9), with when and how each was delivered. */
