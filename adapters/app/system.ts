@@ -11,6 +11,7 @@ import { checkpointMigrations } from '../../projections/checkpoint-migrations.js
 import { biMigrations } from '../../projections/bi-migrations.js';
 import { waitForProjection } from '../../projections/checkpoints.js';
 import { ProjectionRunner } from '../../projections/projection-runner.js';
+import { publishedStreamRoutes } from '../../projections/published-streams/published-stream-routes.js';
 import { resolveJwtSecret } from '../config/jwt-secret.js';
 import type { AppConfig } from '../config/app-config.js';
 import type { Database } from '../database/database.js';
@@ -110,8 +111,18 @@ export async function startSystem(options: SystemOptions): Promise<RunningSystem
   let runner: ProjectionRunner | undefined;
   let outbox: OutboxWorker | undefined;
   let timers: TimerWorker | undefined;
+  // Every process checks the wiring at start: an effect or timer kind handled twice stops it here.
+  const sagas = modules.flatMap((module) => module.sagas ?? []);
+  const effectHandlers = effectHandlerTable(modules.flatMap((module) => (module.effects ?? []).map((performer) => ({ owner: module.name, performer }))));
+  const timerHandlers = timerHandlerTable([
+    ...modules.flatMap((module) => (module.timers ?? []).map((firing) => ({ owner: module.name, firing }))),
+    ...sagas.flatMap((saga) => {
+      const firing = sagaTimerFiring(saga);
+      return firing ? [{ owner: `saga ${saga.name}`, firing }] : [];
+    }),
+  ]);
+
   if (role !== 'api') {
-    const sagas = modules.flatMap((module) => module.sagas ?? []);
     runner = new ProjectionRunner(
       database,
       store,
@@ -123,14 +134,6 @@ export async function startSystem(options: SystemOptions): Promise<RunningSystem
         onError: (projection, err) => logger.error({ err, projection }, 'projection batch failed; retrying'),
       },
     );
-    const effectHandlers = effectHandlerTable(modules.flatMap((module) => (module.effects ?? []).map((performer) => ({ owner: module.name, performer }))));
-    const timerHandlers = timerHandlerTable([
-      ...modules.flatMap((module) => (module.timers ?? []).map((firing) => ({ owner: module.name, firing }))),
-      ...sagas.flatMap((saga) => {
-        const firing = sagaTimerFiring(saga);
-        return firing ? [{ owner: `saga ${saga.name}`, firing }] : [];
-      }),
-    ]);
     outbox = new OutboxWorker(database, effectHandlers, {
       clock,
       ...options.effectOptions,
@@ -148,10 +151,21 @@ export async function startSystem(options: SystemOptions): Promise<RunningSystem
   }
 
   let server: HttpServerHandle | undefined;
+  // Live connections (published streams) end when shutdown starts, so the server's drain does not wait on them.
+  const shuttingDown = new AbortController();
   let pruning: BackgroundLoop | undefined;
   if (role !== 'worker') {
     const { app, idempotency } = createHttpApp({
-      routes: modules.flatMap((module) => module.routes ?? []),
+      routes: [
+        ...modules.flatMap((module) => module.routes ?? []),
+        ...publishedStreamRoutes({
+          store,
+          streams: modules.flatMap((module) => module.publishedStreams ?? []),
+          heartbeatMs: config.streams.heartbeatMs,
+          pollMs: config.projections.pollMs,
+          shutdown: shuttingDown.signal,
+        }),
+      ],
       database,
       logger,
       jwtSecret,
@@ -179,6 +193,7 @@ export async function startSystem(options: SystemOptions): Promise<RunningSystem
     timers,
     stop: () =>
       (stopping ??= (async () => {
+        shuttingDown.abort();
         await server?.close(config.server.shutdownGraceMs);
         await pruning?.stop();
         for (const module of [...modules].reverse()) await module.stop?.();

@@ -27,6 +27,9 @@ export type ServicePrincipalCommand =
   | { readonly type: 'DisableServicePrincipal'; readonly by: string; readonly now: Date };
 
 export const streamOfServicePrincipal = (clientId: string): string => `ServicePrincipal-${clientId}`;
+/** The client id a `ServicePrincipal-<client id>` stream holds; null for any other stream. */
+export const clientOfStream = (streamName: string): string | null =>
+  streamName.startsWith('ServicePrincipal-') ? streamName.slice('ServicePrincipal-'.length) : null;
 export const SCOPE_PATTERN = /^[a-z][a-z0-9_-]{0,31}(:[a-z][a-z0-9_-]{0,31}){0,2}$/;
 
 export const servicePrincipalDecider: EventSourcedDecider<ServicePrincipalCommand, ServicePrincipalEvent, ServicePrincipalState> = {

@@ -33,6 +33,8 @@ export type UserCommand =
   | { readonly type: 'RevokeRole'; readonly role: Role; readonly by: { readonly id: string; readonly isAdmin: boolean }; readonly now: Date };
 
 export const streamOfUser = (userId: string): string => `User-${userId}`;
+/** The account a `User-<id>` stream holds; null for any other stream. */
+export const userOfStream = (streamName: string): string | null => (streamName.startsWith('User-') ? streamName.slice('User-'.length) : null);
 
 const notFound = () => left(domainError('not_found', 'user.not_found', 'no such user', 'id'));
 

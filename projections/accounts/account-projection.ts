@@ -1,3 +1,5 @@
+import { clientOfStream } from '../../domain/accounts/service-principal.js';
+import { userOfStream } from '../../domain/accounts/user.js';
 import { pickEvents } from '../../domain/event-codec.js';
 import * as t from 'io-ts';
 import { sql } from 'kysely';
@@ -20,7 +22,7 @@ export function accountProjection() {
     async apply(trx, events) {
       for (const recorded of events) {
         const event = recorded;
-        const id = recorded.streamName.slice(recorded.streamName.indexOf('-') + 1);
+        const id = userOfStream(recorded.streamName) ?? clientOfStream(recorded.streamName) ?? recorded.streamName;
         switch (event.type) {
           case 'UserRegistered':
             await sql`

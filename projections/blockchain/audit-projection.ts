@@ -3,21 +3,13 @@ import * as t from 'io-ts';
 import { WalletLinkEvent } from '../../domain/blockchain/wallet-link.js';
 import { TransferAllowanceEvent } from '../../domain/blockchain/transfer-allowance.js';
 import { BlockchainTaskEvent } from '../../domain/blockchain/blockchain-task-events.js';
+import { taskOfStream } from '../../domain/blockchain/blockchain-task.js';
 import { sql } from 'kysely';
-import type { RecordedEvent } from '../../adapters/eventstore/event-store.js';
-import { defineProjection } from '../projection.js';
+import { defineProjection, type ProjectedEvent } from '../projection.js';
 
 export const AUDIT_PROJECTION = 'gateway-audit';
 
-/**
- * GatewayAuditLog: one row per fact the gateway must be able to account for — each task's
- * request, every signature (message hash and seqno), confirmation, retry, failure, callback;
- * every limit refusal; every wallet link verified or refused. Read by GET /audit.
- */
-export function gatewayAuditProjection() {
-  return defineProjection({
-    name: AUDIT_PROJECTION,
-    events: pickEvents(t.union([BlockchainTaskEvent, TransferAllowanceEvent, WalletLinkEvent]), [
+const AuditedEvents = pickEvents(t.union([BlockchainTaskEvent, TransferAllowanceEvent, WalletLinkEvent]), [
       'BlockchainTaskRequested',
       'BlockchainTaskSent',
       'BlockchainTaskConfirmed',
@@ -29,7 +21,18 @@ export function gatewayAuditProjection() {
       'TransferReleased',
       'WalletLinkVerified',
       'WalletLinkRejected',
-    ]),
+    ]);
+type AuditedEvent = t.TypeOf<typeof AuditedEvents>;
+
+/**
+ * GatewayAuditLog: one row per fact the gateway must be able to account for — each task's
+ * request, every signature (message hash and seqno), confirmation, retry, failure, callback;
+ * every limit refusal; every wallet link verified or refused. Read by GET /audit.
+ */
+export function gatewayAuditProjection() {
+  return defineProjection({
+    name: AUDIT_PROJECTION,
+    events: AuditedEvents,
     migrations: {
       'gateway-audit-0001-log': {
         async up(db) {
@@ -71,34 +74,33 @@ interface AuditEntry {
   readonly detail: Record<string, unknown>;
 }
 
-function auditEntryOf(event: RecordedEvent): AuditEntry {
-  const data = event.data as Record<string, any>;
-  const taskOfStream = event.streamName.startsWith('BlockchainTask-') ? event.streamName.slice('BlockchainTask-'.length) : null;
+function auditEntryOf(event: ProjectedEvent<AuditedEvent>): AuditEntry {
+  const task = taskOfStream(event.streamName);
   switch (event.type) {
-    case 'BlockchainTaskRequested':
-      return { taskId: taskOfStream, userId: data.operation?.userId ?? null, action: 'task.requested', detail: { requestId: data.requestId, initiator: data.initiator, operation: data.operation } };
+    case 'BlockchainTaskRequested': {
+      const { operation } = event.data;
+      return { taskId: task, userId: 'userId' in operation ? operation.userId ?? null : null, action: 'task.requested', detail: { requestId: event.data.requestId, initiator: event.data.initiator, operation } };
+    }
     case 'BlockchainTaskSent':
       // The signature audit: which message, signed for which seqno, carries this task.
-      return { taskId: taskOfStream, userId: null, action: 'task.signed_and_sent', detail: { messageHash: data.messageHash, seqno: data.seqno, validUntil: data.validUntil, attempt: data.attempt } };
+      return { taskId: task, userId: null, action: 'task.signed_and_sent', detail: { messageHash: event.data.messageHash, seqno: event.data.seqno, validUntil: event.data.validUntil, attempt: event.data.attempt } };
     case 'BlockchainTaskConfirmed':
-      return { taskId: taskOfStream, userId: null, action: 'task.confirmed', detail: { messageHash: data.messageHash, ...data.result } };
+      return { taskId: task, userId: null, action: 'task.confirmed', detail: { messageHash: event.data.messageHash, ...event.data.result } };
     case 'BlockchainTaskAttemptFailed':
-      return { taskId: taskOfStream, userId: null, action: 'task.retry_scheduled', detail: { error: data.error, retryCount: data.retryCount, retryAt: data.retryAt } };
+      return { taskId: task, userId: null, action: 'task.retry_scheduled', detail: { error: event.data.error, retryCount: event.data.retryCount, retryAt: event.data.retryAt } };
     case 'BlockchainTaskFailed':
-      return { taskId: taskOfStream, userId: null, action: 'task.failed', detail: { error: data.error, permanent: data.permanent, retryCount: data.retryCount } };
+      return { taskId: task, userId: null, action: 'task.failed', detail: { error: event.data.error, permanent: event.data.permanent, retryCount: event.data.retryCount } };
     case 'BlockchainTaskCallbackDelivered':
-      return { taskId: taskOfStream, userId: null, action: 'task.callback_delivered', detail: { status: data.status, httpStatus: data.httpStatus } };
+      return { taskId: task, userId: null, action: 'task.callback_delivered', detail: { status: event.data.status, httpStatus: event.data.httpStatus } };
     case 'TransferReserved':
-      return { taskId: data.taskId, userId: data.userId, action: 'limits.reserved', detail: { amount: data.amount } };
+      return { taskId: event.data.taskId, userId: event.data.userId, action: 'limits.reserved', detail: { amount: event.data.amount } };
     case 'TransferRefused':
-      return { taskId: data.taskId, userId: data.userId, action: 'limits.refused', detail: { amount: data.amount, limit: data.limit, reason: data.reason } };
+      return { taskId: event.data.taskId, userId: event.data.userId, action: 'limits.refused', detail: { amount: event.data.amount, limit: event.data.limit, reason: event.data.reason } };
     case 'TransferReleased':
-      return { taskId: data.taskId, userId: null, action: 'limits.released', detail: {} };
+      return { taskId: event.data.taskId, userId: null, action: 'limits.released', detail: {} };
     case 'WalletLinkVerified':
-      return { taskId: null, userId: data.userId, action: 'wallet.verified', detail: { address: data.address } };
+      return { taskId: null, userId: event.data.userId, action: 'wallet.verified', detail: { address: event.data.address } };
     case 'WalletLinkRejected':
-      return { taskId: null, userId: data.userId, action: 'wallet.refused', detail: { reason: data.reason } };
-    default:
-      return { taskId: taskOfStream, userId: null, action: event.type, detail: {} };
+      return { taskId: null, userId: event.data.userId, action: 'wallet.refused', detail: { reason: event.data.reason } };
   }
 }

@@ -1,3 +1,4 @@
+import { taskOfStream } from '../../domain/blockchain/blockchain-task.js';
 import type { Operation } from '../../domain/blockchain/operation.js';
 import type * as t from 'io-ts';
 import { pickEvents } from '../../domain/event-codec.js';
@@ -34,7 +35,7 @@ export function blockchainTaskProjection(biSchema: string): Projection<t.TypeOf<
     async apply(trx, events) {
       for (const recorded of events) {
         const event = recorded;
-        const taskId = recorded.streamName.slice('BlockchainTask-'.length);
+        const taskId = taskOfStream(recorded.streamName) ?? recorded.streamName;
         const at = new Date(recorded.createdAt).toISOString();
         const status = await applyToTask(trx, taskId, event, at);
         if (status) {

@@ -1,3 +1,4 @@
+import { gatheringOfStream } from '../../domain/ticketing/gathering.js';
 import { pickEvents } from '../../domain/event-codec.js';
 import * as t from 'io-ts';
 import { sql } from 'kysely';
@@ -21,7 +22,7 @@ export function catalogProjection() {
     async apply(trx, events) {
       for (const recorded of events) {
         const event = recorded;
-        const gatheringId = recorded.streamName.slice('Gathering-'.length);
+        const gatheringId = gatheringOfStream(recorded.streamName) ?? '';
         switch (event.type) {
           case 'GatheringCreated': {
             const d = event.data;
