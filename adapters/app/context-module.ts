@@ -5,6 +5,7 @@ import type { EventStore, Position } from '../eventstore/event-store.js';
 import type { Route } from '../http/route.js';
 import type { Logger } from '../observability/logger.js';
 import type { AnyProjection } from '../../projections/projection.js';
+import type { AnyPublishedStream } from '../../projections/published-streams/published-stream.js';
 import type { Clock } from '../../platform/clock.js';
 import type { EffectPerformer } from '../../sagas/effect-kind.js';
 import type { Saga } from '../../sagas/saga.js';
@@ -60,6 +61,8 @@ export interface ContextModule {
   /** The declared timer kinds this context handles (`fires(kind, handler)`; saga timers are wired automatically). */
   readonly timers?: readonly TimerFiring[];
   readonly routes?: readonly Route[];
+  /** The streams it publishes for other services (`definePublishedStream`), read at `GET /streams/{name}`. */
+  readonly publishedStreams?: readonly AnyPublishedStream[];
   /** Started with the workers (after migrations), stopped before them. */
   readonly start?: () => Promise<void>;
   readonly stop?: () => Promise<void>;

@@ -112,6 +112,19 @@ export const projectionConfigSection = defineConfigSection({
   build: (v) => ({ pollMs: v.PROJECTION_POLL_MS }),
 });
 
+export const streamsConfigSection = defineConfigSection({
+  title: 'Published streams',
+  variables: {
+    STREAM_HEARTBEAT_SECONDS: envInteger({
+      description: 'A live published stream (GET /streams/{name}, text/event-stream) sends a heartbeat comment after this long without a message',
+      default: 15,
+      min: 1,
+      max: 300,
+    }),
+  },
+  build: (v) => ({ heartbeatMs: v.STREAM_HEARTBEAT_SECONDS * 1000 }),
+});
+
 /** The sections every Ledgerline process reads. Modules add theirs: `{ ...platformConfigSections, ton: tonConfigSection }`. */
 export const platformConfigSections = {
   server: serverConfigSection,
@@ -119,6 +132,7 @@ export const platformConfigSections = {
   auth: authConfigSection,
   logging: loggingConfigSection,
   projections: projectionConfigSection,
+  streams: streamsConfigSection,
 } satisfies ConfigSections;
 
 export type PlatformConfig = ConfigOf<typeof platformConfigSections>;

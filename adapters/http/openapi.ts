@@ -106,7 +106,14 @@ function operationOf(route: Route): Record<string, unknown> {
     const contentType = declared.contentType ?? 'application/json';
     responses[status] = {
       description: declared.description,
-      ...(declared.schema ? { content: { [contentType]: { schema: jsonSchemaOf(declared.schema) } } } : {}),
+      ...(declared.schema
+        ? {
+            content: {
+              [contentType]: { schema: jsonSchemaOf(declared.schema) },
+              ...Object.fromEntries(Object.entries(declared.alternatives ?? {}).map(([type, schema]) => [type, { schema: jsonSchemaOf(schema) }])),
+            },
+          }
+        : {}),
     };
   }
   const isPublic = route.auth === 'public';

@@ -2,13 +2,16 @@ import { isLeft } from 'fp-ts/Either';
 import type { Response } from 'express';
 import { DomainErrorException } from '../../domain/decider.js';
 import { HttpProblem, PROBLEM_CONTENT_TYPE, problemDocument, problemOfDomainError } from './problem.js';
-import type { RouteOutcome } from './route.js';
+import type { RouteOutcome, StreamedBody } from './route.js';
+import { sendStreamed } from './streamed-body.js';
 
 /** A response ready to send and, for idempotent requests, to store and replay byte for byte. */
 export interface PreparedResponse {
   readonly status: number;
   readonly headers: Readonly<Record<string, string>>;
   readonly body: string | undefined;
+  /** A body written over time (never stored for replay). */
+  readonly stream?: StreamedBody;
 }
 
 export function preparedOutcome(outcome: RouteOutcome, correlationId: string): PreparedResponse {
@@ -17,6 +20,7 @@ export function preparedOutcome(outcome: RouteOutcome, correlationId: string): P
   }
   const headers: Record<string, string> = { ...outcome.headers };
   const hasType = Object.keys(headers).some((name) => name.toLowerCase() === 'content-type');
+  if (outcome.stream) return { status: outcome.status, headers, body: undefined, stream: outcome.stream };
   if (outcome.body === undefined) return { status: outcome.status, headers, body: undefined };
   if (typeof outcome.body === 'string') {
     return { status: outcome.status, headers: hasType ? headers : { ...headers, 'Content-Type': 'text/plain; charset=utf-8' }, body: outcome.body };
@@ -46,6 +50,7 @@ export function refusalOf(error: unknown): HttpProblem | undefined {
 export function sendPrepared(res: Response, response: PreparedResponse, extraHeaders: Readonly<Record<string, string>> = {}): void {
   res.status(response.status);
   for (const [name, value] of Object.entries({ ...response.headers, ...extraHeaders })) res.setHeader(name, value);
+  if (response.stream) return sendStreamed(res, response.stream);
   if (response.body === undefined) res.end();
   else res.send(Buffer.from(response.body, 'utf8'));
 }

@@ -63,6 +63,8 @@ export interface ResponseDeclaration {
   readonly schema?: t.Mixed;
   /** `application/json` unless said otherwise (`text/plain` …). */
   readonly contentType?: string;
+  /** Other media types the same answer may come in (by the request's Accept), with their body schema: `{ 'text/event-stream': … }`. */
+  readonly alternatives?: Readonly<Record<string, t.Mixed>>;
 }
 
 export interface RouteRequest<P, Q, B, Who> {
@@ -85,7 +87,18 @@ export interface RouteResult {
   /** JSON-encoded unless it is a string (then sent as is; set Content-Type in headers). */
   readonly body?: unknown;
   readonly headers?: Readonly<Record<string, string>>;
+  /** Instead of `body`: a body written over time (Server-Sent Events); see StreamedBody. */
+  readonly stream?: StreamedBody;
 }
+
+/**
+ * A response body written over time (`text/event-stream` …): status and headers are sent at
+ * once, then the function writes chunks until it returns, and the response ends. `write`
+ * resolves once the chunk is handed to the socket (it waits while a slow client's buffer is
+ * full); `signal` aborts when the client goes away. Never stored for Idempotency-Key replay
+ * (only GET routes stream).
+ */
+export type StreamedBody = (sink: { write(chunk: string): Promise<void>; readonly signal: AbortSignal }) => Promise<void>;
 
 export type RouteOutcome = RouteResult | Either<DomainError, RouteResult>;
 

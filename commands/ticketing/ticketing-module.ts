@@ -2,6 +2,7 @@ import type { ContextFactory } from '../../adapters/app/context-module.js';
 import { CATALOG_PROJECTION, catalogProjection } from '../../projections/ticketing/catalog-projection.js';
 import { TICKETS_PROJECTION, ticketProjection, ticketQueries } from '../../projections/ticketing/ticket-projection.js';
 import { ticketingQueryRoutes } from '../../projections/ticketing/ticketing-query-routes.js';
+import { ticketingStream } from '../../projections/ticketing/ticketing-stream.js';
 import { gatheringFollowupSaga } from '../../sagas/ticketing/gathering-followup-saga.js';
 import { ticketingEffectHandlers } from './ticketing-effects.js';
 import { ticketingCommandRoutes } from './ticketing-routes.js';
@@ -26,6 +27,7 @@ export function ticketingModule(): ContextFactory {
       ],
       migrations: [catalog.migrations!, tickets.migrations!],
       projections: [catalog, tickets],
+      publishedStreams: [ticketingStream],
       sagas: [gatheringFollowupSaga(settings.reminderLeadHours)],
       effects: ticketingEffectHandlers({ database: deps.database, tickets: ticketReads, store: deps.store, clock: deps.clock, waitForProjection: deps.waitForProjection }),
       routes: [
