@@ -6,27 +6,15 @@ import type { Database } from '../../../adapters/database/database.js';
 import { signAccessToken } from '../../../adapters/http/access-token.js';
 import type { Role } from '../../../adapters/http/principal.js';
 import { notificationsModule } from '../../../commands/notifications/notifications-module.js';
-import type { NotificationChannel, OutgoingNotification } from '../../../commands/notifications/ports/notification-channel.js';
+import type { NotificationChannel } from '../../../commands/notifications/ports/notification-channel.js';
 import { ticketingModule } from '../../../commands/ticketing/ticketing-module.js';
 import type { Clock } from '../../../platform/clock.js';
+
+export { RecordingChannel } from '../notifications/recording-channel.js';
 
 export const SECRET = TEST_JWT_SECRET;
 export const HOUR = 3600_000;
 export const DAY = 24 * HOUR;
-
-/** A notification channel that keeps what it was given (and can be told to fail). */
-export class RecordingChannel implements NotificationChannel {
-  readonly name = 'recording';
-  readonly delivered: OutgoingNotification[] = [];
-  failures = 0;
-  async deliver(notification: OutgoingNotification): Promise<void> {
-    if (this.failures > 0) {
-      this.failures--;
-      throw new Error('channel down');
-    }
-    this.delivered.push(notification);
-  }
-}
 
 export const bearer = async (id: string, roles: Role[] = ['user']) =>
   `Bearer ${await signAccessToken({ kind: 'user', id, roles, scopes: [] }, { secret: SECRET, ttlSeconds: 3600 })}`;

@@ -308,23 +308,6 @@ describe('Ticketing "Сбор" over HTTP (T-1 … T-9)', function () {
       const again = await request(api).post(`/api/events/${gatheringId}/cancel`).set('Authorization', organizer).send({}).expect(200);
       assert.equal(again.body.status, 'cancelled');
     });
-
-    it('given the channel is down, then the notification is retried through the outbox until delivered', async () => {
-      const { gatheringId, ticketTypeId } = await publishedGathering(api, organizer, clock.now(), { quantity: 2 });
-      channel.failures = 2;
-      const bought = await request(api).post(`/api/events/${gatheringId}/tickets`).set('Authorization', secondBuyer).send({ ticket_type_id: ticketTypeId }).expect(201);
-      await eventually(async () => {
-        clock.advance(1000); // the outbox's backoff runs on the injected clock
-        return channel.delivered.some((n) => n.notificationId === `purchased:${bought.body.sale_id}`);
-      });
-      assert.equal(channel.failures, 0);
-      const inbox = await eventually(async () => {
-        const response = await request(api).get('/api/notifications').set('Authorization', secondBuyer).expect(200);
-        const found = response.body.items.find((n: { id: string }) => n.id === `purchased:${bought.body.sale_id}`);
-        return found?.delivered_at ? found : undefined;
-      });
-      assert.equal(inbox.kind, 'ticket.purchased');
-    });
   });
 
   describe('BI', () => {
