@@ -30,7 +30,8 @@ export const streamOfServicePrincipal = (clientId: string): string => `ServicePr
 /** The client id a `ServicePrincipal-<client id>` stream holds; null for any other stream. */
 export const clientOfStream = (streamName: string): string | null =>
   streamName.startsWith('ServicePrincipal-') ? streamName.slice('ServicePrincipal-'.length) : null;
-export const SCOPE_PATTERN = /^[a-z][a-z0-9_-]{0,31}(:[a-z][a-z0-9_-]{0,31}){0,2}$/;
+/** `area:action` (`g2a:mint`); after the area, a part may name a published stream (`stream:ticketing.events`, `stream:GiftCertificates.Stream`). */
+export const SCOPE_PATTERN = /^[a-z][a-z0-9_-]{0,31}(:[A-Za-z][A-Za-z0-9_.-]{0,63}){0,2}$/;
 
 export const servicePrincipalDecider: EventSourcedDecider<ServicePrincipalCommand, ServicePrincipalEvent, ServicePrincipalState> = {
   events: ServicePrincipalEvent,

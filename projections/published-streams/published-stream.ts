@@ -59,7 +59,8 @@ export interface PublishedStream<E extends DomainEvent = DomainEvent> extends Pu
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export type AnyPublishedStream = PublishedStream<any>;
 
-const STREAM_NAME = /^[a-z][a-z0-9-]*(\.[A-Za-z][A-Za-z0-9-]*)+$/;
+/** `ticketing.events`, `GiftCertificates.Stream`: what the scope `stream:<name>` can hold. */
+const STREAM_NAME = /^(?=.{3,63}$)[A-Za-z][A-Za-z0-9-]*(\.[A-Za-z][A-Za-z0-9-]*)+$/;
 
 /** Declare a published stream; every event type of `events` must have its message. */
 export function definePublishedStream<E extends DomainEvent>(declaration: PublishedStreamDeclaration<E>): PublishedStream<E> {
