@@ -15,15 +15,34 @@ const KNOWN_BY_NAME: Record<string, JsonSchema> = {
 };
 
 const declared = new WeakMap<object, JsonSchema>();
+const expectations = new WeakMap<object, string>();
+
+export interface SchemaOptions {
+  /**
+   * What a 400 says the value must be, as a noun phrase: `text of 3 to 200 characters` gives
+   * "title must be text of 3 to 200 characters (got "x")". Without it the message is derived
+   * from `schema` (decode-input.ts).
+   */
+  readonly expected?: string;
+}
 
 /**
  * A copy of `codec` documented by `schema` wherever it appears in a route declaration (for
  * custom `new t.Type(…)` codecs, or to add a description). The original codec is untouched.
  */
-export function withJsonSchema<A, O, I>(codec: t.Type<A, O, I>, schema: JsonSchema): t.Type<A, O, I> {
+export function withJsonSchema<A, O, I>(codec: t.Type<A, O, I>, schema: JsonSchema, options: SchemaOptions = {}): t.Type<A, O, I> {
   const copy = new t.Type<A, O, I>(codec.name, codec.is, codec.validate, codec.encode);
   declared.set(copy, schema);
+  if (options.expected !== undefined) expectations.set(copy, options.expected);
   return copy;
+}
+
+/** The schema and message phrase a codec was given with `withJsonSchema`, if it was. */
+export function declarationOf(codec: t.Decoder<unknown, unknown>): { readonly schema: JsonSchema; readonly expected?: string } | undefined {
+  const schema = declared.get(codec);
+  if (!schema) return undefined;
+  const expected = expectations.get(codec);
+  return expected === undefined ? { schema } : { schema, expected };
 }
 
 /**

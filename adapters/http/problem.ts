@@ -63,10 +63,10 @@ export class HttpProblem extends Error {
   }
 }
 
-/** 400 naming the fields at fault. */
+/** 400 naming the fields at fault; `field` is the first of them (in the order the codec checks them). */
 export function invalidInput(errors: readonly FieldError[]): HttpProblem {
   const detail = `Invalid request: ${errors.map((e) => `${e.field} ${e.message}`).join('; ')}`;
-  return new HttpProblem(400, 'request.invalid', detail, { errors, ...(errors.length === 1 ? { field: errors[0]!.field } : {}) });
+  return new HttpProblem(400, 'request.invalid', detail, { errors, ...(errors.length > 0 ? { field: errors[0]!.field } : {}) });
 }
 
 /** A DomainError that asks the client to wait (rate limits) may say for how long. */

@@ -3,6 +3,7 @@ import { left, type Either } from 'fp-ts/Either';
 import * as t from 'io-ts';
 import type { EventStore, Position } from '../../adapters/eventstore/event-store.js';
 import type { Principal } from '../../adapters/http/principal.js';
+import { withJsonSchema } from '../../adapters/http/json-schema.js';
 import { defineRoute, type Route } from '../../adapters/http/route.js';
 import { IsoDateTime, Uuid } from '../../adapters/http/text-codecs.js';
 import { domainError, type DomainError } from '../../domain/decider.js';
@@ -28,10 +29,16 @@ export interface TicketingCommandDependencies {
   readonly ticketOfCode: (code: string) => Promise<string | undefined>;
 }
 
-const Text = (name: string, min: number, max: number) => t.refinement(t.string, (s) => s.trim().length >= min && s.length <= max, name);
+/** Text of `min` (not counting surrounding blanks) to `max` characters, said so in a 400 and in the OpenAPI document. */
+const Text = (name: string, min: number, max: number) =>
+  withJsonSchema(
+    t.refinement(t.string, (s) => s.trim().length >= min && s.length <= max, name),
+    { type: 'string', ...(min > 0 ? { minLength: min } : {}), maxLength: max },
+    { expected: min > 0 ? `text of ${min} to ${max} characters` : `text of at most ${max} characters` },
+  );
 const GatheringBody = t.intersection([
-  t.type({ title: Text('Title (3–200 characters)', 3, 200), venue: Text('Venue (1–300 characters)', 1, 300), starts_at: IsoDateTime, ends_at: IsoDateTime, capacity: t.number }),
-  t.partial({ description: t.refinement(t.string, (s) => s.length <= 5000, 'Description (at most 5000 characters)') }),
+  t.type({ title: Text('Title', 3, 200), venue: Text('Venue', 1, 300), starts_at: IsoDateTime, ends_at: IsoDateTime, capacity: t.number }),
+  t.partial({ description: Text('Description', 0, 5000) }),
 ]);
 const TicketTypeBody = t.intersection([
   t.type({ kind: TicketKind, quantity: t.number, price: t.string, sales_start: IsoDateTime, sales_end: IsoDateTime }),
