@@ -3,7 +3,7 @@ import type { Database } from '../database/database.js';
 import type { Logger } from '../observability/logger.js';
 import { InvalidAccessToken, verifyAccessToken } from './access-token.js';
 import { IdempotencyStore } from './idempotency-store.js';
-import { routeHandler } from './mount-route.js';
+import { JSON_MEDIA_TYPES, routeHandler } from './mount-route.js';
 import { buildOpenApiDocument, operationIdOf, type ApiInfo, type OpenApiDocument } from './openapi.js';
 import { platformRoutes } from './platform-routes.js';
 import { HttpProblem } from './problem.js';
@@ -57,7 +57,7 @@ export function createHttpApp(options: HttpAppOptions): HttpApp {
   app.use(requestContextMiddleware(options.logger));
   app.use(responseHardening());
   app.use(declaredLengthGuard(bodyLimitBytes));
-  app.use(express.json({ limit: bodyLimitBytes, type: ['application/json', 'application/*+json'] }));
+  app.use(express.json({ limit: bodyLimitBytes, type: JSON_MEDIA_TYPES }));
   app.use(inputTextGuard());
   app.use(authenticate(options.jwtSecret));
   const idempotency = new IdempotencyStore(options.database, {

@@ -27,6 +27,8 @@ export function routeHandler(route: Route, idempotency: IdempotencyStore) {
     try {
       const principal = authorize(route.auth, context.authentication);
       if (principal) context.log = context.log.child({ principal: `${principal.kind}:${principal.id}` });
+      const mediaType = unsupportedMediaType(req);
+      if (mediaType) throw mediaType;
       const errors: FieldError[] = [];
       const pathFault = inputFault(req.params, 'path', 2);
       if (pathFault) throw invalidInput([{ field: pathFault.field, in: 'path', message: pathFault.message }]);
@@ -103,6 +105,28 @@ async function run(route: Route, request: RouteRequest<unknown, unknown, unknown
     if (refusal) return preparedProblem(refusal, request.correlationId);
     throw error;
   }
+}
+
+const BODY_METHODS = new Set(['POST', 'PUT', 'PATCH']);
+/** What the body parser reads (create-app.ts): `application/json` and `application/*+json` (`merge-patch+json` …). */
+export const JSON_MEDIA_TYPES = ['application/json', 'application/*+json'];
+
+/**
+ * A POST/PUT/PATCH that carries a body in anything but JSON is 415, saying what to send: the
+ * body parser left it unread, and the codecs would otherwise answer "body is required". A
+ * request without a body (no Content-Length, or 0) passes, so a route whose body is all
+ * optional is called bare.
+ */
+function unsupportedMediaType(req: Request): HttpProblem | undefined {
+  if (!BODY_METHODS.has(req.method)) return undefined;
+  const length = req.headers['content-length'];
+  const hasBody = req.headers['transfer-encoding'] !== undefined || (length !== undefined && length !== '0');
+  if (!hasBody || req.is(JSON_MEDIA_TYPES)) return undefined;
+  const sent = req.headers['content-type']?.split(';')[0]?.trim().toLowerCase();
+  const shown = sent && /^[a-z0-9!#$&^_.+-]{1,60}\/[a-z0-9!#$&^_.+-]{1,60}$/.test(sent) ? `got ${sent}` : sent ? 'got another type' : 'no Content-Type was sent';
+  return new HttpProblem(415, 'request.unsupported_media_type', `The request body must be JSON, sent with Content-Type: application/json (${shown})`, {
+    field: 'Content-Type',
+  });
 }
 
 function readIdempotencyKey(req: Request, route: Route, errors: FieldError[]): string | undefined {

@@ -122,6 +122,7 @@ function operationOf(route: Route): Record<string, unknown> {
     ...(isPublic ? {} : { 401: 'Missing, invalid or expired access token', 403: 'The caller lacks the required role or scope' }),
     ...(idempotency !== 'off' ? { 409: 'A request with this Idempotency-Key is still in flight', 422: 'Idempotency-Key reused with another body' } : {}),
     ...(route.body ? { 413: 'Body too large' } : {}),
+    ...(route.method !== 'get' && route.method !== 'delete' ? { 415: 'A body sent in another type than application/json (request.unsupported_media_type)' } : {}),
     500: 'Unexpected error; the problem carries the correlation id',
   };
   for (const [status, description] of Object.entries(standard)) responses[status] ??= problemResponse(description);

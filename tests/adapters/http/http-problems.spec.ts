@@ -1,4 +1,7 @@
 import assert from 'node:assert/strict';
+import { once } from 'node:events';
+import { createServer, request as httpRequest } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import request from 'supertest';
 import { openSampleApp, type SampleApp } from './test-app.js';
 
@@ -59,6 +62,62 @@ describe('HTTP edge: problem responses', () => {
   it('given no body at all, when posted, then 400 naming the body', async () => {
     const res = await request(sample.app).post('/test/slots').expect(400);
     assert.equal(res.body.field, 'body');
+  });
+
+  describe('a body that is not JSON', () => {
+    it('given a body sent as text/plain, when posted, then 415 request.unsupported_media_type saying application/json is expected', async () => {
+      const runs = sample.handlerRuns.get('slots') ?? 0;
+      const res = await request(sample.app).post('/test/slots').set('Content-Type', 'text/plain').send(JSON.stringify(validSlot)).expect(415);
+      assert.match(res.headers['content-type']!, /application\/problem\+json/);
+      assert.equal(res.body.code, 'request.unsupported_media_type');
+      assert.equal(res.body.field, 'Content-Type');
+      assert.match(res.body.detail, /application\/json/);
+      assert.match(res.body.detail, /got text\/plain/);
+      assert.equal(sample.handlerRuns.get('slots') ?? 0, runs, 'the handler did not run');
+    });
+
+    it('given a JSON body without any Content-Type, when posted, then 415 saying none was sent, not "body is required"', async () => {
+      const body = JSON.stringify(validSlot);
+      const server = createServer(sample.app).listen(0, '127.0.0.1');
+      await once(server, 'listening');
+      const { port } = server.address() as AddressInfo;
+      const answer = await new Promise<{ status: number; text: string }>((resolve, reject) => {
+        const req = httpRequest({ host: '127.0.0.1', port, method: 'POST', path: '/test/slots', headers: { 'Content-Length': Buffer.byteLength(body) } }, (res) => {
+          let text = '';
+          res.setEncoding('utf8').on('data', (chunk) => (text += chunk)).on('end', () => resolve({ status: res.statusCode!, text }));
+        });
+        req.on('error', reject).end(body);
+      });
+      server.close();
+      assert.equal(answer.status, 415);
+      const problem = JSON.parse(answer.text) as { code: string; detail: string };
+      assert.equal(problem.code, 'request.unsupported_media_type');
+      assert.match(problem.detail, /Content-Type: application\/json \(no Content-Type was sent\)/);
+    });
+
+    it('given a form-encoded PUT, when sent, then 415 as well', async () => {
+      const res = await request(sample.app).put('/test/orders/o-1').set('Idempotency-Key', 'form-1').type('form').send({ amount: '1' }).expect(415);
+      assert.equal(res.body.code, 'request.unsupported_media_type');
+      assert.match(res.body.detail, /got application\/x-www-form-urlencoded/);
+    });
+
+    it('given application/merge-patch+json, when posted, then it is read as JSON', async () => {
+      const res = await request(sample.app).post('/test/slots').set('Content-Type', 'application/merge-patch+json').send(JSON.stringify(validSlot)).expect(201);
+      assert.equal(res.body.title, 'Opening night');
+    });
+
+    it('given a route whose body is all optional, when posted without a body (or with JSON), then it runs', async () => {
+      assert.deepEqual((await request(sample.app).post('/test/bells').expect(200)).body, { loud: false });
+      assert.deepEqual((await request(sample.app).post('/test/bells').set('Content-Length', '0').expect(200)).body, { loud: false });
+      assert.deepEqual((await request(sample.app).post('/test/bells').send({ loud: true }).expect(200)).body, { loud: true });
+    });
+
+    it('given a POST route, when documented, then 415 is among its answers', async () => {
+      const { body } = await request(sample.app).get('/openapi.json').expect(200);
+      assert.ok(body.paths['/test/slots'].post.responses['415']);
+      assert.ok(body.paths['/test/bells'].post.responses['415']);
+      assert.equal(body.paths['/test/items'].get.responses['415'], undefined);
+    });
   });
 
   it('given a body over the limit, when posted, then 413 problem', async () => {

@@ -112,6 +112,17 @@ export async function openSampleApp(options: { readonly extraChecks?: readonly R
           : left(domainError(params.kind as DomainError['kind'], `test.${params.kind}`, `Refused: ${params.kind}`)),
     }),
     defineRoute({
+      method: 'post',
+      path: '/test/bells',
+      summary: 'Ring a bell (a body that is all optional, or none)',
+      tags: ['test'],
+      auth: 'public',
+      idempotency: 'off',
+      body: t.union([t.undefined, t.partial({ loud: t.boolean })]),
+      responses: { 200: { description: 'Rung', schema: t.type({ loud: t.boolean }) } },
+      handle: async ({ body }) => ({ status: 200, body: { loud: body?.loud ?? false } }),
+    }),
+    defineRoute({
       method: 'get',
       path: '/test/crash',
       summary: 'Fail unexpectedly',
