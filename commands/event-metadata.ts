@@ -2,7 +2,7 @@ import { createHash, randomUUID } from 'node:crypto';
 import type * as t from 'io-ts';
 import type { EventMetadata, EventToAppend } from '../adapters/eventstore/event-store.js';
 import type { DomainEvent } from '../domain/decider.js';
-import { schemaVersionOf } from '../domain/event-codec.js';
+import { personalFieldsOf, schemaVersionOf } from '../domain/event-codec.js';
 
 /** Who asked, why, when (always the injected clock's `now`) and which command this is: becomes the events' metadata. */
 export interface AppendContext {
@@ -21,7 +21,8 @@ export interface AppendContext {
 /**
  * The one place an append's events get their ids and metadata, for every append path (the
  * command handler, the batching seller, ticket issue …): `schemaVersion` is each event type's
- * current version in `codec`, `occurredAt` the context's `now`.
+ * current version in `codec`, `occurredAt` the context's `now`, and `personal` names the
+ * fields the codec marks as a person's data and whose (the store encrypts them).
  */
 export function eventsToAppend<E extends DomainEvent>(
   codec: t.Type<E, unknown, unknown>,
@@ -34,12 +35,14 @@ export function eventsToAppend<E extends DomainEvent>(
     eventId: eventIdOf(index),
     type: event.type,
     data: event.data,
-    metadata: metadataOf(context, schemaVersionOf(codec as unknown as t.Mixed, event.type)),
+    metadata: metadataOf(context, schemaVersionOf(codec as unknown as t.Mixed, event.type), personalFieldsOf(codec as unknown as t.Mixed, event.type, event.data)),
   }));
 }
 
-function metadataOf(context: AppendContext, schemaVersion: number): EventMetadata {
+function metadataOf(context: AppendContext, schemaVersion: number, personal: { readonly subject: string; readonly fields: readonly string[] } | undefined): EventMetadata {
   const metadata: Record<string, unknown> = { schemaVersion, occurredAt: context.now.toISOString() };
+  // The event store encrypts these fields with the subject's key before they reach the log.
+  if (personal) metadata.personal = { subject: personal.subject, fields: [...personal.fields] };
   if (context.correlationId) metadata.correlationId = context.correlationId;
   if (context.causationId) metadata.causationId = context.causationId;
   if (context.commandId) metadata.commandId = context.commandId;

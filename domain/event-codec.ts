@@ -6,13 +6,27 @@ import * as t from 'io-ts';
  */
 export type Upcasters = Readonly<Record<number, (data: unknown) => unknown>>;
 
+/**
+ * Which top-level fields of an event's data are a person's data, and whose: they are stored
+ * encrypted with that data subject's key (crypto-shredding), read back in clear while the key
+ * exists, and as `FORGOTTEN` once the subject was forgotten.
+ */
+export interface PersonalFields {
+  readonly subject: (data: never) => string;
+  readonly fields: readonly string[];
+}
+
 /** What the log needs to know of one event type besides its shape. */
 export interface EventSchema {
   readonly eventType: string;
   /** The version new events of this type are written with (`schemaVersion` in their metadata). */
   readonly version: number;
   readonly upcasters: Upcasters;
+  readonly personal?: PersonalFields;
 }
+
+/** What a forgotten person's field reads as, everywhere (deciders, projections, replays, published streams). */
+export const FORGOTTEN = '[forgotten]';
 
 export type EventCodecOf<T extends string, D extends t.Mixed> = t.TypeC<{ type: t.LiteralC<T>; data: D }> & { readonly schema: EventSchema };
 
@@ -32,13 +46,26 @@ export type EventCodecOf<T extends string, D extends t.Mixed> = t.TypeC<{ type: 
 export function eventCodec<T extends string, D extends t.Mixed>(
   type: T,
   data: D,
-  versioning: { readonly version: number; readonly upcast: Upcasters } = { version: 1, upcast: {} },
+  options: {
+    readonly version?: number;
+    readonly upcast?: Upcasters;
+    /** Its personal fields (strings) and whose they are: `{ subject: (d) => d.userId, fields: ['email'] }`. */
+    readonly personal?: { readonly subject: (data: t.TypeOf<D>) => string; readonly fields: readonly (keyof t.TypeOf<D> & string)[] };
+  } = {},
 ): EventCodecOf<T, D> {
-  for (let from = 1; from < versioning.version; from++) {
-    if (typeof versioning.upcast[from] !== 'function') throw new Error(`event ${type} v${versioning.version}: no upcaster from v${from}`);
+  const version = options.version ?? 1;
+  const upcast = options.upcast ?? {};
+  for (let from = 1; from < version; from++) {
+    if (typeof upcast[from] !== 'function') throw new Error(`event ${type} v${version}: no upcaster from v${from}`);
   }
   const codec = t.type({ type: t.literal(type), data }, type);
-  return Object.assign(codec, { schema: { eventType: type, version: versioning.version, upcasters: versioning.upcast } });
+  const schema: EventSchema = {
+    eventType: type,
+    version,
+    upcasters: upcast,
+    ...(options.personal ? { personal: options.personal as unknown as PersonalFields } : {}),
+  };
+  return Object.assign(codec, { schema });
 }
 
 const membersOfCodec = new WeakMap<object, ReadonlyMap<string, t.Mixed & { readonly schema: EventSchema }>>();
@@ -96,6 +123,12 @@ export function pickEvents<E extends { readonly type: string }, const K extends 
 
 /** The event types a codec decodes: a projector's or saga's subscription filter. */
 export const eventTypesOf = (codec: t.Mixed): readonly string[] => [...eventSchemas(codec).keys()];
+
+/** The personal fields of an event of `type` with `data`, and whose they are; undefined when it holds none. */
+export function personalFieldsOf(codec: t.Mixed, type: string, data: unknown): { readonly subject: string; readonly fields: readonly string[] } | undefined {
+  const personal = eventSchemas(codec).get(type)?.personal;
+  return personal ? { subject: personal.subject(data as never), fields: personal.fields } : undefined;
+}
 
 /** The schema version an event of `type` is written with. */
 export function schemaVersionOf(codec: t.Mixed, type: string): number {

@@ -38,6 +38,8 @@ export interface SystemDependencies {
   readonly dataDir: string;
   /** The whole validated configuration (each context reads its own section). */
   readonly config: AppConfig;
+  /** Data subjects' keys (crypto-shredding): forgetting a subject destroys its key, so its personal fields read as forgotten. */
+  readonly personalData: { forget(subject: string, by: string): Promise<boolean> };
   /** The roles every context declares (read it at request time: it is complete once all modules are built). */
   readonly roles: RoleRegistry;
   /** Read-your-writes: wait until a projection has applied the log up to `position`. */

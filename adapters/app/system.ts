@@ -19,6 +19,7 @@ import { migrate } from '../database/migrations.js';
 import { openDatabase } from '../database/open-database.js';
 import { EventStoreDbEventStore } from '../eventstore/eventstoredb/eventstoredb-event-store.js';
 import { instrumentedEventStore } from '../eventstore/instrumented-event-store.js';
+import { PersonalDataVault, personalDataMigrations, personalDataStore } from '../eventstore/personal-data-vault.js';
 import { eventLogMigrations } from '../eventstore/postgres/event-log-migrations.js';
 import { PostgresEventStore } from '../eventstore/postgres/postgres-event-store.js';
 import { createHttpApp } from '../http/create-app.js';
@@ -71,10 +72,15 @@ export async function startSystem(options: SystemOptions): Promise<RunningSystem
   const database =
     options.database ??
     (await openDatabase({ url: config.storage.databaseUrl, dataDir: config.storage.pgliteDir, poolSize: config.storage.databasePoolSize }));
+  // Personal fields are sealed with their subject's key on the way into the log and opened on the way out.
+  const personalData = new PersonalDataVault(database);
   const store = instrumentedEventStore(
-    config.storage.eventStoreUrl
-      ? EventStoreDbEventStore.connect(config.storage.eventStoreUrl, config.projections.pollMs)
-      : new PostgresEventStore(database, config.projections.pollMs),
+    personalDataStore(
+      config.storage.eventStoreUrl
+        ? EventStoreDbEventStore.connect(config.storage.eventStoreUrl, config.projections.pollMs)
+        : new PostgresEventStore(database, config.projections.pollMs),
+      personalData,
+    ),
   );
   const jwtSecret = await resolveJwtSecret({ jwtSecret: config.auth.jwtSecret, dataDir: config.storage.dataDir });
   const roles = new DeclaredRoles();
@@ -88,6 +94,7 @@ export async function startSystem(options: SystemOptions): Promise<RunningSystem
     dataDir: config.storage.dataDir,
     config,
     roles,
+    personalData,
     waitForProjection: (projection, position, timeoutMs) => waitForProjection(database, projection, position, timeoutMs),
   };
 
@@ -101,6 +108,7 @@ export async function startSystem(options: SystemOptions): Promise<RunningSystem
   await migrate(
     database,
     ...(store.kind === 'postgres' ? [eventLogMigrations] : []),
+    personalDataMigrations,
     checkpointMigrations,
     biMigrations(database.biSchema),
     processMigrations,

@@ -1,7 +1,7 @@
 import type { ContextFactory } from '../../adapters/app/context-module.js';
 import { FailureBackoff, TokenBucketLimiter } from '../../adapters/http/rate-limiter.js';
 import { Argon2PasswordHasher, type PasswordHasher } from '../../adapters/passwords/password-hasher.js';
-import { accountProjection } from '../../projections/accounts/account-projection.js';
+import { ACCOUNTS_PROJECTION, accountProjection } from '../../projections/accounts/account-projection.js';
 import { accountQueryRoutes } from '../../projections/accounts/account-query-routes.js';
 import { ACCOUNT_ROLES } from '../../domain/accounts/role.js';
 import { accountsRoutes } from './accounts-routes.js';
@@ -26,6 +26,8 @@ export function accountsModule(options: { readonly hasher?: PasswordHasher } = {
         ...accountsRoutes({
           store: deps.store,
           roles: deps.roles,
+          personalData: deps.personalData,
+          accountsReached: (position) => deps.waitForProjection(ACCOUNTS_PROJECTION, position, 3000),
           clock: deps.clock,
           hasher: options.hasher ?? new Argon2PasswordHasher(settings.passwordHash),
           jwtSecret: deps.jwtSecret,

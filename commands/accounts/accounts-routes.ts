@@ -2,7 +2,7 @@ import { invalidInput } from '../../adapters/http/problem.js';
 import { randomUUID } from 'node:crypto';
 import { left, right, type Either } from 'fp-ts/Either';
 import * as t from 'io-ts';
-import type { EventStore } from '../../adapters/eventstore/event-store.js';
+import type { EventStore, Position } from '../../adapters/eventstore/event-store.js';
 import { signAccessToken } from '../../adapters/http/access-token.js';
 import type { Principal } from '../../adapters/http/principal.js';
 import { tooManyAttempts, type BackoffAttempt, type FailureBackoff, type TokenBucketLimiter } from '../../adapters/http/rate-limiter.js';
@@ -24,6 +24,10 @@ export interface AccountsDependencies {
   readonly store: EventStore;
   /** The roles the running contexts declare: what an admin may grant. */
   readonly roles: RoleRegistry;
+  /** Data subjects' keys: forgetting a person destroys theirs. */
+  readonly personalData: { forget(subject: string, by: string): Promise<boolean> };
+  /** Read-your-writes: resolves once the accounts read model has caught up with `position` (bounded). */
+  readonly accountsReached: (position: Position) => Promise<unknown>;
   readonly clock: Clock;
   readonly hasher: PasswordHasher;
   readonly jwtSecret: string;
@@ -219,7 +223,7 @@ export function accountsRoutes(deps: AccountsDependencies): Route[] {
           if (body.password.length > MAX_PASSWORD_LENGTH) return badCredentials(); // no account has such a password
           const claim = await loadAggregate(deps.store, emailClaimDecider, streamOfEmail(email));
           const user = claim.state.userId ? (await loadUser(claim.state.userId)).state : undefined;
-          if (!user || user.status === 'none') {
+          if (!user || user.status !== 'registered') {
             await deps.hasher.verifyNothing(body.password);
             return badCredentials();
           }
@@ -253,7 +257,7 @@ export function accountsRoutes(deps: AccountsDependencies): Route[] {
           return unauthorized('auth.refresh_reused', 'this refresh token was already used: every session of this login is revoked; log in again');
         }
         const user = (await loadUser(rotated.right.state.userId!)).state;
-        if (user.status === 'none') return unauthorized('auth.refresh_invalid', 'this refresh token is not valid; log in again');
+        if (user.status !== 'registered') return unauthorized('auth.refresh_invalid', 'this refresh token is not valid; log in again');
         return { status: 200, body: await tokensBody(user, token) };
       },
     }),
@@ -317,7 +321,7 @@ export function accountsRoutes(deps: AccountsDependencies): Route[] {
       handle: async ({ principal }) => {
         if (principal.kind !== 'user') return left(domainError('forbidden', 'user.users_only', 'service principals have no account'));
         const { state } = await loadUser(principal.id);
-        if (state.status === 'none') return left(domainError('not_found', 'user.not_found', 'no such user'));
+        if (state.status !== 'registered') return left(domainError('not_found', 'user.not_found', 'no such user'));
         return { status: 200, body: userView(state) };
       },
     }),
@@ -355,6 +359,33 @@ export function accountsRoutes(deps: AccountsDependencies): Route[] {
         }
         const outcome = await handleCommand(deps.store, userDecider, streamOfUser(params.id), { type: 'GrantRole', role: body.role, by: admin(principal), now: now() }, { correlationId, actor: `user:${principal.id}`, now: now() });
         return outcome._tag === 'Left' ? outcome : { status: 200, body: userView(outcome.right.state) };
+      },
+    }),
+    defineRoute({
+      method: 'post',
+      path: '/api/admin/users/:id/forget',
+      summary: 'Forget a person (crypto-shredding; admins only, audited)',
+      description:
+        'Destroys the key their personal data (e-mail, display name) is sealed with in the log: from then on every reader — deciders, projections, replays, published streams — gets "[forgotten]" in those fields, the live read models are blanked at once, and the account is closed (no login, no refresh; an access token already issued runs out within its lifetime). The log itself is untouched and still replays. Idempotent. The `UserForgotten` event records who asked and when.',
+      tags: ['accounts'],
+      auth: { roles: ['admin'] },
+      params: t.type({ id: t.string }),
+      body: t.partial({}),
+      responses: {
+        200: { description: 'Forgotten (or forgotten before)', schema: t.type({ id: t.string, status: t.literal('forgotten'), forgotten_by: t.string }) },
+        404: { description: 'No such user' },
+        422: { description: 'An admin cannot forget their own account' },
+      },
+      handle: async ({ params, principal, correlationId }) => {
+        const { state } = await loadUser(params.id);
+        if (state.status === 'none') return left(domainError('not_found', 'user.not_found', 'no such user', 'id'));
+        if (params.id === principal.id) return left(domainError('rule_violated', 'user.forget_self', 'an admin cannot forget their own account; ask another admin', 'id'));
+        // The key goes first: if the process dies before the event, asking again completes it.
+        await deps.personalData.forget(params.id, `user:${principal.id}`);
+        const outcome = await handleCommand(deps.store, userDecider, streamOfUser(params.id), { type: 'ForgetUser', by: admin(principal), now: now() }, { correlationId, actor: `user:${principal.id}`, now: now() });
+        if (outcome._tag === 'Left') return outcome;
+        if (outcome.right.position) await deps.accountsReached(outcome.right.position);
+        return { status: 200, body: { id: params.id, status: 'forgotten' as const, forgotten_by: `user:${principal.id}` } };
       },
     }),
     defineRoute({

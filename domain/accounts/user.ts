@@ -10,14 +10,21 @@ import { eventCodec } from '../event-codec.js';
  * the event holds its argon2id PHC string, so the log can rebuild every account.
  */
 export const UserEvent = t.union([
-  eventCodec('UserRegistered', t.type({ userId: t.string, email: t.string, displayName: t.string, passwordHash: t.string, roles: t.array(RoleName), registeredAt: t.string })),
+  // e-mail and display name are the person's data: sealed with their key in the log, FORGOTTEN once forgotten
+  eventCodec(
+    'UserRegistered',
+    t.type({ userId: t.string, email: t.string, displayName: t.string, passwordHash: t.string, roles: t.array(RoleName), registeredAt: t.string }),
+    { personal: { subject: (d) => d.userId, fields: ['email', 'displayName'] } },
+  ),
   eventCodec('UserRoleGranted', t.type({ role: RoleName, grantedBy: t.string, grantedAt: t.string })),
   eventCodec('UserRoleRevoked', t.type({ role: RoleName, revokedBy: t.string, revokedAt: t.string })),
+  // The person asked to be forgotten: their key is destroyed; the account is closed for good.
+  eventCodec('UserForgotten', t.type({ userId: t.string, forgottenBy: t.string, forgottenAt: t.string })),
 ]);
 export type UserEvent = t.TypeOf<typeof UserEvent>;
 
 export interface UserState {
-  readonly status: 'none' | 'registered';
+  readonly status: 'none' | 'registered' | 'forgotten';
   readonly userId?: string;
   readonly email?: string;
   readonly displayName?: string;
@@ -30,7 +37,8 @@ export type UserCommand =
   | { readonly type: 'RegisterUser'; readonly userId: string; readonly email: string; readonly displayName: string; readonly passwordHash: string; readonly roles: readonly Role[]; readonly now: Date }
   | { readonly type: 'BecomeOrganizer'; readonly now: Date }
   | { readonly type: 'GrantRole'; readonly role: Role; readonly by: { readonly id: string; readonly isAdmin: boolean }; readonly now: Date }
-  | { readonly type: 'RevokeRole'; readonly role: Role; readonly by: { readonly id: string; readonly isAdmin: boolean }; readonly now: Date };
+  | { readonly type: 'RevokeRole'; readonly role: Role; readonly by: { readonly id: string; readonly isAdmin: boolean }; readonly now: Date }
+  | { readonly type: 'ForgetUser'; readonly by: { readonly id: string; readonly isAdmin: boolean }; readonly now: Date };
 
 export const streamOfUser = (userId: string): string => `User-${userId}`;
 /** The account a `User-<id>` stream holds; null for any other stream. */
@@ -59,23 +67,28 @@ export const userDecider: EventSourcedDecider<UserCommand, UserEvent, UserState>
           },
         ]);
       case 'BecomeOrganizer':
-        if (state.status === 'none') return notFound();
+        if (state.status !== 'registered') return notFound();
         if (state.roles.includes('organizer')) return right([]);
         return right([{ type: 'UserRoleGranted', data: { role: 'organizer', grantedBy: state.userId!, grantedAt: command.now.toISOString() } }]);
       case 'GrantRole':
         if (!command.by.isAdmin) return left(domainError('forbidden', 'user.not_admin', 'only an admin grants roles'));
-        if (state.status === 'none') return notFound();
+        if (state.status !== 'registered') return notFound();
         if (state.roles.includes(command.role)) return right([]);
         return right([{ type: 'UserRoleGranted', data: { role: command.role, grantedBy: command.by.id, grantedAt: command.now.toISOString() } }]);
       case 'RevokeRole':
         if (!command.by.isAdmin) return left(domainError('forbidden', 'user.not_admin', 'only an admin revokes roles'));
-        if (state.status === 'none') return notFound();
+        if (state.status !== 'registered') return notFound();
         if (command.role === 'user') return left(domainError('rule_violated', 'user.role_permanent', 'the user role cannot be revoked', 'role'));
         if (command.role === 'admin' && command.by.id === state.userId) {
           return left(domainError('rule_violated', 'user.own_admin_role', 'an admin cannot revoke their own admin role', 'role'));
         }
         if (!state.roles.includes(command.role)) return right([]);
         return right([{ type: 'UserRoleRevoked', data: { role: command.role, revokedBy: command.by.id, revokedAt: command.now.toISOString() } }]);
+      case 'ForgetUser':
+        if (!command.by.isAdmin) return left(domainError('forbidden', 'user.not_admin', 'only an admin forgets a person'));
+        if (state.status === 'none') return notFound();
+        if (state.status === 'forgotten') return right([]);
+        return right([{ type: 'UserForgotten', data: { userId: state.userId!, forgottenBy: command.by.id, forgottenAt: command.now.toISOString() } }]);
     }
   },
   evolve(state, event) {
@@ -88,6 +101,8 @@ export const userDecider: EventSourcedDecider<UserCommand, UserEvent, UserState>
         return { ...state, roles: [...state.roles, event.data.role] };
       case 'UserRoleRevoked':
         return { ...state, roles: state.roles.filter((role) => role !== event.data.role) };
+      case 'UserForgotten':
+        return { status: 'forgotten', userId: state.userId ?? event.data.userId, roles: [] };
     }
   },
 };

@@ -1,6 +1,6 @@
+import { FORGOTTEN, pickEvents } from '../../domain/event-codec.js';
 import { clientOfStream } from '../../domain/accounts/service-principal.js';
 import { userOfStream } from '../../domain/accounts/user.js';
-import { pickEvents } from '../../domain/event-codec.js';
 import * as t from 'io-ts';
 import { sql } from 'kysely';
 import type { Migrations } from '../../adapters/database/migrations.js';
@@ -17,7 +17,7 @@ export const ACCOUNTS_PROJECTION = 'accounts';
 export function accountProjection() {
   return defineProjection({
     name: ACCOUNTS_PROJECTION,
-    events: pickEvents(t.union([UserEvent, ServicePrincipalEvent]), ['UserRegistered', 'UserRoleGranted', 'UserRoleRevoked', 'ServicePrincipalCreated', 'ServicePrincipalDisabled']),
+    events: pickEvents(t.union([UserEvent, ServicePrincipalEvent]), ['UserRegistered', 'UserRoleGranted', 'UserRoleRevoked', 'UserForgotten', 'ServicePrincipalCreated', 'ServicePrincipalDisabled']),
     migrations: accountMigrations,
     async apply(trx, events) {
       for (const recorded of events) {
@@ -35,6 +35,10 @@ export function accountProjection() {
             break;
           case 'UserRoleRevoked':
             await sql`update rm_users set roles = roles - ${event.data.role}::text where id = ${id}`.execute(trx);
+            break;
+          case 'UserForgotten':
+            // Blank the live row at once; a rebuild reads the sealed fields as FORGOTTEN anyway.
+            await sql`update rm_users set email = ${FORGOTTEN}, display_name = ${FORGOTTEN} where id = ${id}`.execute(trx);
             break;
           case 'ServicePrincipalCreated':
             await sql`
