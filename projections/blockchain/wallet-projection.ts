@@ -26,7 +26,7 @@ export function verifiedWalletProjection() {
     },
     async apply(trx, events) {
       for (const event of events) {
-        const data = event.data as { userId: string; address: string; publicKey: string; verifiedAt: string };
+        const data = event.data;
         await sql`
           insert into rm_verified_wallets (user_id, address, public_key, verified_at)
           values (${data.userId}, ${data.address}, ${data.publicKey}, ${data.verifiedAt}::timestamptz)
