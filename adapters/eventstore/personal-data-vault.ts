@@ -103,40 +103,37 @@ export class PersonalDataVault {
 
   /** Encrypt the personal fields of events about to be appended to `streamName`. */
   async sealEvents(streamName: string, events: readonly EventToAppend[]): Promise<EventToAppend[]> {
-    const subjects = events.flatMap((event) => personalOf(event.metadata)?.subject ?? []);
-    if (subjects.length === 0) return [...events];
-    const keys = await this.keysFor(subjects);
-    return events.map((event) => {
-      const personal = personalOf(event.metadata);
-      if (!personal || event.data === null || typeof event.data !== 'object') return event;
-      const key = keys.get(personal.subject) ?? null;
-      const data: Record<string, unknown> = { ...(event.data as Record<string, unknown>) };
-      for (const field of personal.fields) {
-        if (!(field in data)) continue;
-        data[field] = key === null ? FORGOTTEN : this.seal(data[field], key, personal.subject, streamName);
-      }
-      return { ...event, data };
-    });
+    const keys = await this.keysFor(subjectsOf(events));
+    return withPersonalFields(events, keys, (value, key, subject) => (key === null ? FORGOTTEN : this.seal(value, key, subject, streamName)));
   }
 
   /** Decrypt the personal fields of read events; a forgotten subject's read as FORGOTTEN. */
   async openEvents(events: readonly RecordedEvent[]): Promise<RecordedEvent[]> {
-    const subjects = events.flatMap((event) => personalOf(event.metadata)?.subject ?? []);
-    if (subjects.length === 0) return [...events];
-    const keys = await this.keysOf(subjects);
-    return events.map((event) => {
-      const personal = personalOf(event.metadata);
-      if (!personal || event.data === null || typeof event.data !== 'object') return event;
-      const key = keys.get(personal.subject) ?? null;
-      const data: Record<string, unknown> = { ...(event.data as Record<string, unknown>) };
-      for (const field of personal.fields) {
-        const sealed = sealedOf(data[field]);
-        if (sealed === undefined) continue;
-        data[field] = key === null ? FORGOTTEN : this.open(sealed, key, personal.subject, event.streamName);
-      }
-      return { ...event, data };
+    const keys = await this.keysOf(subjectsOf(events));
+    return withPersonalFields(events, keys, (value, key, subject, event) => {
+      const sealed = sealedOf(value);
+      if (sealed === undefined) return value;
+      return key === null ? FORGOTTEN : this.open(sealed, key, subject, event.streamName);
     });
   }
+}
+
+const subjectsOf = (events: readonly { readonly metadata: Readonly<Record<string, unknown>> }[]): string[] => events.flatMap((event) => personalOf(event.metadata)?.subject ?? []);
+
+/** Each event with its personal fields replaced by `change(value, subject's key, subject, event)`. */
+function withPersonalFields<E extends { readonly data: unknown; readonly metadata: Readonly<Record<string, unknown>> }>(
+  events: readonly E[],
+  keys: ReadonlyMap<string, Buffer | null>,
+  change: (value: unknown, key: Buffer | null, subject: string, event: E) => unknown,
+): E[] {
+  return events.map((event) => {
+    const personal = personalOf(event.metadata);
+    if (!personal || event.data === null || typeof event.data !== 'object') return event;
+    const key = keys.get(personal.subject) ?? null;
+    const data: Record<string, unknown> = { ...(event.data as Record<string, unknown>) };
+    for (const field of personal.fields) if (field in data) data[field] = change(data[field], key, personal.subject, event);
+    return { ...event, data };
+  });
 }
 
 /** The event store with personal fields sealed on the way in and opened on the way out. */
