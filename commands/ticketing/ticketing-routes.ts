@@ -10,11 +10,12 @@ import { domainError, type DomainError } from '../../domain/decider.js';
 import { TicketKind, type GatheringDetails } from '../../domain/ticketing/gathering-events.js';
 import type { Actor } from '../../domain/actor.js';
 import { gatheringDecider, streamOfGathering, type GatheringCommand, type GatheringState } from '../../domain/ticketing/gathering.js';
-import { streamOfTicket, ticketDecider, ticketValidity } from '../../domain/ticketing/ticket.js';
+import { mayKeepTheDoor, notYourDoor, streamOfTicket, ticketDecider, ticketValidity } from '../../domain/ticketing/ticket.js';
 import type { Clock } from '../../platform/clock.js';
 import { handleCommand, type CommandOutcome } from '../command-handler.js';
 import { loadAggregate } from '../load-aggregate.js';
 import { purchaseTickets } from './purchase-tickets.js';
+import { TICKET_CODE_PATTERN } from './ticket-codes.js';
 import type { TicketSeller } from './ticket-seller.js';
 
 export interface TicketingCommandDependencies {
@@ -36,10 +37,10 @@ const Text = (name: string, min: number, max: number) =>
     { type: 'string', ...(min > 0 ? { minLength: min } : {}), maxLength: max },
     { expected: min > 0 ? `text of ${min} to ${max} characters` : `text of at most ${max} characters` },
   );
-const GatheringBody = t.intersection([
-  t.type({ title: Text('Title', 3, 200), venue: Text('Venue', 1, 300), starts_at: IsoDateTime, ends_at: IsoDateTime, capacity: t.number }),
-  t.partial({ description: Text('Description', 0, 5000) }),
-]);
+const GatheringFields = { title: Text('Title', 3, 200), venue: Text('Venue', 1, 300), starts_at: IsoDateTime, ends_at: IsoDateTime, capacity: t.number };
+const GatheringBody = t.intersection([t.type(GatheringFields), t.partial({ description: Text('Description', 0, 5000) })]);
+/** PATCH: any of the fields; those left out keep their value. */
+const GatheringChanges = t.partial({ ...GatheringFields, description: Text('Description', 0, 5000) });
 const TicketTypeBody = t.intersection([
   t.type({ kind: TicketKind, quantity: t.number, price: t.string, sales_start: IsoDateTime, sales_end: IsoDateTime }),
   t.partial({ currency: t.string }),
@@ -47,7 +48,9 @@ const TicketTypeBody = t.intersection([
 const PurchaseBody = t.intersection([t.type({ ticket_type_id: Uuid }), t.partial({ quantity: t.number })]);
 const DoorBody = t.union([t.undefined, t.partial({ event_id: Uuid })]);
 const IdParams = t.type({ id: Uuid });
-const CodeParams = t.type({ code: t.refinement(t.string, (s) => /^[A-Za-z0-9]{1,64}$/.test(s), 'TicketCode') });
+/** Any text: a code that is not one at all (wrong length or alphabet) is an unknown code, not a 400. */
+const CodeParams = t.type({ code: t.string });
+const isTicketCode = (code: string) => TICKET_CODE_PATTERN.test(code.toUpperCase());
 
 export const GatheringView = t.type({
   id: t.string,
@@ -62,10 +65,21 @@ export const GatheringView = t.type({
   ticket_types: t.array(t.type({ id: t.string, kind: t.string, quantity: t.number, price: t.string, currency: t.string, sales_start: t.string, sales_end: t.string })),
 });
 const TicketView = t.type({ id: t.string, code: t.string, status: t.string, event_id: t.string, ticket_type_id: t.string, price: t.string, currency: t.string });
+const TicketTypeAdded = t.intersection([GatheringView, t.type({ ticket_type_id: t.string })]);
 const PurchaseView = t.type({ sale_id: t.string, event_id: t.string, ticket_type_id: t.string, quantity: t.number, unit_price: t.string, currency: t.string, tickets: t.array(TicketView) });
 const Validity = t.intersection([t.type({ valid: t.boolean }), t.partial({ reason: t.string, ticket: t.type({ id: t.string, event_id: t.string, ticket_type_id: t.string, status: t.string }) })]);
 
 const actorOf = (principal: Principal): Actor => ({ id: principal.id, isAdmin: principal.roles.includes('admin') });
+/** Door staff (scanner) and admins work every door; an organizer only her own events' (mayKeepTheDoor). */
+const doorKeeperOf = (principal: Principal) => ({ id: principal.id, staff: principal.roles.includes('scanner') || principal.roles.includes('admin') });
+const changesOf = (body: t.TypeOf<typeof GatheringChanges>): Partial<GatheringDetails> => ({
+  ...(body.title === undefined ? {} : { title: body.title }),
+  ...(body.description === undefined ? {} : { description: body.description }),
+  ...(body.venue === undefined ? {} : { venue: body.venue }),
+  ...(body.starts_at === undefined ? {} : { startsAt: body.starts_at }),
+  ...(body.ends_at === undefined ? {} : { endsAt: body.ends_at }),
+  ...(body.capacity === undefined ? {} : { capacity: body.capacity }),
+});
 const detailsOf = (body: t.TypeOf<typeof GatheringBody>): GatheringDetails => ({
   title: body.title,
   description: body.description ?? '',
@@ -154,6 +168,19 @@ export function ticketingCommandRoutes(deps: TicketingCommandDependencies): Rout
         onGathering(params.id, { type: 'EditGathering', actor: actorOf(principal), details: detailsOf(body), now: deps.clock.now() }, principal, correlationId, 200),
     }),
     defineRoute({
+      method: 'patch',
+      path: '/api/events/:id',
+      summary: 'Change some details of a draft event; the fields left out keep their value (T-1)',
+      description: 'The same rules as PUT: the organizer or an admin, drafts only, starts_at in the future and ends_at after it (checked on the result). An empty object changes nothing.',
+      tags: ['ticketing'],
+      auth: { roles: ['organizer'] },
+      params: IdParams,
+      body: GatheringChanges,
+      responses: { 200: { description: 'The draft with the changes', schema: GatheringView }, ...errors },
+      handle: async ({ params, body, principal, correlationId }) =>
+        onGathering(params.id, { type: 'AmendGathering', actor: actorOf(principal), changes: changesOf(body), now: deps.clock.now() }, principal, correlationId, 200),
+    }),
+    defineRoute({
       method: 'post',
       path: '/api/events/:id/publish',
       summary: 'Publish a draft event (T-1)',
@@ -185,7 +212,7 @@ export function ticketingCommandRoutes(deps: TicketingCommandDependencies): Rout
       auth: { roles: ['organizer'] },
       params: IdParams,
       body: TicketTypeBody,
-      responses: { 201: { description: 'The event with the new ticket type', schema: GatheringView }, ...errors },
+      responses: { 201: { description: 'The event with the new ticket type; ticket_type_id is the one added', schema: TicketTypeAdded }, ...errors },
       handle: async ({ params, body, principal, correlationId }) => {
         const ticketTypeId = randomUUID();
         const result = await onGathering(
@@ -260,21 +287,27 @@ export function ticketingCommandRoutes(deps: TicketingCommandDependencies): Rout
       method: 'post',
       path: '/api/tickets/:code/validate',
       summary: 'Would this ticket open the door? (T-5) valid, or invalid with a reason',
-      description: 'Reasons: unknown_code, already_used, event_cancelled, wrong_event (when event_id names the door’s event). Changes nothing.',
+      description:
+        'Reasons: unknown_code (also for text that is no ticket code at all), already_used, event_cancelled, wrong_event (when event_id names the door’s event). Changes nothing. Door staff (scanner) for every event; an organizer for her own events (403 ticket.not_your_event for another’s). The answer agrees with GET /api/tickets.',
       tags: ['ticketing'],
-      auth: { roles: ['scanner'] },
+      auth: { roles: ['scanner', 'organizer'] },
       idempotency: 'off',
       params: CodeParams,
       body: DoorBody,
-      responses: { 200: { description: 'The verdict', schema: Validity }, 400: errors[400] },
-      handle: async ({ params, body }) => {
+      responses: { 200: { description: 'The verdict', schema: Validity }, 400: errors[400], 403: { description: 'An organizer asking about a ticket of another’s event' } },
+      handle: async ({ params, body, principal }) => {
+        const unknown = { status: 200, body: { valid: false, reason: 'unknown_code' } };
+        if (!isTicketCode(params.code)) return unknown;
         const ticketId = await deps.ticketOfCode(params.code);
-        if (!ticketId) return { status: 200, body: { valid: false, reason: 'unknown_code' } };
-        const { state } = await loadAggregate(deps.store, ticketDecider, streamOfTicket(ticketId));
-        if (state.status === 'none') return { status: 200, body: { valid: false, reason: 'unknown_code' } };
+        if (!ticketId) return unknown;
+        const { state, recorded } = await loadAggregate(deps.store, ticketDecider, streamOfTicket(ticketId));
+        if (state.status === 'none') return unknown;
         const gathering = await loadAggregate(deps.store, gatheringDecider, streamOfGathering(state.ticket!.gatheringId));
+        if (!mayKeepTheDoor(doorKeeperOf(principal), gathering.state.organizerId)) return left(notYourDoor());
         const verdict = ticketValidity(state, { gatheringCancelled: gathering.state.status === 'cancelled', ...(body?.event_id ? { gatheringId: body.event_id } : {}) });
         const ticket = { id: ticketId, event_id: state.ticket!.gatheringId, ticket_type_id: state.ticket!.ticketTypeId, status: state.status };
+        // A check-in another door just made is in the tickets read model too before the verdict says so.
+        await deps.ticketsReached(recorded[recorded.length - 1]!.position);
         return { status: 200, body: verdict.valid ? { valid: true, ticket } : { valid: false, reason: verdict.reason, ticket } };
       },
     }),
@@ -282,20 +315,22 @@ export function ticketingCommandRoutes(deps: TicketingCommandDependencies): Rout
       method: 'post',
       path: '/api/tickets/:code/checkin',
       summary: 'Let the holder in: active → used, exactly once (T-6)',
-      description: 'Two doors scanning the same code at the same instant: one 200, one 409 ticket.already_used.',
+      description:
+        'Two doors scanning the same code at the same instant: one 200, one 409 ticket.already_used. Door staff (scanner) for every event; an organizer for her own events (403 ticket.not_your_event for another’s). Answers once GET /api/tickets shows the ticket used.',
       tags: ['ticketing'],
-      auth: { roles: ['scanner'] },
+      auth: { roles: ['scanner', 'organizer'] },
       params: CodeParams,
       body: DoorBody,
       responses: {
         200: { description: 'Checked in', schema: t.type({ ticket_id: t.string, event_id: t.string, status: t.string, checked_in_at: t.string }) },
         400: errors[400],
-        404: { description: 'Unknown code' },
+        403: { description: 'An organizer at the door of another’s event' },
+        404: { description: 'Unknown code (also text that is no ticket code at all)' },
         409: { description: 'Already used, or the event was cancelled' },
         422: { description: 'The ticket is for another event' },
       },
       handle: async ({ params, body, principal, correlationId }) => {
-        const ticketId = await deps.ticketOfCode(params.code);
+        const ticketId = isTicketCode(params.code) ? await deps.ticketOfCode(params.code) : undefined;
         if (!ticketId) return left(domainError('not_found', 'ticket.unknown_code', 'no ticket has this code', 'code'));
         const { state } = await loadAggregate(deps.store, ticketDecider, streamOfTicket(ticketId));
         const gatheringId = state.ticket?.gatheringId;
@@ -305,10 +340,19 @@ export function ticketingCommandRoutes(deps: TicketingCommandDependencies): Rout
           deps.store,
           ticketDecider,
           streamOfTicket(ticketId),
-          { type: 'CheckIn', scannerId: principal.id, gatheringCancelled: gathering?.state.status === 'cancelled', now, ...(body?.event_id ? { gatheringId: body.event_id } : {}) },
+          {
+            type: 'CheckIn',
+            scannerId: principal.id,
+            staff: doorKeeperOf(principal).staff,
+            ...(gathering?.state.organizerId ? { organizerId: gathering.state.organizerId } : {}),
+            gatheringCancelled: gathering?.state.status === 'cancelled',
+            now,
+            ...(body?.event_id ? { gatheringId: body.event_id } : {}),
+          },
           { correlationId, actor: `user:${principal.id}`, now },
         );
         if (outcome._tag === 'Left') return outcome;
+        if (outcome.right.position) await deps.ticketsReached(outcome.right.position);
         return { status: 200, body: { ticket_id: ticketId, event_id: gatheringId!, status: 'used', checked_in_at: outcome.right.state.checkedInAt! } };
       },
     }),

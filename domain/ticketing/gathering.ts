@@ -23,7 +23,10 @@ export interface GatheringState {
 
 export type GatheringCommand =
   | { readonly type: 'CreateGathering'; readonly gatheringId: string; readonly actor: Actor; readonly details: GatheringDetails; readonly now: Date }
+  /** Replace every detail of a draft (PUT). */
   | { readonly type: 'EditGathering'; readonly actor: Actor; readonly details: GatheringDetails; readonly now: Date }
+  /** Change only the details given, keeping the others (PATCH); the same rules as an edit. */
+  | { readonly type: 'AmendGathering'; readonly actor: Actor; readonly changes: Partial<GatheringDetails>; readonly now: Date }
   | { readonly type: 'PublishGathering'; readonly actor: Actor; readonly now: Date }
   | { readonly type: 'CancelGathering'; readonly actor: Actor; readonly reason: string; readonly now: Date }
   | { readonly type: 'AddTicketType'; readonly actor: Actor; readonly ticketType: TicketTypeDetails; readonly now: Date };
@@ -85,6 +88,11 @@ function checkTicketType(state: GatheringState, ticketType: TicketTypeDetails): 
   return right({ ...ticketType, price: normalizePrice(ticketType.price), salesStart: salesStart.toISOString(), salesEnd: salesEnd.toISOString() });
 }
 
+/** The fields of `changes` that hold a value (an absent or undefined one keeps the current detail). */
+function definedOnly(changes: Partial<GatheringDetails>): Partial<GatheringDetails> {
+  return Object.fromEntries(Object.entries(changes).filter(([, value]) => value !== undefined)) as Partial<GatheringDetails>;
+}
+
 function mayChange(state: GatheringState, actor: Actor): Either<DomainError, true> {
   if (state.status === 'none') return left(domainError('not_found', 'gathering.not_found', 'no such event'));
   if (!actor.isAdmin && actor.id !== state.organizerId) {
@@ -111,9 +119,12 @@ export const gatheringDecider: EventSourcedDecider<GatheringCommand, GatheringEv
     const allowed = mayChange(state, command.actor);
     if (allowed._tag === 'Left') return allowed;
     switch (command.type) {
-      case 'EditGathering': {
+      case 'EditGathering':
+      case 'AmendGathering': {
         if (state.status !== 'draft') return left(domainError('conflict', 'gathering.not_draft', `a ${state.status} event can no longer be edited`));
-        const details = checkDetails(command.details, command.now);
+        const changes = command.type === 'EditGathering' ? command.details : definedOnly(command.changes);
+        if (command.type === 'AmendGathering' && Object.keys(changes).length === 0) return right([]);
+        const details = checkDetails({ ...state.details!, ...changes }, command.now);
         if (details._tag === 'Left') return details;
         return right([{ type: 'GatheringEdited', data: { editedAt: command.now.toISOString(), ...details.right } }]);
       }

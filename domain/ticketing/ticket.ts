@@ -39,13 +39,35 @@ export interface TicketState {
 
 export type TicketCommand =
   | { readonly type: 'IssueTicket'; readonly ticket: TicketIssued['data'] }
-  | { readonly type: 'CheckIn'; readonly scannerId: string; readonly gatheringId?: string; readonly gatheringCancelled: boolean; readonly now: Date }
+  | {
+      readonly type: 'CheckIn';
+      /** Who lets the holder in: door staff, an admin, or the gathering's organizer (recorded as the scanner). */
+      readonly scannerId: string;
+      /** Door staff (the scanner role) and admins work every gathering's door; anyone else only their own's. */
+      readonly staff: boolean;
+      /** The organizer of the ticket's gathering. */
+      readonly organizerId?: string;
+      readonly gatheringId?: string;
+      readonly gatheringCancelled: boolean;
+      readonly now: Date;
+    }
   | { readonly type: 'VoidTicket'; readonly now: Date };
 
 export const streamOfTicket = (ticketId: string): string => `Ticket-${ticketId}`;
 
 /** Why a ticket does not open the door, in the words the scanner app shows. */
 export type InvalidReason = 'unknown_code' | 'already_used' | 'event_cancelled' | 'wrong_event';
+
+/**
+ * Who may validate and check in a ticket (T-5, T-6): door staff (the scanner role) and admins at
+ * every gathering; an organizer at the doors of her own gatherings.
+ */
+export function mayKeepTheDoor(keeper: { readonly id: string; readonly staff: boolean }, organizerId: string | undefined): boolean {
+  return keeper.staff || (organizerId !== undefined && keeper.id === organizerId);
+}
+
+export const notYourDoor = () =>
+  domainError('forbidden', 'ticket.not_your_event', 'only door staff (scanner), an admin or the organizer of this ticket’s event may validate or check it in');
 
 /** T-5: would this ticket be let in at (optionally) this gathering? Pure: the door asks, nothing changes. */
 export function ticketValidity(state: TicketState, at: { readonly gatheringId?: string; readonly gatheringCancelled: boolean }): { valid: true } | { valid: false; reason: InvalidReason } {
@@ -64,6 +86,7 @@ export const ticketDecider: EventSourcedDecider<TicketCommand, TicketEvent, Tick
       case 'IssueTicket':
         return state.status === 'none' ? right([{ type: 'TicketIssued', data: command.ticket }]) : right([]);
       case 'CheckIn': {
+        if (state.status !== 'none' && !mayKeepTheDoor({ id: command.scannerId, staff: command.staff }, command.organizerId)) return left(notYourDoor());
         const validity = ticketValidity(state, command);
         if (validity.valid) {
           const { ticketId, gatheringId } = state.ticket!;

@@ -36,6 +36,18 @@ describe('Gathering decider (T-1, T-2)', () => {
     given(gatheringDecider, [created, published]).when({ type: 'EditGathering', actor: organizer, details, now: NOW }).thenFails('gathering.not_draft', { kind: 'conflict' });
   });
 
+  it('given a draft, when amended with some fields, then only those change; the edit rules hold; nothing sent changes nothing', () => {
+    const edited = (over: Partial<GatheringDetails>): GatheringEvent => ({ type: 'GatheringEdited', data: { editedAt: NOW.toISOString(), ...details, ...over } });
+    const amend = (changes: Partial<GatheringDetails>, actor = organizer): GatheringCommand => ({ type: 'AmendGathering', actor, changes, now: NOW });
+    given(gatheringDecider, [created]).when(amend({ title: 'Jazz at Dusk' })).then([edited({ title: 'Jazz at Dusk' })]);
+    given(gatheringDecider, [created]).when(amend({ capacity: 80, venue: 'Hermitage Garden' }, admin)).then([edited({ capacity: 80, venue: 'Hermitage Garden' })]);
+    given(gatheringDecider, [created]).when(amend({})).then([]);
+    given(gatheringDecider, [created]).when(amend({ endsAt: '2030-02-01T17:00:00Z' })).thenFails('gathering.invalid_ends_at', { field: 'ends_at' });
+    given(gatheringDecider, [created]).when(amend({ startsAt: '2029-12-31T00:00:00Z' })).thenFails('gathering.invalid_starts_at', { field: 'starts_at' });
+    given(gatheringDecider, [created]).when(amend({ title: 'x' }, stranger)).thenFails('gathering.not_organizer', { kind: 'forbidden' });
+    given(gatheringDecider, [created, published]).when(amend({ title: 'Too late' })).thenFails('gathering.not_draft', { kind: 'conflict' });
+  });
+
   it('given a published event, then ticket types fit within the capacity, with a valid price and window', () => {
     const added: GatheringEvent = {
       type: 'TicketTypeAdded',

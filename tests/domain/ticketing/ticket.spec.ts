@@ -7,13 +7,27 @@ const issued: TicketEvent = {
   type: 'TicketIssued',
   data: { ticketId: 't-1', code: 'CODE', saleId: 's-1', gatheringId: 'g-1', ticketTypeId: 'tt-1', holderId: 'u-1', price: '1500.00', currency: 'RUB', issuedAt: '2030-01-01T00:00:00.000Z' },
 };
-const checkIn = (over: { gatheringId?: string; gatheringCancelled?: boolean } = {}) => ({ type: 'CheckIn' as const, scannerId: 'door-1', gatheringCancelled: false, now: NOW, ...over });
+const checkIn = (over: { gatheringId?: string; gatheringCancelled?: boolean; scannerId?: string; staff?: boolean; organizerId?: string } = {}) => ({
+  type: 'CheckIn' as const,
+  scannerId: 'door-1',
+  staff: true,
+  organizerId: 'org-1',
+  gatheringCancelled: false,
+  now: NOW,
+  ...over,
+});
 const checkedIn: TicketEvent = { type: 'TicketCheckedIn', data: { ticketId: 't-1', gatheringId: 'g-1', scannerId: 'door-1', checkedInAt: NOW.toISOString() } };
 const voided: TicketEvent = { type: 'TicketVoided', data: { ticketId: 't-1', gatheringId: 'g-1', reason: 'gathering_cancelled', voidedAt: NOW.toISOString() } };
 
 describe('Ticket decider (T-5, T-6, T-7)', () => {
   it('given an active ticket, when it is checked in at its event, then it is used', () => {
     given(ticketDecider, [issued]).when(checkIn({ gatheringId: 'g-1' })).then([checkedIn]);
+  });
+
+  it('given the organizer of the ticket’s event without a scanner grant, then she checks it in; another organizer is refused (403)', () => {
+    const byOrganizer: TicketEvent = { type: 'TicketCheckedIn', data: { ...(checkedIn.data as { ticketId: string; gatheringId: string; checkedInAt: string }), scannerId: 'org-1' } };
+    given(ticketDecider, [issued]).when(checkIn({ scannerId: 'org-1', staff: false })).then([byOrganizer]);
+    given(ticketDecider, [issued]).when(checkIn({ scannerId: 'org-2', staff: false })).thenFails('ticket.not_your_event', { kind: 'forbidden' });
   });
 
   it('given a used ticket, then a second check-in is refused: already used (409)', () => {
