@@ -23,7 +23,7 @@ import { PersonalDataVault, personalDataMigrations, personalDataStore } from '..
 import { eventLogMigrations } from '../eventstore/postgres/event-log-migrations.js';
 import { PostgresEventStore } from '../eventstore/postgres/postgres-event-store.js';
 import { createHttpApp } from '../http/create-app.js';
-import { startHttpServer, type HttpServerHandle } from '../http/http-server.js';
+import type { HttpServerHandle } from '../http/http-server.js';
 import { httpMigrations } from '../http/http-migrations.js';
 import { databaseReadiness, eventStoreReadiness } from '../http/readiness.js';
 import { createLogger, type Logger } from '../observability/logger.js';
@@ -32,6 +32,7 @@ import type { ContextFactory, ContextModule, SystemDependencies } from './contex
 import { platformModule } from './platform-module.js';
 import { DeclaredRoles } from './role-registry.js';
 import { replayModule } from './replay-module.js';
+import { listenWhileStarting, StartupProgress, type StartingListener } from './startup-progress.js';
 
 /** `all`: API and workers in one process (npm start); `api` and `worker` for the scaled-out shape. */
 export type ProcessRole = 'all' | 'api' | 'worker';
@@ -46,6 +47,10 @@ export interface SystemOptions {
   readonly database?: Database;
   readonly effectOptions?: ConstructorParameters<typeof OutboxWorker>[2];
   readonly timerPollMs?: number;
+  /** Where the start's phases are reported (bin/serve.ts passes the one it began with). */
+  readonly progress?: StartupProgress;
+  /** A server already listening with a starting listener (bin/serve.ts binds the port before loading the code); the app takes it over. */
+  readonly listening?: { readonly server: HttpServerHandle; readonly starting: StartingListener };
 }
 
 export interface RunningSystem {
@@ -67,11 +72,34 @@ export interface RunningSystem {
 export async function startSystem(options: SystemOptions): Promise<RunningSystem> {
   const { config, role } = options;
   const logger = options.logger ?? createLogger({ level: config.logging.level, name: role });
+  const progress = options.progress ?? new StartupProgress(logger);
+  // The port is bound first: /healthz answers 200 and /readyz 503 naming the phase while the rest starts.
+  const listening = role === 'worker' ? undefined : (options.listening ?? (await listenWhileStarting(config, progress)));
+  try {
+    return await startOnServer(options, logger, progress, listening);
+  } catch (error) {
+    await listening?.server.close(0);
+    throw error;
+  }
+}
+
+async function startOnServer(
+  options: SystemOptions,
+  logger: Logger,
+  progress: StartupProgress,
+  listening: { readonly server: HttpServerHandle; readonly starting: StartingListener } | undefined,
+): Promise<RunningSystem> {
+  const { config, role } = options;
   const clock = options.clock ?? systemClock;
   const ownsDatabase = !options.database;
   const database =
     options.database ??
-    (await openDatabase({ url: config.storage.databaseUrl, dataDir: config.storage.pgliteDir, poolSize: config.storage.databasePoolSize }));
+    (await progress.run(
+      'database',
+      config.storage.databaseUrl ? 'connecting to DATABASE_URL' : `starting PGlite in ${config.storage.pgliteDir} (PostgreSQL compiled to WebAssembly; it reads its files at start)`,
+      () => openDatabase({ url: config.storage.databaseUrl, dataDir: config.storage.pgliteDir, poolSize: config.storage.databasePoolSize }),
+      (db) => ({ fields: { database: db.kind }, message: db.kind === 'pglite' ? `PGlite open in ${config.storage.pgliteDir}` : 'PostgreSQL connected' }),
+    ));
   // Personal fields are sealed with their subject's key on the way into the log and opened on the way out.
   const personalData = new PersonalDataVault(database);
   const store = instrumentedEventStore(
@@ -98,14 +126,19 @@ export async function startSystem(options: SystemOptions): Promise<RunningSystem
     waitForProjection: (projection, position, timeoutMs) => waitForProjection(database, projection, position, timeoutMs),
   };
 
-  const contextModules = [platformModule(dependencies), ...(await Promise.all(options.contexts.map((context) => context(dependencies))))];
+  const contextModules = await progress.run(
+    'contexts',
+    'building the contexts (the gateway opens its TON side)',
+    async () => [platformModule(dependencies), ...(await Promise.all(options.contexts.map((context) => context(dependencies))))],
+    (built) => ({ fields: { contexts: built.map((module) => module.name) }, message: `${built.length} contexts built` }),
+  );
   roles.register(contextModules);
   const knownProjections = [
     ...contextModules.flatMap((module) => module.projections ?? []),
     ...contextModules.flatMap((module) => module.sagas ?? []).map((saga) => sagaProjection(saga, clock)),
   ];
   const modules = [...contextModules, replayModule(dependencies, knownProjections)];
-  await migrate(
+  await progress.run('migrations', 'applying the schema migrations', () => migrate(
     database,
     ...(store.kind === 'postgres' ? [eventLogMigrations] : []),
     personalDataMigrations,
@@ -114,7 +147,7 @@ export async function startSystem(options: SystemOptions): Promise<RunningSystem
     processMigrations,
     httpMigrations,
     ...modules.flatMap((module) => module.migrations ?? []),
-  );
+  ));
 
   let runner: ProjectionRunner | undefined;
   let outbox: OutboxWorker | undefined;
@@ -152,10 +185,13 @@ export async function startSystem(options: SystemOptions): Promise<RunningSystem
       pollMs: options.timerPollMs,
       onError: (timer, err) => logger.error({ err, timer }, 'timer failed; will retry'),
     });
-    runner.start();
-    outbox.start();
-    timers.start();
-    for (const module of modules) await module.start?.();
+    const started = { runner, outbox, timers };
+    await progress.run('workers', 'starting projections, sagas, outbox, timers and the context workers', async () => {
+      started.runner.start();
+      started.outbox.start();
+      started.timers.start();
+      for (const module of modules) await module.start?.();
+    });
   }
 
   let server: HttpServerHandle | undefined;
@@ -181,7 +217,8 @@ export async function startSystem(options: SystemOptions): Promise<RunningSystem
       metricsToken: config.server.metricsToken,
       readinessChecks: [databaseReadiness(database), eventStoreReadiness(store)],
     });
-    server = await startHttpServer(app, config.server.port, config.server.host, config.server.timeouts);
+    server = listening!.server;
+    listening!.starting.serve(app);
     // Idempotency-Key answers older than the retention go, a batch at a time (several API instances may all prune).
     pruning = new BackgroundLoop(
       async () => (await idempotency.prune(config.server.idempotencyRetentionMs)) > 0,
@@ -189,8 +226,11 @@ export async function startSystem(options: SystemOptions): Promise<RunningSystem
       (err) => logger.warn({ err }, 'could not prune idempotency keys'),
     );
     pruning.start();
-    logger.info({ port: server.port, role, database: database.kind, eventLog: store.kind }, 'Ledgerline is serving');
   }
+  progress.markReady(
+    { role, database: database.kind, eventLog: store.kind, ...(server ? { port: server.port, url: server.url } : {}) },
+    server ? `Ledgerline is serving on ${server.url} (ready in ${Math.round(performance.now())} ms since the process started)` : `Ledgerline worker is running (ready in ${Math.round(performance.now())} ms since the process started)`,
+  );
 
   let stopping: Promise<void> | undefined;
   return {

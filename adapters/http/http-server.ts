@@ -1,7 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer, type IncomingMessage, type RequestListener, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
-import type { Express } from 'express';
 import { PROBLEM_CONTENT_TYPE, problemType, titleOf } from './problem.js';
 
 /** How long a client may take to send a request (slow-loris protection). */
@@ -36,7 +35,8 @@ export interface HttpServerHandle {
 }
 
 export async function startHttpServer(
-  app: Express,
+  /** The Express app, or a listener that hands over to it later (the start, adapters/app/startup-progress.ts). */
+  app: RequestListener,
   port: number,
   host?: string,
   timeouts: RequestTimeouts = DEFAULT_REQUEST_TIMEOUTS,
