@@ -47,6 +47,7 @@ const summaryOf = (row: GatheringRow) => ({
   capacity: row.capacity,
 });
 const GatheringSummary = t.type({ id: t.string, organizer_id: t.string, status: t.string, title: t.string, venue: t.string, starts_at: t.string, ends_at: t.string, capacity: t.number });
+const OwnGatheringSummary = t.intersection([GatheringSummary, t.type({ created_at: t.string })]);
 const TicketTypeAvailability = t.type({
   id: t.string,
   kind: t.string,
@@ -201,7 +202,7 @@ export function ticketingQueryRoutes(database: Database, clock: Clock): Route[] 
       tags: ['ticketing'],
       auth: { roles: ['organizer'] },
       query: pageQuery,
-      responses: { 200: { description: 'A page of events', schema: pageCodec(GatheringSummary) } },
+      responses: { 200: { description: 'A page of events', schema: pageCodec(OwnGatheringSummary) } },
       handle: async ({ query, principal }) => {
         const page = readPageRequest(query, CreatedKey, { defaultLimit: 20, maxLimit: 100 });
         const { rows } = await sql<GatheringRow & { created_at: Date | string }>`
