@@ -1,3 +1,5 @@
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import type { Clock } from '../../platform/clock.js';
 import { systemClock } from '../../platform/clock.js';
 import { BackgroundLoop } from '../../sagas/background-loop.js';
@@ -96,7 +98,11 @@ async function startOnServer(
     options.database ??
     (await progress.run(
       'database',
-      config.storage.databaseUrl ? 'connecting to DATABASE_URL' : `starting PGlite in ${config.storage.pgliteDir} (PostgreSQL compiled to WebAssembly; it reads its files at start)`,
+      config.storage.databaseUrl
+        ? 'connecting to DATABASE_URL'
+        : existsSync(join(config.storage.pgliteDir, 'PG_VERSION'))
+          ? `starting PGlite in ${config.storage.pgliteDir} (PostgreSQL compiled to WebAssembly: it compiles and reads its files at start)`
+          : `creating a new PGlite database in ${config.storage.pgliteDir} (first start: PostgreSQL's initdb in WebAssembly takes several seconds, once)`,
       () => openDatabase({ url: config.storage.databaseUrl, dataDir: config.storage.pgliteDir, poolSize: config.storage.databasePoolSize }),
       (db) => ({ fields: { database: db.kind }, message: db.kind === 'pglite' ? `PGlite open in ${config.storage.pgliteDir}` : 'PostgreSQL connected' }),
     ));
@@ -138,7 +144,7 @@ async function startOnServer(
     ...contextModules.flatMap((module) => module.sagas ?? []).map((saga) => sagaProjection(saga, clock)),
   ];
   const modules = [...contextModules, replayModule(dependencies, knownProjections)];
-  await progress.run('migrations', 'applying the schema migrations', () => migrate(
+  await progress.run('migrations', 'applying the schema migrations (a first start creates every table)', () => migrate(
     database,
     ...(store.kind === 'postgres' ? [eventLogMigrations] : []),
     personalDataMigrations,
@@ -147,7 +153,13 @@ async function startOnServer(
     processMigrations,
     httpMigrations,
     ...modules.flatMap((module) => module.migrations ?? []),
-  ));
+  ), (done) => ({ fields: done, message: done.applied === 0 ? `all ${done.known} applied before (one query)` : `${done.applied} of ${done.known} applied now` }));
+  await progress.run(
+    'event log',
+    store.kind === 'postgres' ? 'reading the head of the event log table' : 'connecting to EventStoreDB (EVENTSTORE_URL)',
+    () => store.headPosition(),
+    (head) => ({ fields: { eventLog: store.kind, head: String(head) }, message: `${store.kind === 'postgres' ? 'PostgreSQL table' : 'EventStoreDB'}, head at position ${String(head)}` }),
+  );
 
   let runner: ProjectionRunner | undefined;
   let outbox: OutboxWorker | undefined;

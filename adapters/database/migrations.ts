@@ -1,4 +1,4 @@
-import { Migrator, type Migration, type MigrationProvider } from 'kysely';
+import { Migrator, sql, type Migration, type MigrationProvider } from 'kysely';
 import type { Database } from './database.js';
 
 /**
@@ -8,8 +8,17 @@ import type { Database } from './database.js';
  */
 export type Migrations = Record<string, Migration>;
 
-export async function migrate(database: Database, ...sets: Migrations[]): Promise<void> {
+/** How many migrations `migrate` applied (0: the database was up to date, found with one query). */
+export async function migrate(database: Database, ...sets: Migrations[]): Promise<{ readonly applied: number; readonly known: number }> {
   const all: Migrations = Object.assign({}, ...sets);
+  const known = Object.keys(all).length;
+  // A warm start: every migration is already recorded, so kysely's migrator (its lock table, the
+  // lock, a read of every name) is skipped. Any name missing, or no table yet, and it runs.
+  const recorded = await sql<{ name: string }>`select name from ${sql.table(`${database.schema}.kysely_migration`)}`
+    .execute(database.db)
+    .then((result) => new Set(result.rows.map((row) => row.name)))
+    .catch(() => new Set<string>());
+  if (Object.keys(all).every((name) => recorded.has(name))) return { applied: 0, known };
   const provider: MigrationProvider = { getMigrations: async () => all };
   const migrator = new Migrator({
     db: database.db,
@@ -24,4 +33,5 @@ export async function migrate(database: Database, ...sets: Migrations[]): Promis
       cause: error,
     });
   }
+  return { applied: results?.filter((r) => r.status === 'Success').length ?? 0, known };
 }

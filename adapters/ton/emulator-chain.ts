@@ -29,6 +29,8 @@ export interface EmulatorChainOptions {
 export class EmulatorChain implements GatewayChain {
   private readonly confirmations = new Map<string, StoredConfirmation>();
   private readonly reads: ChainReads;
+  /** True when this open found no saved state and bootstrapped a new chain. */
+  bootstrapped = false;
 
   private constructor(
     readonly blockchain: Blockchain,
@@ -42,7 +44,10 @@ export class EmulatorChain implements GatewayChain {
     const blockchain = await Blockchain.create();
     const contracts = new GatewayContracts(options.wallet.address, options.publicUrl);
     const chain = new EmulatorChain(blockchain, contracts, options);
-    if (!(await chain.load())) await chain.bootstrap();
+    if (!(await chain.load())) {
+      await chain.bootstrap();
+      chain.bootstrapped = true;
+    }
     return chain;
   }
 
