@@ -19,6 +19,7 @@ const benches: Record<string, () => Promise<Bench>> = {
   projections: async () => (await import('./projections.js')).bench,
   onsale: async () => (await import('./onsale.js')).bench,
   gateway: async () => (await import('./gateway.js')).bench,
+  startup: async () => (await import('./startup.js')).bench,
 };
 
 interface RunRecord {
@@ -143,7 +144,7 @@ function table(results: readonly BenchResult[]): string {
   const columns: string[] = [];
   for (const result of results) for (const key of Object.keys(result)) if (key !== 'bench' && !columns.includes(key)) columns.push(key);
   const cell = (value: unknown) =>
-    value === undefined || value === null ? '' : typeof value === 'number' ? value.toLocaleString('en-US') : String(value);
+    value === undefined || value === null ? '' : typeof value === 'number' ? value.toLocaleString('en-US') : typeof value === 'object' ? JSON.stringify(value) : String(value);
   const rows = results.map((r) => columns.map((c) => cell(r[c])));
   const widths = columns.map((c, i) => Math.max(c.length, ...rows.map((row) => row[i]!.length)));
   const line = (cells: string[]) =>

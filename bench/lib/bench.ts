@@ -10,7 +10,7 @@ export interface BenchResult {
   readonly bench: string;
   readonly case: string;
   readonly impl: string;
-  readonly [field: string]: string | number | boolean | null | undefined;
+  readonly [field: string]: string | number | boolean | null | undefined | Readonly<Record<string, number>>;
 }
 
 export interface BenchContext {

@@ -125,4 +125,20 @@ describe('benchmarks (--quick smoke runs, not timed)', function () {
       assert.ok((line.confirmedPerSec as number) > 0 && typeof line.p99Ms === 'number');
     }
   });
+
+  it('startup --quick starts npm start cold and warm on a temporary DATA_DIR and prints time to /healthz and /readyz with the phases, beside the bare-server floor', async () => {
+    const run = await runBench(['startup', '--quick', `--out=${join(dir, 'startup.json')}`]);
+    assert.equal(run.code, 0, run.stderr);
+    const lines = jsonLines(run.stdout);
+    assert.deepEqual(lines.map((l) => l.case), ['floor', 'cold', 'warm']);
+    for (const line of lines) {
+      assert.equal(line.bench, 'startup');
+      assert.ok(typeof line.msToHealthz === 'number' && typeof line.msToReady === 'number', JSON.stringify(line));
+    }
+    for (const line of lines.slice(1)) {
+      const phases = line.phases as Record<string, number>;
+      for (const phase of ['configuration', 'listening', 'code', 'database', 'contexts', 'migrations', 'event log', 'workers']) assert.equal(typeof phases[phase], 'number', phase);
+      assert.ok((line.msToHealthz as number) <= (line.msToReady as number));
+    }
+  });
 });
