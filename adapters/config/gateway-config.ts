@@ -1,12 +1,12 @@
 import { Address } from '@ton/core';
-import { defineConfigSection } from './config-section.js';
+import { defineConfigSection, type Environment } from './config-section.js';
 import { envChoice, envInteger, envText, envUrl } from './environment-variables.js';
 
 const G2A = 1_000_000_000n; // jetton units per G2A (9 decimals)
 const DECIMAL = /^(0|[1-9]\d{0,38})$/;
 
 /** The Blockchain Gateway on TON: network, keys, limits, callbacks, wallet linking. */
-export const gatewayConfigSection = defineConfigSection({
+const declaredGatewaySection = defineConfigSection({
   title: 'Blockchain Gateway (TON)',
   variables: {
     TON_NETWORK: envChoice(['emulator', 'testnet', 'mainnet'] as const, {
@@ -36,8 +36,8 @@ export const gatewayConfigSection = defineConfigSection({
       secret: true,
       minLength: 32,
     }),
-    GATEWAY_PUBLIC_URL: envUrl({ description: 'Public base URL of this API; NFT item metadata is served under it', protocols: ['http', 'https'], default: 'http://localhost:3000' }),
-    TON_PROOF_DOMAIN: envText({ description: 'Domain a wallet ton_proof must name (the app domain of TON Connect)', default: 'localhost:3000' }),
+    GATEWAY_PUBLIC_URL: envUrl({ description: 'Public base URL of this API; NFT item metadata is served under it. Unset: http://localhost:<PORT>', protocols: ['http', 'https'] }),
+    TON_PROOF_DOMAIN: envText({ description: 'Domain a wallet ton_proof must name (the app domain of TON Connect). Unset: localhost:<PORT>' }),
     WALLET_LINK_TTL_SECONDS: envInteger({ description: 'How long a wallet-link payload stays valid', default: 300, min: 30, max: 3600 }),
     G2A_LIMIT_PER_TRANSFER: envText({ description: 'Largest single G2A transfer, in jetton units (9 decimals)', default: (1_000n * G2A).toString() }),
     G2A_LIMIT_PER_USER_DAY: envText({ description: 'G2A one user may withdraw per UTC day, in jetton units', default: (5_000n * G2A).toString() }),
@@ -77,7 +77,7 @@ export const gatewayConfigSection = defineConfigSection({
     },
     mnemonic: v.TON_MNEMONIC,
     callbackSecret: v.GATEWAY_CALLBACK_SECRET,
-    publicUrl: v.GATEWAY_PUBLIC_URL.replace(/\/+$/, ''),
+    publicUrl: v.GATEWAY_PUBLIC_URL?.replace(/\/+$/, ''),
     walletLink: { domain: v.TON_PROOF_DOMAIN, challengeTtlSeconds: v.WALLET_LINK_TTL_SECONDS },
     limits: {
       perTransfer: BigInt(DECIMAL.test(v.G2A_LIMIT_PER_TRANSFER) ? v.G2A_LIMIT_PER_TRANSFER : '0'),
@@ -90,6 +90,28 @@ export const gatewayConfigSection = defineConfigSection({
     pollMs: v.GATEWAY_POLL_MS,
   }),
 });
+
+/**
+ * GATEWAY_PUBLIC_URL and TON_PROOF_DOMAIN follow PORT unless set: `PORT=3100 npm start` serves
+ * badge metadata under http://localhost:3100 and accepts proofs naming localhost:3100.
+ */
+export const gatewayConfigSection = {
+  ...declaredGatewaySection,
+  read(env: Environment) {
+    const result = declaredGatewaySection.read(env);
+    if (!result.ok) return result;
+    const port = /^\d+$/.test(env.PORT ?? '') ? env.PORT! : '3000';
+    const value = result.value;
+    return {
+      ok: true as const,
+      value: {
+        ...value,
+        publicUrl: value.publicUrl ?? `http://localhost:${port}`,
+        walletLink: { ...value.walletLink, domain: value.walletLink.domain ?? `localhost:${port}` },
+      },
+    };
+  },
+};
 
 function isTonAddress(text: string): boolean {
   try {
