@@ -13,7 +13,6 @@ import { join } from 'node:path';
  */
 const SKIPPED: Record<string, string> = {
   'Set-up': 'starts the process itself (npm install && npm start; npm test) — the test starts it',
-  'Published streams': 'its second line follows the SSE stream until interrupted (it never ends), and $SVC of the earlier snippets lacks the scope stream:ticketing.events',
 };
 
 interface Snippet {
