@@ -236,6 +236,8 @@ describe('TON network chain (TonClient against a toncenter v2 stub backed by the
           GATEWAY_RETRY_BASE_MS: '50',
           GATEWAY_MAX_RETRIES: '8',
           GATEWAY_CALLBACK_SECRET: 'fresh-network-callback-secret-32-chars!!',
+          // the contract addresses derive from it (unset, it follows PORT, which is 0 here)
+          GATEWAY_PUBLIC_URL: 'http://localhost:3000',
         },
         logger: createLogger({ level: 'info', destination: { write: (line: string) => void logLines.push(line) } }),
         contexts: [gatewayModule(openTonGateway())],
