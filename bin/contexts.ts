@@ -2,8 +2,9 @@ import type { ContextFactory } from '../adapters/app/context-module.js';
 import { openTonGateway } from '../adapters/ton/open-ton-gateway.js';
 import { accountsModule } from '../commands/accounts/accounts-module.js';
 import { gatewayModule } from '../commands/blockchain/gateway-module.js';
+import { giftCertificatesModule } from '../commands/gift-certificates/gift-certificates-module.js';
 import { notificationsModule } from '../commands/notifications/notifications-module.js';
 import { ticketingModule } from '../commands/ticketing/ticketing-module.js';
 
 /** Every business context this process runs, in the order their routes are mounted. */
-export const businessContexts: readonly ContextFactory[] = [accountsModule(), ticketingModule(), notificationsModule(), gatewayModule(openTonGateway())];
+export const businessContexts: readonly ContextFactory[] = [accountsModule(), ticketingModule(), notificationsModule(), gatewayModule(openTonGateway()), giftCertificatesModule()];

@@ -1,6 +1,7 @@
 import { accountsConfigSection } from './accounts-config.js';
 import type { ConfigOf } from './config-section.js';
 import { gatewayConfigSection } from './gateway-config.js';
+import { giftCertificatesConfigSection } from './gift-certificates-config.js';
 import { notificationsConfigSection } from './notifications-config.js';
 import { platformConfigSections } from './platform-config.js';
 import { ticketingConfigSection } from './ticketing-config.js';
@@ -12,6 +13,7 @@ export const appConfigSections = {
   gateway: gatewayConfigSection,
   ticketing: ticketingConfigSection,
   notifications: notificationsConfigSection,
+  giftCertificates: giftCertificatesConfigSection,
 };
 
 export type AppConfig = ConfigOf<typeof appConfigSections>;
