@@ -57,6 +57,8 @@ export interface CertificateRow {
   expires_at: Date | string;
   status: string;
   channel: string | null;
+  /** `<principal id>:<request id>` of the reservation holding it. */
+  request_id: string | null;
   reserved_until: Date | string | null;
   updated_at: Date | string;
 }

@@ -27,12 +27,11 @@ const notFound = () => left(domainError('not_found', 'gcp.certificate_not_found'
 
 /**
  * Queries of gift certificates (G-1): operators and support see every certificate; a channel's
- * service principal (scope gcp:reserve) only those reserved for it (a channel's id is the
- * principal id it reserves with, or the `channel` it names — recorded on the certificate).
+ * service principal (scope gcp:reserve) only those it reserved itself (404 for any other).
  */
 export function giftCertificateQueryRoutes(database: Database): Route[] {
   const queries = certificateQueries(database.db);
-  const visible = (principal: Principal, row: CertificateRow | undefined) => row !== undefined && (staff(principal) || (principal.scopes.includes('gcp:reserve') && row.channel !== null));
+  const visible = (principal: Principal, row: CertificateRow | undefined) => row !== undefined && (staff(principal) || (principal.scopes.includes('gcp:reserve') && row.request_id !== null && row.request_id.startsWith(`${principal.id}:`)));
   const auth = { roles: ['gift_operator', 'support'], scopes: ['gcp:reserve'] } as const;
   return [
     defineRoute({

@@ -89,6 +89,7 @@ describe('gift certificates over HTTP (G-1, G-2)', function () {
     assert.deepEqual([seen.number, seen.channel], [first.body.number, 'web']);
     const byNumber = await request(system.api).get(`/certificates/by-number/${first.body.number}`).set('Authorization', web).expect(200);
     assert.equal(byNumber.body.id, first.body.id);
+    await request(system.api).get(`/certificates/${first.body.id}`).set('Authorization', await channel('pos-terminal')).expect(404);
     await request(system.api).get('/certificates/no-such-id').set('Authorization', op).expect(404);
 
     const page1 = await request(system.api).get('/certificates').query({ status: 'RESERVED', channel: 'web', limit: '1' }).set('Authorization', op).expect(200);
