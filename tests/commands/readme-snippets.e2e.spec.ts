@@ -105,7 +105,7 @@ describe('README: every shell snippet, in order, in one bash session against one
       child.kill('SIGTERM');
       await exited;
     }
-    await rm(dataDir, { recursive: true, force: true });
+    await rm(dataDir, { recursive: true, force: true, maxRetries: 10, retryDelay: 100 });
   });
 
   it('given a fresh npm start, when every README shell snippet runs in order in one shell, then each step succeeds and no variable captures null', async () => {

@@ -24,7 +24,7 @@ describe('the whole product (bin/contexts.ts) in one process', function () {
   after(async () => {
     await system?.stop();
     await database?.dispose();
-    await rm(dataDir, { recursive: true, force: true });
+    await rm(dataDir, { recursive: true, force: true, maxRetries: 10, retryDelay: 100 });
   });
 
   it('given every context, then each route is mounted once and documented in /openapi.json, and the system is ready', async () => {

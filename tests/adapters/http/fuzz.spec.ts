@@ -109,7 +109,7 @@ describe('fuzz: every route of /openapi.json against hostile input (fast-check, 
   after(async () => {
     await system?.stop();
     await database?.dispose();
-    if (dataDir) await rm(dataDir, { recursive: true, force: true });
+    if (dataDir) await rm(dataDir, { recursive: true, force: true, maxRetries: 10, retryDelay: 100 });
   });
 
   /** Send one request; the answer must be below 500 and, when a refusal, problem+json. */

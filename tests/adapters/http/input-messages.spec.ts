@@ -62,7 +62,7 @@ describe('validation messages of every route (the whole product)', function () {
   after(async () => {
     await system?.stop();
     await database?.dispose();
-    if (dataDir) await rm(dataDir, { recursive: true, force: true });
+    if (dataDir) await rm(dataDir, { recursive: true, force: true, maxRetries: 10, retryDelay: 100 });
   });
 
   const send = async (method: string, path: string, token: string, body?: unknown) => {

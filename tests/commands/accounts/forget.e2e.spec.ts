@@ -50,7 +50,7 @@ describe('personal data that can be forgotten (crypto-shredding)', function () {
   after(async () => {
     await system?.stop();
     await database?.dispose();
-    if (dataDir) await rm(dataDir, { recursive: true, force: true });
+    if (dataDir) await rm(dataDir, { recursive: true, force: true, maxRetries: 10, retryDelay: 100 });
   });
 
   it('given a person who registered and bought a ticket, when an admin forgets them and every projection is rebuilt, then no table holds their e-mail or name, and the log still replays', async () => {

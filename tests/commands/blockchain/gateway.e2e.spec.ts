@@ -121,7 +121,7 @@ describe('Blockchain Gateway over HTTP on the TON emulator (B-1 … B-7)', funct
   after(async () => {
     await system?.stop();
     await database?.dispose();
-    await rm(dataDir, { recursive: true, force: true });
+    await rm(dataDir, { recursive: true, force: true, maxRetries: 10, retryDelay: 100 });
     callbackServer?.close();
   });
 
