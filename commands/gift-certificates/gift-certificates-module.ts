@@ -1,32 +1,65 @@
 import type { ContextFactory } from '../../adapters/app/context-module.js';
-import { certificateProjection, certificateQueries } from '../../projections/gift-certificates/certificate-projection.js';
-import { giftCertificateQueryRoutes } from '../../projections/gift-certificates/gift-certificates-query-routes.js';
+import { resolveGeneratedSecret } from '../../adapters/config/jwt-secret.js';
+import { certificateQueries } from '../../projections/gift-certificates/certificate-projection.js';
+import { giftCertificatesReadSide } from '../../projections/gift-certificates/gift-certificates-read-side.js';
 import { reservationTtlSaga } from '../../sagas/gift-certificates/reservation-ttl-saga.js';
+import { OptimisticCertificateDecisions } from './certificate-decisions.js';
+import { certificateLifecycle } from './certificate-lifecycle.js';
 import { BatchingPoolDecisions } from './certificate-reserver.js';
+import type { GcpDependencies, GcpPart } from './gcp-dependencies.js';
 import { giftCertificateEffectHandlers } from './gift-certificates-effects.js';
 import { giftCertificateCommandRoutes } from './gift-certificates-routes.js';
+import { orderMatching } from './order-matching.js';
 
 /**
- * Gift certificates "GCP" (SPEC G-1, G-2 so far): the pool operators load, reservations for
- * sales channels from one hot stream per (nominal, currency), their lapse back into the pool.
+ * Gift certificates "GCP" (SPEC G-1 … G-8): the pool operators load, reservations for sales
+ * channels from one hot stream per (nominal, currency), the channels' messages matched into
+ * issue / redemption / refund, one stream per certificate as its ledger, the read side for
+ * support, channels and BI. Each part is its own file; this one only wires them.
  */
 export function giftCertificatesModule(): ContextFactory {
-  return (deps) => {
-    const settings = deps.config.giftCertificates;
-    const decisions = new BatchingPoolDecisions(deps.store);
-    const projection = certificateProjection();
-    const queries = certificateQueries(deps.database.db);
+  return async (system) => {
+    const section = system.config.giftCertificates;
+    const cvcSecret = await resolveGeneratedSecret({ configured: (section as { cvcSecret?: string }).cvcSecret, dataDir: system.dataDir, file: 'gcp-cvc-secret' });
+    const deps: GcpDependencies = {
+      system,
+      settings: {
+        reservationTtlMinutes: section.reservationTtlMinutes,
+        cvcSecret,
+        maxCvcFailures: (section as { maxCvcFailures?: number }).maxCvcFailures ?? 5,
+        holdTtlMinutes: (section as { holdTtlMinutes?: number }).holdTtlMinutes ?? 15,
+      },
+      pool: new BatchingPoolDecisions(system.store),
+      certificates: new OptimisticCertificateDecisions(system.store),
+      poolQueries: certificateQueries(system.database.db),
+    };
+    const pool: GcpPart = {
+      sagas: [reservationTtlSaga()],
+      effects: giftCertificateEffectHandlers({ decisions: deps.pool, clock: system.clock }),
+      routes: giftCertificateCommandRoutes({
+        store: system.store,
+        clock: system.clock,
+        decisions: deps.pool,
+        reservationTtlMinutes: deps.settings.reservationTtlMinutes,
+        existingNumbers: deps.poolQueries.existingNumbers,
+        log: system.logger,
+      }),
+    };
+    const parts: GcpPart[] = [pool, orderMatching(deps), certificateLifecycle(deps), giftCertificatesReadSide(system.database)];
+    const all = <K extends keyof GcpPart>(key: K) => parts.flatMap((part) => (part[key] ?? []) as NonNullable<GcpPart[K]>[number][]);
     return {
       name: 'gift-certificates',
-      roles: [{ name: 'gift_operator', description: 'loads gift certificates into the pool and follows batches (GCP)' }],
-      migrations: [projection.migrations!],
-      projections: [projection],
-      sagas: [reservationTtlSaga()],
-      effects: giftCertificateEffectHandlers({ decisions, clock: deps.clock }),
-      routes: [
-        ...giftCertificateCommandRoutes({ store: deps.store, clock: deps.clock, decisions, reservationTtlMinutes: settings.reservationTtlMinutes, existingNumbers: queries.existingNumbers, log: deps.logger }),
-        ...giftCertificateQueryRoutes(deps.database),
+      roles: [
+        { name: 'gift_operator', description: 'loads gift certificates into the pool and follows batches (GCP)' },
+        { name: 'gift_support', description: 'looks up, locks and unlocks gift certificates, reads their audit (GCP)' },
       ],
+      migrations: all('migrations'),
+      projections: all('projections'),
+      sagas: all('sagas'),
+      effects: all('effects'),
+      timers: all('timers'),
+      routes: all('routes'),
+      publishedStreams: all('publishedStreams'),
     };
   };
 }

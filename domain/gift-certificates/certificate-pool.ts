@@ -23,6 +23,8 @@ export const CertificatePoolEvent = t.union([
     t.type({ requestId: t.string, certificateId: t.string, number: t.string, channel: t.string, nominal: t.string, currency: t.string, expiresAt: t.string, reservedAt: t.string, reservedUntil: t.string }),
   ),
   eventCodec('ReservationReleased', t.type({ requestId: t.string, certificateId: t.string, releasedAt: t.string })),
+  /** The reservation became a sale (G-3): it no longer lapses, the certificate has left the pool for its own stream. */
+  eventCodec('ReservationIssued', t.type({ requestId: t.string, certificateId: t.string, channel: t.string, issuedAt: t.string })),
   /** ISSUE_BLOCKED (G-2): recorded once per exhaustion; a refill ends it. */
   eventCodec('PoolExhausted', t.type({ nominal: t.string, currency: t.string, channel: t.string, blockedAt: t.string })),
 ]);
@@ -58,15 +60,23 @@ export interface CertificatePoolState {
   readonly reservations: List<Reservation> | null;
   /** Reservations released (request ids). */
   readonly released: List<string> | null;
+  /** Reservations issued (request ids): they never lapse. */
+  readonly issued: List<string> | null;
   readonly reserved: number;
   readonly exhausted: boolean;
 }
 
-export const initialPoolState: CertificatePoolState = { chunks: null, loaded: 0, handedOut: 0, returned: null, returnedCount: 0, reservations: null, released: null, reserved: 0, exhausted: false };
+export const initialPoolState: CertificatePoolState = { chunks: null, loaded: 0, handedOut: 0, returned: null, returnedCount: 0, reservations: null, released: null, issued: null, reserved: 0, exhausted: false };
 
 export const available = (state: CertificatePoolState): number => state.loaded - state.handedOut + state.returnedCount;
 export const findReservation = (state: CertificatePoolState, requestId: string): Reservation | undefined => find(state.reservations, (r) => r.requestId === requestId);
 export const isReleased = (state: CertificatePoolState, requestId: string): boolean => find(state.released, (id) => id === requestId) !== undefined;
+export const isIssued = (state: CertificatePoolState, requestId: string): boolean => find(state.issued, (id) => id === requestId) !== undefined;
+/** The reservation holding a certificate now (the newest one of it), if any. */
+export const reservationOfCertificate = (state: CertificatePoolState, certificateId: string): Reservation | undefined => {
+  const newest = find(state.reservations, (r) => r.certificate.certificateId === certificateId);
+  return newest && !isReleased(state, newest.requestId) ? newest : undefined;
+};
 export const hasChunk = (state: CertificatePoolState, batchId: string, chunk: number): boolean => find(state.chunks, (c) => c.batchId === batchId && c.chunk === chunk) !== undefined;
 
 /** The certificate at load position `index` (0 = the first ever loaded). */
@@ -89,7 +99,8 @@ function nextCertificate(state: CertificatePoolState): PoolCertificate | undefin
 export type CertificatePoolCommand =
   | { readonly type: 'LoadCertificates'; readonly batchId: string; readonly chunk: number; readonly nominal: string; readonly currency: string; readonly certificates: readonly PoolCertificate[]; readonly now: Date }
   | { readonly type: 'ReserveCertificate'; readonly requestId: string; readonly channel: string; readonly nominal: string; readonly currency: string; readonly ttlMinutes: number; readonly now: Date }
-  | { readonly type: 'ReleaseReservation'; readonly requestId: string; readonly now: Date };
+  | { readonly type: 'ReleaseReservation'; readonly requestId: string; readonly now: Date }
+  | { readonly type: 'ConfirmReservation'; readonly certificateId: string; readonly channel: string; readonly now: Date };
 
 /** The pool stream of one (nominal, currency): `CertificatePool-RUB-1000.00`. */
 export const streamOfPool = (nominal: string, currency: string): string => `CertificatePool-${currency}-${nominal}`;
@@ -134,8 +145,15 @@ export const certificatePoolDecider: EventSourcedDecider<CertificatePoolCommand,
       }
       case 'ReleaseReservation': {
         const reservation = findReservation(state, command.requestId);
-        if (!reservation || isReleased(state, command.requestId)) return right([]);
+        if (!reservation || isReleased(state, command.requestId) || isIssued(state, command.requestId)) return right([]);
         return right([{ type: 'ReservationReleased', data: { requestId: command.requestId, certificateId: reservation.certificate.certificateId, releasedAt: command.now.toISOString() } }]);
+      }
+      case 'ConfirmReservation': {
+        const reservation = reservationOfCertificate(state, command.certificateId);
+        if (!reservation) return left(domainError('conflict', 'gcp.reservation_lapsed', 'the certificate is not reserved: its reservation lapsed back into the pool or it was never reserved', 'certificate_id'));
+        if (reservation.channel !== command.channel) return left(domainError('conflict', 'gcp.reserved_by_another_channel', `the certificate is reserved by channel ${reservation.channel}, not ${command.channel}`, 'channel'));
+        if (isIssued(state, reservation.requestId)) return right([]);
+        return right([{ type: 'ReservationIssued', data: { requestId: reservation.requestId, certificateId: command.certificateId, channel: command.channel, issuedAt: command.now.toISOString() } }]);
       }
     }
   },
@@ -173,6 +191,8 @@ export const certificatePoolDecider: EventSourcedDecider<CertificatePoolCommand,
       }
       case 'PoolExhausted':
         return { ...state, exhausted: true };
+      case 'ReservationIssued':
+        return { ...state, issued: { head: event.data.requestId, tail: state.issued } };
     }
   },
 };

@@ -3,7 +3,7 @@ import { left, right, type Either } from 'fp-ts/Either';
 import type { EventSourcedDecider } from '../decider.js';
 import { domainError, type DomainError } from '../decider.js';
 import { GatheringEvent, type GatheringDetails, type TicketTypeDetails } from './gathering-events.js';
-import { isPrice, normalizePrice } from './money.js';
+import { isPrice, normalizePrice } from '../money.js';
 
 /**
  * A Gathering is what the SPEC calls an "event" (a concert, a meetup): named so it cannot be

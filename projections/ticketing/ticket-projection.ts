@@ -3,7 +3,7 @@ import * as t from 'io-ts';
 import { sql, type Kysely } from 'kysely';
 import type { Migrations } from '../../adapters/database/migrations.js';
 import type { RecordedEvent } from '../../adapters/eventstore/event-store.js';
-import { fromMinorUnits, toMinorUnits } from '../../domain/ticketing/money.js';
+import { fromMinorUnits, toMinorUnits } from '../../domain/money.js';
 import { TicketInventoryEvent } from '../../domain/ticketing/ticket-inventory.js';
 import { TicketEvent } from '../../domain/ticketing/ticket.js';
 import { defineProjection, type Projection } from '../projection.js';

@@ -7,7 +7,7 @@ import type { Principal } from '../../adapters/http/principal.js';
 import { defineRoute, type Route } from '../../adapters/http/route.js';
 import { IsoDateTime, Uuid } from '../../adapters/http/text-codecs.js';
 import { domainError } from '../../domain/decider.js';
-import { fromMinorUnits, toMinorUnits } from '../../domain/ticketing/money.js';
+import { fromMinorUnits, toMinorUnits } from '../../domain/money.js';
 import type { Clock } from '../../platform/clock.js';
 
 const iso = (value: Date | string | null) => (value === null ? null : new Date(value).toISOString());

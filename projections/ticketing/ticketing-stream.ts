@@ -3,7 +3,7 @@ import { pickEvents } from '../../domain/event-codec.js';
 import { NotificationEvent } from '../../domain/notifications/inbox.js';
 import { GatheringEvent } from '../../domain/ticketing/gathering-events.js';
 import { gatheringOfStream } from '../../domain/ticketing/gathering.js';
-import { normalizePrice } from '../../domain/ticketing/money.js';
+import { normalizePrice } from '../../domain/money.js';
 import { TicketInventoryEvent } from '../../domain/ticketing/ticket-inventory.js';
 import { TicketEvent } from '../../domain/ticketing/ticket.js';
 import { definePublishedStream } from '../published-streams/published-stream.js';
