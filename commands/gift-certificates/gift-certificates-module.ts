@@ -1,8 +1,11 @@
-import type { ContextFactory } from '../../adapters/app/context-module.js';
+import type { ContextFactory, SystemDependencies } from '../../adapters/app/context-module.js';
 import { resolveGeneratedSecret } from '../../adapters/config/jwt-secret.js';
 import { certificateQueries } from '../../projections/gift-certificates/certificate-projection.js';
 import { giftCertificatesReadSide } from '../../projections/gift-certificates/gift-certificates-read-side.js';
+import { poolAlertsSaga } from '../../sagas/gift-certificates/pool-alerts-saga.js';
 import { reservationTtlSaga } from '../../sagas/gift-certificates/reservation-ttl-saga.js';
+import { poolAlertEffectHandlers } from './pool-alert-effects.js';
+import type { OperatorDirectory } from './ports/operator-directory.js';
 import { OptimisticCertificateDecisions } from './certificate-decisions.js';
 import { certificateLifecycle } from './certificate-lifecycle.js';
 import { BatchingPoolDecisions } from './certificate-reserver.js';
@@ -17,25 +20,33 @@ import { orderMatching } from './order-matching.js';
  * issue / redemption / refund, one stream per certificate as its ledger, the read side for
  * support, channels and BI. Each part is its own file; this one only wires them.
  */
-export function giftCertificatesModule(): ContextFactory {
+export interface GiftCertificatesOptions {
+  /** Who the operators are (notified when a pool runs out); without it nobody is notified. */
+  readonly operators?: (database: SystemDependencies['database']) => OperatorDirectory;
+}
+
+export function giftCertificatesModule(options: GiftCertificatesOptions = {}): ContextFactory {
   return async (system) => {
     const section = system.config.giftCertificates;
-    const cvcSecret = await resolveGeneratedSecret({ configured: (section as { cvcSecret?: string }).cvcSecret, dataDir: system.dataDir, file: 'gcp-cvc-secret' });
+    const cvcSecret = await resolveGeneratedSecret({ configured: section.cvcSecret, dataDir: system.dataDir, file: 'gcp-cvc-secret' });
     const deps: GcpDependencies = {
       system,
       settings: {
         reservationTtlMinutes: section.reservationTtlMinutes,
         cvcSecret,
-        maxCvcFailures: (section as { maxCvcFailures?: number }).maxCvcFailures ?? 5,
-        holdTtlMinutes: (section as { holdTtlMinutes?: number }).holdTtlMinutes ?? 15,
+        maxCvcFailures: section.maxCvcFailures,
+        holdTtlMinutes: section.holdTtlMinutes,
       },
       pool: new BatchingPoolDecisions(system.store),
       certificates: new OptimisticCertificateDecisions(system.store),
       poolQueries: certificateQueries(system.database.db),
     };
     const pool: GcpPart = {
-      sagas: [reservationTtlSaga()],
-      effects: giftCertificateEffectHandlers({ decisions: deps.pool, clock: system.clock }),
+      sagas: [reservationTtlSaga(), poolAlertsSaga()],
+      effects: [
+        ...giftCertificateEffectHandlers({ decisions: deps.pool, clock: system.clock }),
+        ...poolAlertEffectHandlers({ database: system.database, clock: system.clock, directory: options.operators?.(system.database) ?? { operators: async () => [] } }),
+      ],
       routes: giftCertificateCommandRoutes({
         store: system.store,
         clock: system.clock,
