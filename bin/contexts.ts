@@ -5,6 +5,7 @@ import { gatewayModule } from '../commands/blockchain/gateway-module.js';
 import { giftCertificatesModule } from '../commands/gift-certificates/gift-certificates-module.js';
 import { notificationsModule } from '../commands/notifications/notifications-module.js';
 import { ticketingModule } from '../commands/ticketing/ticketing-module.js';
+import { accountQueries } from '../projections/accounts/account-projection.js';
 
 /** Every business context this process runs, in the order their routes are mounted. */
-export const businessContexts: readonly ContextFactory[] = [accountsModule(), ticketingModule(), notificationsModule(), gatewayModule(openTonGateway()), giftCertificatesModule()];
+export const businessContexts: readonly ContextFactory[] = [accountsModule(), ticketingModule(), notificationsModule(), gatewayModule(openTonGateway()), giftCertificatesModule({ operators: (database) => ({ operators: () => accountQueries(database.db).usersWithRole('gift_operator') }) })];

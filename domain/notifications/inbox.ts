@@ -12,13 +12,14 @@ import { eventCodec } from '../event-codec.js';
  * the event types are unchanged, so existing logs replay). `kind` is the template's name
  * (`./templates.ts`); the codec lists every kind ever recorded, so a stored event keeps decoding.
  */
-export const NotificationKind = t.keyof({ 'ticket.purchased': null, 'event.cancelled': null, 'event.reminder': null }, 'NotificationKind');
+export const NotificationKind = t.keyof({ 'ticket.purchased': null, 'event.cancelled': null, 'event.reminder': null, 'gcp.pool_exhausted': null }, 'NotificationKind');
 export type NotificationKind = t.TypeOf<typeof NotificationKind>;
 
 export const NotificationContent = t.type({
   notificationId: t.string,
   kind: NotificationKind,
-  gatheringId: t.string,
+  /** The gathering it is about; null for a notification about no gathering (a gift-certificate pool running out). */
+  gatheringId: t.union([t.string, t.null]),
   title: t.string,
   body: t.string,
 });

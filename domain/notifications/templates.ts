@@ -7,8 +7,8 @@ import { domainError, type DomainError } from '../decider.js';
  * (all strings) and renders title and body from them. The notifications context renders; the
  * asking context only says which template, for whom, with what.
  *
- * Every template today is about a gathering and takes its id as `gatheringId`: the recorded
- * notification keeps it (`rm_notifications.gathering_id`, `event_id` in the API).
+ * A template about a gathering takes its id as `gatheringId`: the recorded notification keeps
+ * it (`rm_notifications.gathering_id`, `event_id` in the API); others record null there.
  */
 interface Template<P extends string> {
   readonly parameters: readonly P[];
@@ -38,6 +38,11 @@ export const notificationTemplates = {
     title: `Reminder: ${p.eventTitle}`,
     body: `${p.eventTitle} starts at ${minuteOf(p.startsAt)} UTC. Have your QR code ready at the door.`,
   }), (p) => (Number.isNaN(new Date(p.startsAt).getTime()) ? { parameter: 'startsAt', problem: 'is not a date' } : undefined)),
+  /** To the gift-certificate operators: ISSUE_BLOCKED, a pool ran out (G-2). */
+  'gcp.pool_exhausted': template(['nominal', 'currency', 'channel'], (p) => ({
+    title: `Gift certificates of ${p.nominal} ${p.currency} ran out`,
+    body: `Channel ${p.channel} asked for a ${p.nominal} ${p.currency} certificate and none is left in the pool: issuing is blocked until a batch is loaded.`,
+  })),
 } as const;
 
 type Templates = typeof notificationTemplates;
@@ -51,7 +56,7 @@ export type TemplateParameters<T extends NotificationTemplate> = Readonly<Record
 
 export interface RenderedNotification {
   readonly kind: NotificationTemplate;
-  readonly gatheringId: string;
+  readonly gatheringId: string | null;
   readonly title: string;
   readonly body: string;
 }
@@ -63,5 +68,5 @@ export function renderNotification(name: NotificationTemplate, parameters: Reado
   if (missing.length) return left(domainError('rule_violated', 'notification.parameters_missing', `template ${name} needs ${missing.join(', ')}`, 'parameters'));
   const malformed = chosen.check?.(parameters);
   if (malformed) return left(domainError('rule_violated', 'notification.parameter_malformed', `${malformed.parameter} ${malformed.problem}`, `parameters.${malformed.parameter}`));
-  return right({ kind: name, gatheringId: parameters.gatheringId!, ...chosen.render(parameters) });
+  return right({ kind: name, gatheringId: parameters.gatheringId ?? null, ...chosen.render(parameters) });
 }

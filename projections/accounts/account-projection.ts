@@ -3,6 +3,7 @@ import { clientOfStream } from '../../domain/accounts/service-principal.js';
 import { userOfStream } from '../../domain/accounts/user.js';
 import * as t from 'io-ts';
 import { sql } from 'kysely';
+import type { Kysely } from 'kysely';
 import type { Migrations } from '../../adapters/database/migrations.js';
 import { ServicePrincipalEvent } from '../../domain/accounts/service-principal.js';
 import { UserEvent } from '../../domain/accounts/user.js';
@@ -53,6 +54,17 @@ export function accountProjection() {
       }
     },
   });
+}
+
+/** Queries of the accounts read model other contexts may be handed (through a port of theirs). */
+export function accountQueries(db: Kysely<any>) {
+  return {
+    /** The ids of the users holding `role` now (forgotten accounts included: their roles were revoked when closed, if at all). */
+    async usersWithRole(role: string): Promise<string[]> {
+      const { rows } = await sql<{ id: string }>`select id from rm_users where roles ? ${role} and email <> ${FORGOTTEN} order by id limit 1000`.execute(db);
+      return rows.map((r) => r.id);
+    },
+  };
 }
 
 const accountMigrations: Migrations = {

@@ -55,4 +55,10 @@ const notificationMigrations: Migrations = {
       await sql`create index rm_notifications_user on rm_notifications (user_id, created_at desc, id desc)`.execute(db);
     },
   },
+  /** Notifications about no gathering (a gift-certificate pool running out) record none. */
+  'ticketing-notifications-0002-gathering-optional': {
+    async up(db) {
+      await sql`alter table rm_notifications alter column gathering_id drop not null`.execute(db);
+    },
+  },
 };

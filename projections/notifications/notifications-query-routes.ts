@@ -8,7 +8,7 @@ import { domainError } from '../../domain/decider.js';
 
 const iso = (value: Date | string | null) => (value === null ? null : new Date(value).toISOString());
 
-const Notification = t.type({ id: t.string, kind: t.string, event_id: t.string, title: t.string, body: t.string, created_at: t.string, delivered_at: t.union([t.string, t.null]) });
+const Notification = t.type({ id: t.string, kind: t.string, event_id: t.union([t.string, t.null]), title: t.string, body: t.string, created_at: t.string, delivered_at: t.union([t.string, t.null]) });
 const CreatedKey = t.type({ createdAt: CursorTimestamp, id: t.string });
 
 // The code predates the notifications context (the route was ticketing's); clients may match on it.
@@ -29,7 +29,7 @@ export function notificationQueryRoutes(database: Database): Route[] {
       handle: async ({ query, principal }) => {
         if (principal.kind !== 'user') return usersOnly();
         const page = readPageRequest(query, CreatedKey, { defaultLimit: 50, maxLimit: 200 });
-        const { rows } = await sql<{ id: string; kind: string; gathering_id: string; title: string; body: string; created_at: Date | string; delivered_at: Date | string | null }>`
+        const { rows } = await sql<{ id: string; kind: string; gathering_id: string | null; title: string; body: string; created_at: Date | string; delivered_at: Date | string | null }>`
           select id, kind, gathering_id, title, body, created_at, delivered_at from rm_notifications
           where user_id = ${principal.id}
             and (${page.after?.createdAt ?? null}::timestamptz is null or (created_at, id) < (${page.after?.createdAt ?? null}::timestamptz, ${page.after?.id ?? ''}))

@@ -102,7 +102,7 @@ export const ticketingStream = definePublishedStream({
       description: 'A ticket holder reminded of an upcoming event',
       data: EventReminderV1,
       map: ({ data }) =>
-        data.kind === 'event.reminder'
+        data.kind === 'event.reminder' && data.gatheringId !== null
           ? { subject: data.gatheringId, data: { gathering_id: data.gatheringId, user_id: data.userId, reminded_at: data.recordedAt } }
           : null,
     },
