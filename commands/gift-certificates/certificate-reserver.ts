@@ -24,10 +24,13 @@ function commandIdOf(command: CertificatePoolCommand): string {
       return `gcp-reserve:${command.requestId}`;
     case 'ReleaseReservation':
       return `gcp-release:${command.requestId}`;
+    case 'ConfirmReservation':
+      // the same channel may reserve a certificate again after a lapse: the time tells the confirmations apart
+      return `gcp-confirm:${command.certificateId}:${command.channel}:${command.now.toISOString()}`;
     default: {
-      // a command without its own case: its fields but the clock, stable across a retry
+      // a command without its own case yet: all its fields (the time included, so two decisions never share event ids)
       const other = command as { readonly type: string };
-      return `gcp-${other.type}:${JSON.stringify({ ...other, now: undefined })}`;
+      return `gcp-${other.type}:${JSON.stringify(other)}`;
     }
   }
 }
