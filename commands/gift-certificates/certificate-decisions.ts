@@ -49,6 +49,8 @@ export function certificateCommandId(certificateId: string, command: GiftCertifi
       return `gcp-release-hold:${certificateId}:${command.holdId}`;
     case 'RedeemCertificate':
       return `gcp-redeem:${certificateId}:${command.orderId}:${command.now.getTime()}`;
+    case 'RefuseRedemption':
+      return `gcp-redemption-refused:${certificateId}:${command.orderId}:${command.now.getTime()}`;
     case 'RequestRefund':
     case 'ProvideRefundDetails':
     case 'CompleteRefund':

@@ -161,6 +161,8 @@ export type GiftCertificateCommand =
   | ({ readonly type: 'HoldRedemption'; readonly holdId: string; readonly orderId: string; readonly amount: string; readonly cvcHash: string; readonly heldUntil: string; readonly maxCvcFailures: number } & Stamp)
   | ({ readonly type: 'ReleaseHold'; readonly holdId: string; readonly reason: string } & Stamp)
   | ({ readonly type: 'RedeemCertificate'; readonly orderId: string; readonly paymentId: string; readonly amount: string } & Stamp)
+  /** A matched redemption that is not to be spent (its order and payment disagree): recorded for support, the balance is untouched. */
+  | ({ readonly type: 'RefuseRedemption'; readonly orderId: string; readonly amount: string; readonly reason: string } & Stamp)
   | ({ readonly type: 'RequestRefund'; readonly refundId: string; readonly orderId: string; readonly bankDetails: string | null } & Stamp)
   | ({ readonly type: 'ProvideRefundDetails'; readonly refundId: string; readonly bankDetails: string } & Stamp)
   | ({ readonly type: 'CompleteRefund'; readonly refundId: string; readonly paymentId: string; readonly amount: string } & Stamp)
@@ -281,6 +283,13 @@ export const giftCertificateDecider: EventSourcedDecider<GiftCertificateCommand,
             data: { orderId: command.orderId, paymentId: command.paymentId, holdId: hold?.holdId ?? null, amount: fromMinorUnits(amount.right), remainingBalance: fromMinorUnits(remaining), status: statusAfterSpending(remaining), redeemedAt: at, by },
           },
         ]);
+      }
+      case 'RefuseRedemption': {
+        if (state.redeemedOrders.has(command.orderId)) return right([]);
+        if (!state.issued) return left(notIssued());
+        const amount = amountOf(command.amount);
+        if (amount._tag === 'Left') return amount;
+        return right([{ type: 'RedemptionRefused', data: { orderId: command.orderId, amount: fromMinorUnits(amount.right), reason: command.reason, refusedAt: at, by } }]);
       }
       case 'RequestRefund': {
         if (state.refund) return state.refund.refundId === command.refundId ? right([]) : left(err('conflict', 'gcp.refund_in_progress', 'a refund of this certificate is already in progress'));

@@ -17,12 +17,13 @@ interface ReservationTtlState {
  * G-2: a reservation not issued within `GCP_RESERVATION_TTL_MINUTES` returns to the pool. Every
  * `CertificateReserved` schedules a durable timer at its `reservedUntil`; when it fires the
  * effect `gcp.release-reservation` asks the pool to release it (the pool ignores a reservation
- * already released). Issue (G-3, not built yet) will cancel the timer.
+ * already released). A reservation issued (G-3: `ReservationIssued`) never lapses: its timer is
+ * cancelled (and the pool ignores a release of an issued reservation anyway).
  */
 export function reservationTtlSaga() {
   return defineSaga({
     name: RESERVATION_TTL,
-    events: pickEvents(CertificatePoolEvent, ['CertificateReserved', 'ReservationReleased']),
+    events: pickEvents(CertificatePoolEvent, ['CertificateReserved', 'ReservationReleased', 'ReservationIssued']),
     timer: TtlTimer,
     initialState: {} as ReservationTtlState,
     flowId: (event) => event.data.requestId,
@@ -30,6 +31,7 @@ export function reservationTtlSaga() {
       if (event.type === 'CertificateReserved') {
         return { state: { stream: event.streamName, open: true }, schedule: [TtlTimer.at(timerId(event.data.requestId), new Date(event.data.reservedUntil), { flowId: event.data.requestId, stream: event.streamName })] };
       }
+      // released or issued: either way it no longer lapses
       return { state: { ...state, open: false }, cancelTimers: [timerId(event.data.requestId)] };
     },
     onTimer(state, timer) {
