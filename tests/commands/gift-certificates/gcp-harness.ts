@@ -1,10 +1,10 @@
-import assert from 'node:assert/strict';
 import request from 'supertest';
 import type { RunningSystem } from '../../../adapters/app/system.js';
 import type { Database } from '../../../adapters/database/database.js';
 import { signAccessToken } from '../../../adapters/http/access-token.js';
 import { giftCertificatesModule } from '../../../commands/gift-certificates/gift-certificates-module.js';
 import type { Clock } from '../../../platform/clock.js';
+import { eventually } from '../../support/eventually.js';
 import { startTestSystem, TEST_JWT_SECRET } from '../../support/test-system.js';
 
 export const operator = (id = 'op-1', roles = ['gift_operator']) => signAccessToken({ kind: 'user', id, roles, scopes: [] }, { secret: TEST_JWT_SECRET, ttlSeconds: 3600 }).then((t) => `Bearer ${t}`);
@@ -14,15 +14,7 @@ export function startGcp(options: { database: Database; clock: Clock; role?: 'al
   return startTestSystem({ ...options, contexts: [giftCertificatesModule()] });
 }
 
-export async function eventually<T>(probe: () => Promise<T | undefined | false>, timeoutMs = 30_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value) return value;
-    if (Date.now() > deadline) assert.fail('condition not reached in time');
-    await new Promise((resolve) => setTimeout(resolve, 25));
-  }
-}
+export { eventually };
 
 /** Given a batch loaded to the end: its progress. */
 export async function loadedBatch(api: string, token: string, body: Record<string, unknown>) {

@@ -6,6 +6,7 @@ import { LegacyTicketingNotify, notify, Notify } from '../../../commands/notific
 import { notificationsModule } from '../../../commands/notifications/notifications-module.js';
 import { ManualClock } from '../../../platform/clock.js';
 import { enqueueEffect, listDeadLetters, type Effect } from '../../../sagas/outbox.js';
+import { eventually } from '../../support/eventually.js';
 import { openTestDatabase } from '../../support/test-database.js';
 import { startTestSystem, TEST_JWT_SECRET } from '../../support/test-system.js';
 import { RecordingChannel } from './recording-channel.js';
@@ -98,13 +99,3 @@ describe('notifications: one effect in, an inbox and a channel out', function ()
     assert.ok(!channel.delivered.some((n) => n.notificationId === 'broken'));
   });
 });
-
-async function eventually<T>(probe: () => Promise<T | undefined | false>, timeoutMs = 15_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value) return value;
-    if (Date.now() > deadline) assert.fail('condition not reached in time');
-    await new Promise((resolve) => setTimeout(resolve, 25));
-  }
-}

@@ -57,12 +57,4 @@ export async function publishedGathering(api: string, organizer: string, now: Da
   return { gatheringId: created.body.id as string, ticketTypeId: typed.body.ticket_type_id as string };
 }
 
-export async function eventually<T>(probe: () => Promise<T | undefined | false>, timeoutMs = 15_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value) return value;
-    if (Date.now() > deadline) assert.fail('condition not reached in time');
-    await new Promise((resolve) => setTimeout(resolve, 25));
-  }
-}
+export { eventually } from '../../support/eventually.js';
