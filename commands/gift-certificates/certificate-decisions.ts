@@ -44,7 +44,8 @@ export function certificateCommandId(certificateId: string, command: GiftCertifi
     case 'RefuseIssue':
       return `gcp-issue-refused:${certificateId}:${command.orderId}:${command.now.getTime()}`;
     case 'HoldRedemption':
-      return `gcp-hold:${certificateId}:${command.holdId}:${command.now.getTime()}`;
+      // a wrong CVC and then the right one for the same hold in the same millisecond are two commands
+      return `gcp-hold:${certificateId}:${command.holdId}:${command.now.getTime()}:${command.cvcHash.slice(0, 12)}`;
     case 'ReleaseHold':
       return `gcp-release-hold:${certificateId}:${command.holdId}`;
     case 'RedeemCertificate':
