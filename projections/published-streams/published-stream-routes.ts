@@ -7,7 +7,7 @@ import { IsoDateTime, Uuid } from '../../adapters/http/text-codecs.js';
 import { assertDistinctStreams, readStreamPage, type AnyPublishedStream, type PublicMessage, type StreamMessage } from './published-stream.js';
 
 export interface PublishedStreamRoutesOptions {
-  readonly store: Pick<EventStore, 'readAll' | 'waitForAppend'>;
+  readonly store: Pick<EventStore, 'readAll' | 'readStream' | 'waitForAppend'>;
   readonly streams: readonly AnyPublishedStream[];
   /** A comment line on an idle Server-Sent Events connection this often (keeps proxies from closing it). */
   readonly heartbeatMs: number;
@@ -61,7 +61,9 @@ const wantsEventStream = (accept: string | undefined): boolean => accept !== und
 export function publishedStreamRoutes(options: PublishedStreamRoutesOptions): Route[] {
   assertDistinctStreams(options.streams);
   const byName = new Map(options.streams.map((stream) => [stream.name, stream]));
-  const envelopes = options.streams.flatMap((stream) => Object.values(stream.messages as Record<string, PublicMessage<never>>).map(envelopeCodec));
+  // one envelope per message type and version (several events may stand for one message type)
+  const distinct = new Map(options.streams.flatMap((stream) => Object.values(stream.messages as Record<string, PublicMessage<never>>).map((m) => [`${m.type}.v${m.version}`, m] as const)));
+  const envelopes = [...distinct.values()].map(envelopeCodec);
   const Envelope: t.Mixed =
     envelopes.length === 0 ? GenericEnvelope : envelopes.length === 1 ? envelopes[0]! : t.union(envelopes as unknown as [t.Mixed, t.Mixed, ...t.Mixed[]]);
   const Page = t.type({
