@@ -313,7 +313,9 @@ export const giftCertificateDecider: EventSourcedDecider<GiftCertificateCommand,
         if (!state.refund || state.refund.refundId !== command.refundId) return left(err('not_found', 'gcp.refund_not_found', 'no such refund of this certificate'));
         if (state.status === 'LOCKED') return left(locked(state));
         if (state.status !== 'REFUND_PENDING') return left(err('conflict', 'gcp.refund_details_missing', 'the bank details of this refund are still missing'));
-        if (toMinorUnits(command.amount) !== toMinorUnits(state.refund.amount)) return left(err('conflict', 'gcp.refund_amount_mismatch', `the refund payment of ${command.amount} differs from the ${state.refund.amount} to refund`, 'amount'));
+        const refunded = amountOf(command.amount);
+        if (refunded._tag === 'Left') return refunded;
+        if (refunded.right !== toMinorUnits(state.refund.amount)) return left(err('conflict', 'gcp.refund_amount_mismatch', `the refund payment of ${command.amount} differs from the ${state.refund.amount} to refund`, 'amount'));
         return right([{ type: 'CertificateRefunded', data: { refundId: command.refundId, paymentId: command.paymentId, amount: state.refund.amount, refundedAt: at, by } }]);
       }
       case 'LockCertificate': {
