@@ -169,9 +169,11 @@ export function certificateRoutes(deps: CertificateRouteDependencies): Route[] {
       path: '/certificates/:id/redemptions',
       summary: 'A POS authorizes a redemption with the CVC: a pending hold (G-5)',
       description:
-        `Scope gcp:redeem. The amount is set aside until the order's payment captures it or the hold is released (by the POS, or after GCP_HOLD_TTL_MINUTES). The hold id follows from the caller and order_id: a retry is the same hold (200 instead of 201). A wrong CVC is 403 gcp.wrong_cvc and counts: after GCP_MAX_CVC_FAILURES in a row the certificate is LOCKED ("too many CVC failures"); at most ${CVC_ATTEMPTS_PER_MINUTE} wrong CVCs a minute per certificate and instance, then 429 gcp.too_many_cvc_attempts with Retry-After.`,
+        `Scope gcp:redeem. The amount is set aside until the order's payment captures it or the hold is released (by the POS, or after GCP_HOLD_TTL_MINUTES). The hold id follows from the caller and order_id: a retry is the same hold (200 instead of 201); Idempotency-Key is not used (nothing of a request holding the CVC is stored). A wrong CVC is 403 gcp.wrong_cvc and counts: after GCP_MAX_CVC_FAILURES in a row the certificate is LOCKED ("too many CVC failures"); at most ${CVC_ATTEMPTS_PER_MINUTE} wrong CVCs a minute per certificate and instance, then 429 gcp.too_many_cvc_attempts with Retry-After.`,
       tags: ['gift-certificates'],
       auth: { scopes: ['gcp:redeem'] },
+      // a retry is recognised by order_id; no Idempotency-Key record, whose request hash would be an unkeyed hash of a body holding the CVC
+      idempotency: 'off',
       params: CertificateParams,
       body: HoldBody,
       responses: {
