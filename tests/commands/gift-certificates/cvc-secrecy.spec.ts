@@ -76,7 +76,7 @@ describe('CVC secrecy (G-4)', function () {
     const { rows: tables } = await sql<{ table_schema: string; table_name: string }>`
       select table_schema, table_name from information_schema.tables
       where table_schema in (${database.schema}, ${database.biSchema}) and table_type in ('BASE TABLE', 'VIEW')`.execute(database.db);
-    assert.ok(tables.some((t) => t.table_name === 'http_idempotency_keys') && tables.some((t) => t.table_name === 'saga_state')), 'idempotency records and saga state are scanned');
+    assert.ok(tables.some((t) => t.table_name === 'http_idempotency_keys') && tables.some((t) => t.table_name === 'saga_state'), 'idempotency records and saga state are scanned');
     for (const table of tables) {
       const { rows } = await sql<{ row: string }>`select t::text as row from ${sql.table(`${table.table_schema}.${table.table_name}`)} as t`.execute(database.db);
       for (const { row } of rows) if (occurrences(row, cvc) > 0) found.push(`row of ${table.table_schema}.${table.table_name}: ${row.slice(0, 200)}`);
