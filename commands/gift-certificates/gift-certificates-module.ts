@@ -6,9 +6,9 @@ import { poolAlertsSaga } from '../../sagas/gift-certificates/pool-alerts-saga.j
 import { reservationTtlSaga } from '../../sagas/gift-certificates/reservation-ttl-saga.js';
 import { poolAlertEffectHandlers } from './pool-alert-effects.js';
 import type { OperatorDirectory } from './ports/operator-directory.js';
-import { OptimisticCertificateDecisions } from './certificate-decisions.js';
+import { BatchingCertificateDecisions, OptimisticCertificateDecisions } from './certificate-decisions.js';
 import { certificateLifecycle } from './certificate-lifecycle.js';
-import { BatchingPoolDecisions } from './certificate-reserver.js';
+import { BatchingPoolDecisions, OptimisticPoolDecisions } from './certificate-reserver.js';
 import type { GcpDependencies, GcpPart } from './gcp-dependencies.js';
 import { giftCertificateEffectHandlers } from './gift-certificates-effects.js';
 import { giftCertificateCommandRoutes } from './gift-certificates-routes.js';
@@ -37,8 +37,8 @@ export function giftCertificatesModule(options: GiftCertificatesOptions = {}): C
         maxCvcFailures: section.maxCvcFailures,
         holdTtlMinutes: section.holdTtlMinutes,
       },
-      pool: new BatchingPoolDecisions(system.store),
-      certificates: new OptimisticCertificateDecisions(system.store),
+      pool: section.reservationStrategy === 'optimistic' ? new OptimisticPoolDecisions(system.store) : new BatchingPoolDecisions(system.store),
+      certificates: section.reservationStrategy === 'optimistic' ? new OptimisticCertificateDecisions(system.store) : new BatchingCertificateDecisions(system.store),
       poolQueries: certificateQueries(system.database.db),
     };
     const pool: GcpPart = {

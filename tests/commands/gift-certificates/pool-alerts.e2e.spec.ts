@@ -23,7 +23,7 @@ describe('ISSUE_BLOCKED notifies the operators (G-2)', function () {
       clock,
       contexts: [
         giftCertificatesModule({ operators: () => ({ operators: async () => ['op-alert-1', 'op-alert-2'] }) }),
-        notificationsModule({ channel: { name: 'test', deliver: async (userId) => void delivered.push(userId) } }),
+        notificationsModule({ channel: { name: 'test', deliver: async (notification) => void delivered.push(notification.userId) } }),
       ],
     });
   });
@@ -58,5 +58,7 @@ describe('ISSUE_BLOCKED notifies the operators (G-2)', function () {
     await request(system.api).get('/certificates/next?channel=web&nominal=700&currency=RUB&request_id=r-5').set('Authorization', web).expect(409);
     const token = await operator('op-alert-2');
     await eventually(async () => (await request(system.api).get('/api/notifications').set('Authorization', token)).body.items.length === 2);
+    // and each was handed to the delivery channel
+    await eventually(async () => delivered.filter((id) => id === 'op-alert-1').length === 2 && delivered.filter((id) => id === 'op-alert-2').length === 2);
   });
 });
