@@ -42,16 +42,19 @@ export function certificateProjection(biSchema = 'bi'): Projection<CertificatePr
         if (event.type !== 'CertificatesLoaded') continue;
         const d = event.data;
         const by = actorOf(event, 'system:gcp-pool');
-        const rows = JSON.stringify(d.certificates);
+        // one statement: the chunk is parsed once and lands in the read model and in BI
         await sql`
-          insert into rm_gift_certificates (id, number, batch_id, nominal, currency, expires_at, status, loaded_at, updated_at, updated_by)
-          select c."certificateId", c.number, ${d.batchId}, ${d.nominal}, ${d.currency}, c."expiresAt"::timestamptz, 'AVAILABLE', ${d.loadedAt}::timestamptz, ${d.loadedAt}::timestamptz, ${by}
-          from jsonb_to_recordset(${rows}::jsonb) as c("certificateId" text, number text, "expiresAt" text)
-          on conflict do nothing`.execute(trx);
-        await sql`
+          with c as (
+            select c."certificateId" as id, c.number, c."expiresAt"::timestamptz as expires_at
+            from jsonb_to_recordset(${JSON.stringify(d.certificates)}::jsonb) as c("certificateId" text, number text, "expiresAt" text)
+          ), rm as (
+            insert into rm_gift_certificates (id, number, batch_id, nominal, currency, expires_at, status, loaded_at, updated_at, updated_by)
+            select id, number, ${d.batchId}, ${d.nominal}, ${d.currency}, expires_at, 'AVAILABLE', ${d.loadedAt}::timestamptz, ${d.loadedAt}::timestamptz, ${by} from c
+            on conflict do nothing
+            returning id, number, expires_at
+          )
           insert into ${bi('gift_certificates')} (id, number, batch_id, status, nominal, pending_amount, currency, expires_at, version, loaded_at, updated_at, updated_by)
-          select c."certificateId", c.number, ${d.batchId}, 'AVAILABLE', ${d.nominal}::numeric, 0, ${d.currency}, c."expiresAt"::timestamptz, 0, ${d.loadedAt}::timestamptz, ${d.loadedAt}::timestamptz, ${by}
-          from jsonb_to_recordset(${rows}::jsonb) as c("certificateId" text, number text, "expiresAt" text)
+          select id, number, ${d.batchId}, 'AVAILABLE', ${d.nominal}::numeric, 0, ${d.currency}, expires_at, 0, ${d.loadedAt}::timestamptz, ${d.loadedAt}::timestamptz, ${by} from rm
           on conflict do nothing`.execute(trx);
       }
 
@@ -301,8 +304,6 @@ function certificateMigrations(biSchema: string): Migrations {
             add column version integer not null default 0,
             add column changes integer not null default 0,
             add column audit_entries integer not null default 0`.execute(db);
-        await sql`create index rm_gift_certificates_all on rm_gift_certificates (updated_at, id)`.execute(db);
-        await sql`create index rm_gift_certificates_by_request on rm_gift_certificates (request_id)`.execute(db);
         await sql`
           create table rm_gift_certificate_audit (
             certificate_id text not null,
