@@ -14,7 +14,7 @@ import { asBiReader, ledgerDriver, serviceToken, startReadSide, userToken } from
 const CVC_HASH = 'cvc-hash-4f1d9e0c';
 const IBAN = 'DE89370400440532013000';
 const CLIENT = { name: 'Ivan Petrov', email: 'ivan.petrov@example.com', phone: '+79001234567' };
-const NUMBERS = { c1: 'GCREADSIDE000001', c2: 'GCREADSIDE000002', c3: 'GCREADSIDE000003', e1: 'GCREADSIDE000050' };
+const NUMBERS = { c1: 'GCREADSIDE000001', c2: 'GCREADSIDE000002', c3: 'GCREADSIDE000003', c4: 'GCREADSIDE000004', e1: 'GCREADSIDE000050' };
 
 /**
  * The gift-certificate read side (G-1, G-7, G-8): the read model and audit, the BI tables,
@@ -55,7 +55,7 @@ describe('gift certificates read side: read model, audit, BI tables and GiftCert
     document = (await request(system.api).get('/openapi.json').expect(200)).body;
     const log = ledgerDriver(system, clock);
     const rub = (id: string, number: string) => ({ certificateId: id, number, expiresAt });
-    await log.load('batch-rs-1', '1000.00', 'RUB', [rub('c-1', NUMBERS.c1), rub('c-2', NUMBERS.c2), rub('c-3', NUMBERS.c3)]);
+    await log.load('batch-rs-1', '1000.00', 'RUB', [rub('c-1', NUMBERS.c1), rub('c-2', NUMBERS.c2), rub('c-3', NUMBERS.c3), rub('c-4', NUMBERS.c4)]);
     await log.load('batch-rs-2', '50.00', 'EUR', [{ certificateId: 'e-1', number: NUMBERS.e1, expiresAt }]);
     step();
     const reserve = (requestId: string, channel: string, nominal = '1000.00', currency = 'RUB') =>
@@ -63,6 +63,7 @@ describe('gift certificates read side: read model, audit, BI tables and GiftCert
     await reserve('web-shop:order-1', 'web');
     await reserve('pos-7:order-2', 'pos');
     await reserve('pos-7:order-3', 'pos');
+    await reserve('web-shop:order-4', 'web');
     await reserve('pos-7:order-9', 'pos', '50.00', 'EUR');
     const exhausted = await reserve('pos-7:order-10', 'pos', '50.00', 'EUR');
     assert.equal(exhausted._tag, 'Left', 'the EUR pool ran dry');
@@ -94,6 +95,15 @@ describe('gift certificates read side: read model, audit, BI tables and GiftCert
 
     // c-3: order and payment disagreed: nothing issued, the reason visible
     await log.certificate('c-3', { type: 'RefuseIssue', orderId: 'o-3', reason: 'the payment of 900.00 differs from the order of 1000.00', now: at(), by: 'system:gcp-order-matching' });
+
+    // c-4: refunded; the bank details came later (sealed in the log, nowhere in the read side)
+    await log.certificate('c-4', issue('c-4', NUMBERS.c4, 'web', 'o-4'));
+    step();
+    await log.certificate('c-4', { type: 'RequestRefund', refundId: 'rf-1', orderId: 'o-4r', bankDetails: null, now: at(), by: 'system:gcp-order-matching' });
+    step();
+    await log.certificate('c-4', { type: 'ProvideRefundDetails', refundId: 'rf-1', bankDetails: JSON.stringify({ iban: IBAN }), now: at(), by: 'user:support-1' });
+    step();
+    await log.certificate('c-4', { type: 'CompleteRefund', refundId: 'rf-1', paymentId: 'pay-rf-1', amount: '1000.00', now: at(), by: 'system:gcp-order-matching' });
 
     const common = (messageId: string) => ({ source: 'web-shop', messageId, fingerprint: `fp-${messageId}`, receivedAt: at().toISOString(), occurredAt: '2026-03-01T09:59:00.000Z' });
     await log.message('All_SalesOrder', {
@@ -142,9 +152,11 @@ describe('gift certificates read side: read model, audit, BI tables and GiftCert
     assert.deepEqual((await list({ status: 'LOCKED' })).items, []);
     const first = await list({ limit: '2' });
     const second = await list({ limit: '2', cursor: first.nextCursor });
-    assert.deepEqual([...first.items, ...second.items].map((c: { id: string }) => c.id).sort(), ['c-1', 'c-2', 'c-3', 'e-1']);
-    assert.equal(second.nextCursor, null);
-    for (const status of ['ISSUED', 'NOTIFICATION_REQUESTED', 'NOTIFICATION_SENT', 'NOTIFICATION_FAILED', 'PARTIALLY_REDEEMED', 'REFUND_PENDING', 'REFUND_PENDING_DETAILS', 'REFUNDED', 'AVAILABLE']) await list({ status });
+    const third = await list({ limit: '2', cursor: second.nextCursor });
+    assert.deepEqual([...first.items, ...second.items, ...third.items].map((c: { id: string }) => c.id).sort(), ['c-1', 'c-2', 'c-3', 'c-4', 'e-1']);
+    assert.equal(third.nextCursor, null);
+    assert.deepEqual((await list({ status: 'REFUNDED' })).items.map((c: { id: string; remaining_balance: string }) => [c.id, c.remaining_balance]), [['c-4', '0.00']]);
+    for (const status of ['ISSUED', 'NOTIFICATION_REQUESTED', 'NOTIFICATION_SENT', 'NOTIFICATION_FAILED', 'PARTIALLY_REDEEMED', 'REFUND_PENDING', 'REFUND_PENDING_DETAILS', 'AVAILABLE']) await list({ status });
     const bad = await request(system.api).get('/certificates').query({ status: 'ACTIVE' }).set('Authorization', support).expect(400);
     assert.match(JSON.stringify(bad.body), /status/);
   });
@@ -195,6 +207,7 @@ describe('gift certificates read side: read model, audit, BI tables and GiftCert
         ['c-1', 'REDEEMED', '0.00', 'web', 9],
         ['c-2', 'EXPIRED', '900.00', 'pos', 6],
         ['c-3', 'RESERVED', null, 'pos', 1],
+        ['c-4', 'REFUNDED', '0.00', 'web', 5],
         ['e-1', 'RESERVED', null, 'pos', 0],
       ],
     );
@@ -283,6 +296,7 @@ describe('gift certificates read side: read model, audit, BI tables and GiftCert
     });
     assert.deepEqual(items.filter((m) => m.subject === 'c-2').map((m) => m.data.status), ['ISSUED', 'NOTIFICATION_REQUESTED', 'PARTIALLY_REDEEMED', 'EXPIRED']);
     assert.equal(items.filter((m) => m.subject === 'c-3').length, 0, 'a refused issue changes no status');
+    assert.deepEqual(items.filter((m) => m.subject === 'c-4').map((m) => m.data.status), ['ISSUED', 'NOTIFICATION_REQUESTED', 'REFUND_PENDING_DETAILS', 'REFUND_PENDING', 'REFUNDED']);
     const blocked = items.filter((m) => m.data.status === 'ISSUE_BLOCKED');
     assert.deepEqual(blocked.map((m) => [m.subject, m.data.nominal, m.data.currency, m.data.number, m.data.channel]), [['pool:EUR:50.00', '50.00', 'EUR', null, 'pos']]);
 
