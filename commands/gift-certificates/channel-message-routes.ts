@@ -10,7 +10,6 @@ import { isCurrency } from '../../domain/gift-certificates/certificate-pool.js';
 import { channelMessageDecider, streamOfMessage, type ChannelMessageEvent, type MessageTopic } from '../../domain/gift-certificates/channel-messages.js';
 import { isPrice, toMinorUnits } from '../../domain/money.js';
 import { handleCommand } from '../command-handler.js';
-import { loadAggregate } from '../load-aggregate.js';
 import type { CertificateRow } from '../../projections/gift-certificates/certificate-projection.js';
 import type { GcpDependencies } from './gcp-dependencies.js';
 
@@ -124,7 +123,10 @@ const COMMON_RESPONSES = {
 export function channelMessageRoutes(deps: GcpDependencies): Route[] {
   const { store, clock } = deps.system;
 
-  /** Record one message (or recognise its repeat). `build` runs only for a message never seen. */
+  /**
+   * Record one message, or recognise its repeat: the command id carries the body's fingerprint,
+   * so the same body again is a replay (duplicate) and another body reaches the decider (409).
+   */
   async function record(
     topic: MessageTopic,
     source: string,
@@ -135,11 +137,6 @@ export function channelMessageRoutes(deps: GcpDependencies): Route[] {
   ): Promise<Either<DomainError, RouteResult>> {
     const stream = streamOfMessage(topic, source, messageId);
     const fingerprint = fingerprintOf(body);
-    const earlier = await loadAggregate(store, channelMessageDecider, stream);
-    if (earlier.state.received) {
-      const decided = channelMessageDecider.decide({ type: 'ReceiveMessage', message: { ...earlier.state.received, data: { ...earlier.state.received.data, fingerprint } } as ChannelMessageEvent }, earlier.state);
-      return decided._tag === 'Left' ? decided : right(accepted(messageId, true));
-    }
     const now = clock.now();
     const message = await build({ source, messageId, fingerprint, receivedAt: now.toISOString() });
     if (message._tag === 'Left') return message;

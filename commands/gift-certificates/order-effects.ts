@@ -92,11 +92,12 @@ export function orderEffectHandlers(deps: GcpDependencies): EffectPerformer[] {
 
     performs(RedeemForOrder, async (p) => {
       const now = new Date(p.decidedAt);
-      const current = await deps.certificates.current(p.certificateId);
+      // the currency from the pool read model (one row), not the whole ledger: the ledger decides the rest
+      const certificate = await deps.poolQueries.byId(p.certificateId);
       let command: GiftCertificateCommand;
       if (!sameMoney(p.payment, p.order)) command = { type: 'RefuseRedemption', orderId: p.orderId, amount: p.order.amount, reason: `payment ${money(p.payment)} differs from order ${money(p.order)}`, now, by: BY };
-      else if (current.issued && current.issued.currency !== p.order.currency)
-        command = { type: 'RefuseRedemption', orderId: p.orderId, amount: p.order.amount, reason: `order ${money(p.order)} is not in the certificate's currency ${current.issued.currency}`, now, by: BY };
+      else if (certificate && certificate.currency !== p.order.currency)
+        command = { type: 'RefuseRedemption', orderId: p.orderId, amount: p.order.amount, reason: `order ${money(p.order)} is not in the certificate's currency ${certificate.currency}`, now, by: BY };
       else command = { type: 'RedeemCertificate', orderId: p.orderId, paymentId: p.paymentId, amount: p.order.amount, now, by: BY };
       const outcome = await decideCertificate(p.certificateId, command, p.correlationId);
       if (outcome._tag === 'Left') throw new PermanentEffectFailure(`redemption of order ${p.orderId} refused: ${outcome.left.message}`);
