@@ -5,6 +5,7 @@ import { domainError } from '../../domain/decider.js';
 import { listDeadLetters, retryDeadLetter } from '../../sagas/outbox.js';
 import { formatPosition } from '../eventstore/event-store.js';
 import { defineRoute } from '../http/route.js';
+import { biTablesRoutes } from './bi-tables-routes.js';
 import type { ContextModule, SystemDependencies } from './context-module.js';
 
 const DeadLetter = t.type({
@@ -84,6 +85,7 @@ export function platformModule(deps: SystemDependencies): ContextModule {
           };
         },
       }),
+      ...biTablesRoutes(deps.database),
     ],
   };
 }
