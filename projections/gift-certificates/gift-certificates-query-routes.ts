@@ -157,7 +157,10 @@ export function giftCertificateQueryRoutes(database: Database): Route[] {
           select seq, at, type, status_after, actor, reason, amount, remaining_balance, order_id, hold_id, channel from rm_gift_certificate_audit
           where certificate_id = ${params.id} and seq > ${Number(page.after?.seq ?? 0)}
           order by seq limit ${page.limit + 1}`.execute(database.db);
-        if (rows.length === 0 && page.after === undefined && !(await queries.byId(params.id))) return notFound();
+        if (rows.length === 0 && !(await queries.byId(params.id))) {
+          const { rows: any } = await sql`select 1 from rm_gift_certificate_audit where certificate_id = ${params.id} limit 1`.execute(database.db);
+          if (any.length === 0) return notFound();
+        }
         const items = pageOf(rows, page, (r) => ({ seq: String(r.seq) }), AuditKey);
         return right({
           status: 200,
