@@ -3,7 +3,7 @@ import type { DomainError } from '../../domain/decider.js';
 import { decodeEvent } from '../../domain/event-decoding.js';
 import { ChannelMessageEvent } from '../../domain/gift-certificates/channel-messages.js';
 import { streamOfPool } from '../../domain/gift-certificates/certificate-pool.js';
-import type { GiftCertificateCommand } from '../../domain/gift-certificates/gift-certificate.js';
+import { streamOfCertificate, type GiftCertificateCommand } from '../../domain/gift-certificates/gift-certificate.js';
 import { fromMinorUnits, toMinorUnits } from '../../domain/money.js';
 import { PermanentEffectFailure } from '../../sagas/outbox-worker.js';
 import { performs, type EffectPerformer } from '../../sagas/effect-kind.js';
@@ -31,13 +31,25 @@ const retryIfBusy = <T>(outcome: Either<DomainError, T>): Either<DomainError, T>
 
 /**
  * How the order-matching saga's effects are performed (G-3, G-5, G-6). Every handler is
- * idempotent: the pool and certificate deciders ignore what already happened, and each command
- * is stamped with the saga's `decidedAt`, so a retry repeats the very command (same command id).
+ * idempotent: the pool and certificate deciders ignore what already happened (an issue for the
+ * same order, a redeemed order, the same refund id), each command is stamped with the saga's
+ * `decidedAt`, and a retried refusal first looks whether the ledger already has it.
  */
 export function orderEffectHandlers(deps: GcpDependencies): EffectPerformer[] {
   const log = deps.system.logger;
   const decideCertificate = async (certificateId: string, command: GiftCertificateCommand, correlationId: string) =>
     retryIfBusy(await deps.certificates.decide({ certificateId, command, correlationId }));
+
+  /**
+   * On a retry (the outbox hands an effect again after a failure or a crash), whether the ledger
+   * already holds this order's outcome: refusals are not remembered by the decider, so a retried
+   * refusal would otherwise be recorded twice. First tries skip the read (the hot path).
+   */
+  const alreadyRecorded = async (attempt: number, certificateId: string, orderId: string, types: readonly string[]) => {
+    if (attempt <= 1) return false;
+    const ledger = await deps.system.store.readStream(streamOfCertificate(certificateId));
+    return ledger.some((e) => types.includes(e.type) && (e.data as { orderId?: string }).orderId === orderId);
+  };
 
   /** The refund of a refund order is requested (once): the bank details come from the order's own (sealed) message. */
   const ensureRefundRequested = async (p: { orderId: string; certificateId: string; orderStream: string; correlationId: string }, now: Date): Promise<Either<DomainError, CertificateOutcome>> => {
@@ -48,9 +60,10 @@ export function orderEffectHandlers(deps: GcpDependencies): EffectPerformer[] {
   };
 
   return [
-    performs(IssueCertificateForOrder, async (p) => {
+    performs(IssueCertificateForOrder, async (p, { attempt }) => {
       const now = new Date(p.decidedAt);
       const refuse = async (reason: string) => {
+        if (await alreadyRecorded(attempt, p.certificateId, p.orderId, ['CertificateIssueRefused'])) return;
         await decideCertificate(p.certificateId, { type: 'RefuseIssue', orderId: p.orderId, reason, now, by: BY }, p.correlationId);
         log.info({ orderId: p.orderId, certificateId: p.certificateId, reason }, 'gift certificate not issued');
       };
@@ -90,8 +103,9 @@ export function orderEffectHandlers(deps: GcpDependencies): EffectPerformer[] {
       }
     }),
 
-    performs(RedeemForOrder, async (p) => {
+    performs(RedeemForOrder, async (p, { attempt }) => {
       const now = new Date(p.decidedAt);
+      if (await alreadyRecorded(attempt, p.certificateId, p.orderId, ['CertificateRedeemed', 'RedemptionRefused'])) return;
       // the currency from the pool read model (one row), not the whole ledger: the ledger decides the rest
       const certificate = await deps.poolQueries.byId(p.certificateId);
       let command: GiftCertificateCommand;
