@@ -5,6 +5,7 @@ import request from 'supertest';
 import type { RunningSystem } from '../../../adapters/app/system.js';
 import { streamOfCertificate } from '../../../domain/gift-certificates/gift-certificate.js';
 import { ManualClock } from '../../../platform/clock.js';
+import { schemaViolations, type Schema } from '../../support/json-schema-check.js';
 import { openTestDatabase } from '../../support/test-database.js';
 import { certificateGiven } from './certificate-given.js';
 import { channel, eventually, operator, startGcp } from './gcp-harness.js';
@@ -211,6 +212,29 @@ describe('a gift certificate’s lifecycle over HTTP (G-4 … G-7, expiry)', fun
     }
     for (const bad of [{ amount: '1.00', cvc }, { order_id: 'b-1', amount: '1.00' }, { order_id: 'b-1', amount: '1.00', cvc: '12345' }, { order_id: 'b 1', amount: '1.00', cvc }]) await hold(certificate.id, bad).expect(400);
     await api().post(`/certificates/${certificate.id}/notifications`).set('Authorization', crm).send({ status: 'delivered' }).expect(400);
+  });
+
+  it('given the whole flow, then every 2xx answer is exactly as documented in /openapi.json', async () => {
+    const document = (await api().get('/openapi.json').expect(200)).body as Schema & { paths: Record<string, Record<string, { responses: Record<string, { content: Record<string, { schema: Schema }> }> }>> };
+    const documented = (method: string, template: string, answer: { status: number; body: unknown }) => {
+      const schema = document.paths[template]![method]!.responses[String(answer.status)]!.content['application/json']!.schema;
+      assert.deepEqual(schemaViolations(schema, answer.body, document), [], `${method} ${template} ${answer.status} answers as documented`);
+    };
+    const certificate = await given.issued();
+    const id = certificate.id;
+    const cvc = await fetchCvc(id).expect(200);
+    documented('get', '/certificates/{id}/cvc', cvc);
+    documented('post', '/certificates/{id}/notifications', await api().post(`/certificates/${id}/notifications`).set('Authorization', crm).send({ status: 'failed', reason: 'bounced' }).expect(200));
+    documented('post', '/certificates/{id}/actions/reissue-cvc', await api().post(`/certificates/${id}/actions/reissue-cvc`).set('Authorization', crm).expect(200));
+    const fresh = (await fetchCvc(id).expect(200)).body.cvc;
+    const placed = await hold(id, { order_id: 'd-1', amount: '10.00', cvc: fresh }).expect(201);
+    documented('post', '/certificates/{id}/redemptions', placed);
+    documented('post', '/certificates/{id}/redemptions', await hold(id, { order_id: 'd-1', amount: '10.00', cvc: fresh }).expect(200));
+    documented('post', '/certificates/{id}/redemptions/{hold_id}/release', await api().post(`/certificates/${id}/redemptions/${placed.body.hold_id}/release`).set('Authorization', pos).expect(200));
+    documented('post', '/certificates/{id}/actions/lock', await api().post(`/certificates/${id}/actions/lock`).set('Authorization', support).send({ reason: 'check' }).expect(200));
+    documented('post', '/certificates/{id}/actions/unlock', await api().post(`/certificates/${id}/actions/unlock`).set('Authorization', support).send({ reason: 'fine' }).expect(200));
+    await given.decide(id, { type: 'RequestRefund', refundId: 'rf-d', orderId: `order-${id}`, bankDetails: null });
+    documented('post', '/certificates/{id}/refund-details', await api().post(`/certificates/${id}/refund-details`).set('Authorization', support).send({ bank_details: { account_number: '40817810099910004312', bik: '044525225', holder_name: 'A B' } }).expect(200));
   });
 
   it('given a hold not captured within GCP_HOLD_TTL_MINUTES, then a durable timer releases it ("timeout") and its amount can be spent again', async () => {
