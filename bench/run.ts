@@ -20,6 +20,7 @@ const benches: Record<string, () => Promise<Bench>> = {
   onsale: async () => (await import('./onsale.js')).bench,
   gateway: async () => (await import('./gateway.js')).bench,
   startup: async () => (await import('./startup.js')).bench,
+  gcp: async () => (await import('./gcp.js')).bench,
 };
 
 interface RunRecord {

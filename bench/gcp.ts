@@ -1,0 +1,245 @@
+/**
+ * `npm run bench -- gcp [--quick] [--case=reserve] [--roles=api,all] [--channels=200] [--certificates=5000] [--seconds=180]`
+ *
+ * Gift certificates (GCP) over HTTP against a started system, each case and implementation on
+ * a fresh schema and server in the same invocation.
+ *
+ * - reserve (G-2): an operator loads a pool of M certificates of one nominal, then N sales
+ *   channels (service principals with scope gcp:reserve, a token each) keep calling
+ *   `GET /certificates/next` until the pool is exhausted (409). For our design (the pool's hot
+ *   stream decided by HotStreamDecisions, GCP_RESERVATION_STRATEGY=batched) and for the naive
+ *   baseline (one load-decide-append per reservation with the expected revision, retried on
+ *   conflict: GCP_RESERVATION_STRATEGY=optimistic). Every certificate id answered must be
+ *   distinct, and each must be a CertificateReserved in the pool's stream.
+ *
+ * Each case runs in every role of `--roles` (default: api and all; quick: api): `api` is an API
+ * instance alone (the command path: HTTP, decisions, appends), `all` adds the read side in the
+ * same process (projections and sagas follow every append; on PGlite they share its one thread).
+ *
+ * More cases go in `cases` below (each declares its implementations and how it measures them).
+ */
+import { randomUUID } from 'node:crypto';
+import { startSystem, type RunningSystem } from '../adapters/app/system.js';
+import { appConfigSections } from '../adapters/config/app-config.js';
+import { loadConfig } from '../adapters/config/platform-config.js';
+import { signAccessToken } from '../adapters/http/access-token.js';
+import { createLogger } from '../adapters/observability/logger.js';
+import { giftCertificatesModule } from '../commands/gift-certificates/gift-certificates-module.js';
+import { normalizeNominal, streamOfPool } from '../domain/gift-certificates/certificate-pool.js';
+import { numberOption, type BenchContext, type Bench } from './lib/bench.js';
+
+const SECRET = 'gcp-benchmark-secret-of-at-least-32-chars';
+const CVC_SECRET = 'gcp-benchmark-cvc-secret-of-at-least-32-chars';
+
+const percentile = (sorted: readonly number[], p: number) => (sorted.length ? sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]! : 0);
+const round = (n: number, digits = 1) => Math.round(n * 10 ** digits) / 10 ** digits;
+
+interface Answer {
+  readonly status: number;
+  readonly json: any;
+}
+
+async function call(method: 'GET' | 'POST', url: string, token: string, body?: unknown): Promise<Answer> {
+  const response = await fetch(url, {
+    method,
+    headers: { Authorization: `Bearer ${token}`, ...(body === undefined ? {} : { 'Content-Type': 'application/json' }) },
+    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+  });
+  return { status: response.status, json: await response.json().catch(() => null) };
+}
+
+
+/** The sizes every case is run with (`--channels`, `--certificates`, `--seconds`). */
+export interface GcpSizes {
+  /** The process role of the system under test (`api`: no projections or sagas; `all`: everything). */
+  readonly role: 'api' | 'all';
+  readonly channels: number;
+  readonly certificates: number;
+  /** Longest a measured phase may run; a case reports what it did in that time. */
+  readonly seconds: number;
+}
+
+/** A started system of the gift-certificates context alone, on a fresh schema. */
+export interface GcpSystem {
+  readonly api: string;
+  readonly system: RunningSystem;
+  /** An access token of an operator (role gift_operator). */
+  readonly operator: string;
+  /** An access token of a sales channel `id` (a service principal with scope gcp:reserve). */
+  channel(id: string): Promise<string>;
+  /** Loads `count` generated certificates of `nominal` `currency` and waits until the batch is completed. */
+  loadPool(count: number, nominal: string, currency: string): Promise<void>;
+}
+
+export async function withGcpSystem<T>(ctx: BenchContext, role: 'api' | 'all', env: Record<string, string>, body: (gcp: GcpSystem) => Promise<T>): Promise<T> {
+  const database = await ctx.target.openSchema(20);
+  const config = loadConfig({ PORT: '0', JWT_SECRET: SECRET, GCP_CVC_SECRET: CVC_SECRET, LOG_LEVEL: 'silent', ...env }, appConfigSections);
+  const system = await startSystem({ config, role, database, logger: createLogger({ level: 'silent' }), contexts: [giftCertificatesModule()] });
+  try {
+    const api = `http://127.0.0.1:${system.port}`;
+    const operator = await signAccessToken({ kind: 'user', id: 'bench-operator', roles: ['gift_operator'], scopes: [] }, { secret: SECRET, ttlSeconds: 3600 });
+    return await body({
+      api,
+      system,
+      operator,
+      channel: (id) => signAccessToken({ kind: 'service', id, roles: [], scopes: ['gcp:reserve'] }, { secret: SECRET, ttlSeconds: 3600 }),
+      async loadPool(count, nominal, currency) {
+        const batchId = `bench-${randomUUID()}`;
+        const started = await call('POST', `${api}/certificates/batches`, operator, { batch_id: batchId, count, nominal, currency, valid_days: 365 });
+        if (started.status !== 202) throw new Error(`load a batch: ${started.status} ${JSON.stringify(started.json)}`);
+        for (const deadline = Date.now() + 600_000; ; ) {
+          const progress = await call('GET', `${api}/certificates/batches/${batchId}`, operator);
+          if (progress.status === 200 && progress.json.status === 'completed') return;
+          if (Date.now() > deadline) throw new Error(`batch ${batchId} not completed in 10 minutes: ${JSON.stringify(progress.json)}`);
+          await new Promise((resolve) => setTimeout(resolve, 100));
+        }
+      },
+    });
+  } finally {
+    await system.stop();
+    await database.dispose();
+  }
+}
+
+/** One implementation a case compares: `impl` is ours or baseline; `env` how the system is configured for it. */
+interface GcpImpl {
+  readonly impl: 'ours' | 'baseline';
+  readonly variant: string;
+  readonly env: Record<string, string>;
+}
+
+/** A case of this benchmark: its implementations and how one of them is measured (it calls ctx.record). */
+interface GcpCase {
+  readonly name: string;
+  readonly impls: readonly GcpImpl[];
+  run(ctx: BenchContext, impl: GcpImpl, sizes: GcpSizes): Promise<void>;
+  /** What the reader of the figures must know about this case. */
+  readonly note: string;
+}
+
+const reservationStrategies: readonly GcpImpl[] = [
+  { impl: 'ours', variant: 'batched', env: { GCP_RESERVATION_STRATEGY: 'batched' } },
+  { impl: 'baseline', variant: 'optimistic', env: { GCP_RESERVATION_STRATEGY: 'optimistic' } },
+];
+
+/** G-2: N channels reserve from one pool (one hot stream) until it is exhausted. */
+const reserve: GcpCase = {
+  name: 'reserve',
+  impls: reservationStrategies,
+  note:
+    'reserve: ours = a pool’s reservations queued per process and decided + appended together (HotStreamDecisions); baseline = one load-decide-append per reservation with the expected revision, retried on conflict (429 gcp.busy after 20 conflicts; the channel then retries with the same request_id). p50/p99 = from a reservation’s first request to its 200, 429 retries included',
+  async run(ctx, impl, { role, channels, certificates, seconds }) {
+    const nominal = '1000';
+    const currency = 'RUB';
+    await withGcpSystem(ctx, role, impl.env, async (gcp) => {
+      const loadStarted = performance.now();
+      await gcp.loadPool(certificates, nominal, currency);
+      const loadSeconds = (performance.now() - loadStarted) / 1000;
+      const tokens = await Promise.all(Array.from({ length: channels }, (_, i) => gcp.channel(`bench-channel-${i}`)));
+
+      ctx.log(`gcp reserve ${impl.variant} (role ${role}): ${channels} channels, ${certificates} certificates (loaded in ${loadSeconds.toFixed(1)} s)`);
+      const answered: string[] = [];
+      const latencies: number[] = [];
+      let busy = 0;
+      let errors = 0;
+      let exhausted = false;
+      const started = performance.now();
+      const deadline = started + seconds * 1000;
+      await Promise.all(
+        tokens.map(async (token, i) => {
+          let requestId = randomUUID();
+          let firstTry = performance.now();
+          while (!exhausted && performance.now() < deadline) {
+            let answer: Answer;
+            try {
+              answer = await call('GET', `${gcp.api}/certificates/next?channel=bench-channel-${i}&nominal=${nominal}&currency=${currency}&request_id=${requestId}`, token);
+            } catch (error) {
+              // a failed connection: counted, and the channel retries with the same request_id
+              errors++;
+              if (errors <= 3) ctx.log(`  request failed: ${String((error as Error).cause ?? error)}`);
+              continue;
+            }
+            if (answer.status === 200) {
+              latencies.push(performance.now() - firstTry);
+              answered.push(answer.json.id as string);
+              requestId = randomUUID();
+              firstTry = performance.now();
+            } else if (answer.status === 409 && answer.json?.code === 'gcp.pool_exhausted') exhausted = true;
+            else if (answer.status === 429) busy++; // retried at once with the same request_id
+            else {
+              errors++;
+              if (errors <= 3) ctx.log(`  unexpected ${answer.status} ${JSON.stringify(answer.json)}`);
+            }
+          }
+        }),
+      );
+      const elapsed = (performance.now() - started) / 1000;
+
+      const distinct = new Set(answered);
+      const logged = (await gcp.system.dependencies.store.readStream(streamOfPool(normalizeNominal(nominal), currency)))
+        .filter((event) => event.type === 'CertificateReserved')
+        .map((event) => (event.data as { certificateId: string }).certificateId);
+      const inLog = new Set(logged);
+      const unknown = [...distinct].filter((id) => !inLog.has(id)).length;
+      latencies.sort((a, b) => a - b);
+      ctx.record({
+        bench: 'gcp',
+        case: 'reserve',
+        impl: impl.impl,
+        variant: impl.variant,
+        role,
+        channels,
+        certificates,
+        reserved: answered.length,
+        duplicates: answered.length - distinct.size,
+        reservedInLog: logged.length,
+        exhausted,
+        busy429: busy,
+        errors,
+        seconds: round(elapsed, 2),
+        reservedPerSec: round(answered.length / elapsed),
+        p50Ms: round(percentile(latencies, 50)),
+        p99Ms: round(percentile(latencies, 99)),
+      });
+      if (answered.length !== distinct.size) ctx.note(`reserve ${impl.variant} (${role}): ${answered.length - distinct.size} certificates were answered twice`);
+      if (logged.length !== inLog.size) ctx.note(`reserve ${impl.variant} (${role}): ${logged.length - inLog.size} certificates reserved twice in the pool stream`);
+      if (unknown > 0) ctx.note(`reserve ${impl.variant} (${role}): ${unknown} answered certificates are not reserved in the pool stream`);
+      if (logged.length !== answered.length) ctx.note(`reserve ${impl.variant} (${role}): ${logged.length} reservations in the log but ${answered.length} answered 200`);
+      if (!exhausted) ctx.note(`reserve ${impl.variant} (${role}): the pool was not exhausted within ${seconds} s (--seconds); figures cover what was reserved in that time`);
+    });
+  },
+};
+
+/**
+ * The cases, run in this order (`--case=name,…` picks some).
+ * ── ADD NEW CASES HERE ── e.g. `redeem`: many tills redeeming one hot gift certificate (its
+ * own stream, HotStreamDecisions) against a baseline; a case declares its implementations,
+ * starts its system with `withGcpSystem` and records one BenchResult per implementation.
+ */
+const cases: readonly GcpCase[] = [
+  reserve,
+  // redeem,
+];
+
+export const bench: Bench = {
+  name: 'gcp',
+  description: `Gift certificates over HTTP: ${cases.map((c) => c.name).join(', ')} — our hot-stream decisions vs a plain optimistic retry`,
+  async run(ctx) {
+    const sizes = {
+      channels: numberOption(ctx, 'channels', 200),
+      certificates: numberOption(ctx, 'certificates', ctx.quick ? 1000 : 5000),
+      seconds: numberOption(ctx, 'seconds', ctx.quick ? 60 : 180),
+    };
+    const roles = (ctx.options.get('roles') ?? (ctx.quick ? 'api' : 'api,all')).split(',');
+    const badRole = roles.find((role) => role !== 'api' && role !== 'all');
+    if (badRole) throw new Error(`--roles: api and/or all, got ${badRole}`);
+    const wanted = ctx.options.get('case')?.split(',');
+    const unknown = wanted?.filter((name) => !cases.some((c) => c.name === name)) ?? [];
+    if (unknown.length > 0) throw new Error(`unknown gcp case: ${unknown.join(', ')} (known: ${cases.map((c) => c.name).join(', ')})`);
+    for (const each of cases.filter((c) => !wanted || wanted.includes(c.name))) {
+      for (const role of roles as ('api' | 'all')[]) for (const impl of each.impls) await each.run(ctx, impl, { ...sizes, role });
+      ctx.note(each.note);
+    }
+    ctx.note('role api = an API instance alone (the command path); role all = with the read side in the same process (projections and sagas read every append; on PGlite they share its one thread with the appends)');
+  },
+};
