@@ -29,6 +29,9 @@ export interface ProjectionRunnerOptions {
   readonly onStopped?: (projection: string, error: MalformedEventError) => void;
 }
 
+/** How long a checkpoint moved only past events of no interest to its projection may wait to be written. */
+const CHECKPOINT_IDLE_WRITE_MS = 1000;
+
 /** The checkpoint moved under us: another runner held the projection. Not an error to report. */
 class CheckpointMoved extends Error {}
 
@@ -103,29 +106,51 @@ export class ProjectionRunner {
     const batchSize = this.options.batchSize ?? 500;
     const filter = { eventTypes: eventTypesOfProjection(projection) };
     let checkpoint = await readCheckpoint(this.database.db, projection.name);
+    // What the database holds: a stretch of the log without an event for this projection moves
+    // only the in-memory checkpoint (announced at once), written at most every CHECKPOINT_IDLE_WRITE_MS.
+    let persisted = checkpoint;
+    let persistedAt = Date.now();
     // A new leader tries again what stopped an earlier one (a fixed build may read it now).
     await sql`update projection_checkpoints set stopped_at = null, stopped_reason = null where name = ${projection.name} and stopped_at is not null`.execute(this.database.db);
     while (!signal.aborted && leadership.isHeld()) {
       const page = await this.store.readAll(checkpoint, { limit: batchSize, filter });
       if (page.events.length === 0 && comparePositions(page.checkpoint, checkpoint) === 0) {
-        this.report(projection.name, checkpoint, 0);
-        await this.store.waitForAppend(this.options.pollMs ?? 100, signal);
+        if (comparePositions(checkpoint, persisted) !== 0 && Date.now() - persistedAt >= CHECKPOINT_IDLE_WRITE_MS) {
+          await this.persist(projection.name, persisted, checkpoint, []);
+          persisted = checkpoint;
+          persistedAt = Date.now();
+        }
+        this.report(projection.name, checkpoint, 0, false, true);
+        await this.store.waitForAppend(Math.min(this.options.pollMs ?? 100, comparePositions(checkpoint, persisted) !== 0 ? CHECKPOINT_IDLE_WRITE_MS : Infinity), signal);
         continue;
       }
-      const from = checkpoint;
+      if (page.events.length === 0) {
+        // nothing for this projection up to the head: no transaction, only the position moves
+        checkpoint = page.checkpoint;
+        announceCheckpoint(this.database, projection.name, checkpoint);
+        continue;
+      }
       // Decoded once, here: the projector gets typed events; one it cannot read stops it (never cast through).
       const events = projectedEvents(projection, page.events);
-      await this.database.db.transaction().execute(async (trx) => {
-        const stored = await readCheckpoint(trx, projection.name, true);
-        if (comparePositions(stored, from) !== 0) throw new CheckpointMoved();
-        if (events.length > 0) await projection.apply(trx, events, this.database);
-        await writeCheckpoint(trx, projection.name, page.checkpoint);
-      });
+      await this.persist(projection.name, persisted, page.checkpoint, events, projection);
       checkpoint = page.checkpoint;
+      persisted = checkpoint;
+      persistedAt = Date.now();
       announceCheckpoint(this.database, projection.name, checkpoint);
-      const oldest = page.events.length === batchSize ? page.events[page.events.length - 1]!.createdAt.getTime() : Date.now();
-      this.report(projection.name, checkpoint, (Date.now() - oldest) / 1000);
+      const behind = page.events.length === batchSize;
+      const oldest = behind ? page.events[page.events.length - 1]!.createdAt.getTime() : Date.now();
+      this.report(projection.name, checkpoint, (Date.now() - oldest) / 1000, false, !behind);
     }
+  }
+
+  /** Apply a batch (or none) and move the stored checkpoint from `from` to `to` in one transaction. */
+  private async persist(name: string, from: Position, to: Position, events: readonly unknown[], projection?: AnyProjection): Promise<void> {
+    await this.database.db.transaction().execute(async (trx) => {
+      const stored = await readCheckpoint(trx, name, true);
+      if (comparePositions(stored, from) !== 0) throw new CheckpointMoved();
+      if (projection && events.length > 0) await projection.apply(trx, events as never, this.database);
+      await writeCheckpoint(trx, name, to);
+    });
   }
 
   /**
@@ -147,8 +172,13 @@ export class ProjectionRunner {
     }
   }
 
-  private report(name: string, position: Position, lagSeconds: number, stopped = false): void {
+  private report(name: string, position: Position, lagSeconds: number, stopped = false, caughtUp = false): void {
     if (!this.options.onProgress) return;
+    // caught up (the page ended before the batch size: the read reached the head): no lag, no head query
+    if (caughtUp) {
+      this.options.onProgress({ name, position, lagEvents: 0, lagSeconds: 0, stopped });
+      return;
+    }
     void this.store.headPosition().then(
       (head) =>
         this.options.onProgress?.({
