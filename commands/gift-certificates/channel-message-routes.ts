@@ -10,7 +10,7 @@ import { isCurrency } from '../../domain/gift-certificates/certificate-pool.js';
 import { channelMessageDecider, streamOfMessage, type ChannelMessageEvent, type MessageTopic } from '../../domain/gift-certificates/channel-messages.js';
 import { isPrice, toMinorUnits } from '../../domain/money.js';
 import { handleCommand } from '../command-handler.js';
-import type { CertificateRow } from '../../projections/gift-certificates/certificate-projection.js';
+import { CERTIFICATES_PROJECTION, type CertificateRow } from '../../projections/gift-certificates/certificate-projection.js';
 import type { GcpDependencies } from './gcp-dependencies.js';
 
 /* ---------- codecs: every field checked, a field not in the message refused by name ---------- */
@@ -152,14 +152,18 @@ export function channelMessageRoutes(deps: GcpDependencies): Route[] {
     return right(accepted(messageId, outcome.right.replayed || outcome.right.events.length === 0));
   }
 
-  /** The certificate a sales order names, from the pool read model (it may lag a moment behind a load or reservation). */
+  /**
+   * The certificate a sales order names, from the pool read model. It may lag a moment behind a
+   * load or reservation: when the row is missing, wait (≤ 2 s) until the read model has applied
+   * the log up to its head, then look once more — an unknown certificate is answered as soon as
+   * the read model is known to be current, not after the whole wait.
+   */
   async function resolveCertificate(by: { id?: string; number?: string }): Promise<CertificateRow | undefined> {
-    const deadline = Date.now() + 2_000;
-    for (;;) {
-      const row = by.id !== undefined ? await deps.poolQueries.byId(by.id) : await deps.poolQueries.byNumber(by.number!.toUpperCase());
-      if (row || Date.now() >= deadline) return row;
-      await new Promise((resolve) => setTimeout(resolve, 50));
-    }
+    const read = () => (by.id !== undefined ? deps.poolQueries.byId(by.id) : deps.poolQueries.byNumber(by.number!.toUpperCase()));
+    const row = await read();
+    if (row) return row;
+    await deps.system.waitForProjection(CERTIFICATES_PROJECTION, await deps.system.store.headPosition(), 2_000);
+    return read();
   }
 
   return [

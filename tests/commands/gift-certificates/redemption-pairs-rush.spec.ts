@@ -11,10 +11,10 @@ import { openPeer, openTestDatabase } from '../../support/test-database.js';
 import { channel, eventually, loadedBatch, operator, startGcp } from './gcp-harness.js';
 
 /**
- * 1,000 pairs as the spec asks with GCP_RUSH_PAIRS=1000; 400 by default (still more than the
- * nominal asked: ~1,200.00 on average), so the suite stays near a minute on a busy machine.
+ * 1,000 pairs as the issue asks (GCP_RUSH_PAIRS overrides it: fewer when iterating locally);
+ * about a minute on PGlite on a quiet machine.
  */
-const PAIRS = Number(process.env.GCP_RUSH_PAIRS ?? 400);
+const PAIRS = Number(process.env.GCP_RUSH_PAIRS ?? 1000);
 const IN_FLIGHT = 400;
 
 /**
