@@ -1,3 +1,4 @@
+import { setMaxListeners } from 'node:events';
 import type { Database, Leadership } from '../adapters/database/database.js';
 import { runWhileLeader } from '../adapters/database/leader-loop.js';
 import { comparePositions, type EventStore, type Position } from '../adapters/eventstore/event-store.js';
@@ -52,6 +53,8 @@ export class ProjectionRunner {
     private readonly projections: readonly AnyProjection[],
     private readonly options: ProjectionRunnerOptions = {},
   ) {
+    // every projection's loop waits on this one signal at once: that many listeners is no leak
+    setMaxListeners(Math.max(10, projections.length * 2), this.abort.signal);
     const names = new Set<string>();
     for (const projection of projections) {
       if (names.has(projection.name)) throw new Error(`projection ${projection.name} registered twice`);
