@@ -1,11 +1,9 @@
 import assert from 'node:assert/strict';
 import request from 'supertest';
-import type { RunningSystem } from '../../../adapters/app/system.js';
-import type { Database } from '../../../adapters/database/database.js';
 import { availableBalance, streamOfCertificate } from '../../../domain/gift-certificates/gift-certificate.js';
 import { fromMinorUnits, toMinorUnits } from '../../../domain/money.js';
 import { ManualClock } from '../../../platform/clock.js';
-import { openPeer, openTestDatabase } from '../../support/test-database.js';
+import { twoInstancesOnOneDatabase } from '../../support/two-instances.js';
 import { certificateGiven } from './certificate-given.js';
 import { channel, startGcp } from './gcp-harness.js';
 
@@ -17,29 +15,14 @@ const env = { GCP_CVC_SECRET: 'hold-rush-cvc-secret-of-at-least-32-characters' }
  */
 describe('hold rush on one certificate across two API instances (G-5)', function () {
   this.timeout(600_000);
-  let database: Awaited<ReturnType<typeof openTestDatabase>>;
-  let peerDatabase: Database;
-  let first: RunningSystem & { api: string };
-  let second: RunningSystem & { api: string };
   const clock = new ManualClock(new Date());
 
-  before(async () => {
-    database = await openTestDatabase();
-    first = await startGcp({ database, clock, env });
-    peerDatabase = await openPeer(database);
-    second = await startGcp({ database: peerDatabase, clock, role: 'api', env });
-  });
-  after(async () => {
-    await second?.stop();
-    await first?.stop();
-    await peerDatabase?.close();
-    await database?.dispose();
-  });
+  const systems = twoInstancesOnOneDatabase((database, role) => startGcp({ database, clock, role, env }));
 
   it('given a certificate of 1000.00, when 1,000 holds of random amounts arrive at once through both instances, then the accepted ones sum to at most 1000.00, the available balance is 1000.00 less that sum, the rest 409 (or 429 busy)', async () => {
-    const given = certificateGiven(first);
+    const given = certificateGiven(systems.first);
     const certificate = await given.issued({ nominal: '1000.00' });
-    const cvc = (await request(first.api).get(`/certificates/${certificate.id}/cvc`).set('Authorization', await channel('crm', ['gcp:cvc'])).expect(200)).body.cvc;
+    const cvc = (await request(systems.first.api).get(`/certificates/${certificate.id}/cvc`).set('Authorization', await channel('crm', ['gcp:cvc'])).expect(200)).body.cvc;
     const terminals = await Promise.all(['pos-a', 'pos-b', 'pos-c', 'pos-d'].map((id) => channel(id, ['gcp:redeem'])));
     let seed = 11;
     const random = () => ((seed = (seed * 1_103_515_245 + 12_345) % 2 ** 31), seed / 2 ** 31);
@@ -47,7 +30,7 @@ describe('hold rush on one certificate across two API instances (G-5)', function
     const started = Date.now();
     const answers = await Promise.all(
       amounts.map((amount, i) =>
-        request(i % 2 === 0 ? first.api : second.api)
+        request(i % 2 === 0 ? systems.first.api : systems.second.api)
           .post(`/certificates/${certificate.id}/redemptions`)
           .set('Authorization', terminals[i % 4]!)
           .send({ order_id: `rush-${i}`, amount, cvc }),
@@ -65,7 +48,7 @@ describe('hold rush on one certificate across two API instances (G-5)', function
     const state = await given.certificates.current(certificate.id);
     assert.equal(availableBalance(state), 100_000n - sum);
     assert.equal(state.holds.size, accepted.length);
-    const held = (await first.dependencies.store.readStream(streamOfCertificate(certificate.id))).filter((e) => e.type === 'RedemptionHeld');
+    const held = (await systems.first.dependencies.store.readStream(streamOfCertificate(certificate.id))).filter((e) => e.type === 'RedemptionHeld');
     assert.equal(held.length, accepted.length, 'one RedemptionHeld per accepted hold');
     assert.ok(byStatus.get(409)! > 0, 'the balance ran out');
     console.log(`      1,000 holds in ${seconds.toFixed(1)} s: ${accepted.length} accepted (${fromMinorUnits(sum)}), ${byStatus.get(409) ?? 0} × 409, ${byStatus.get(429) ?? 0} × 429 busy`);

@@ -1,13 +1,11 @@
 import assert from 'node:assert/strict';
 import { sql } from 'kysely';
 import request from 'supertest';
-import type { RunningSystem } from '../../../adapters/app/system.js';
-import type { Database } from '../../../adapters/database/database.js';
 import { OptimisticCertificateDecisions } from '../../../commands/gift-certificates/certificate-decisions.js';
 import { streamOfCertificate } from '../../../domain/gift-certificates/gift-certificate.js';
 import { fromMinorUnits, toMinorUnits } from '../../../domain/money.js';
 import { systemClock } from '../../../platform/clock.js';
-import { openPeer, openTestDatabase } from '../../support/test-database.js';
+import { twoInstancesOnOneDatabase } from '../../support/two-instances.js';
 import { channel, eventually, loadedBatch, operator, startGcp } from './gcp-harness.js';
 
 /**
@@ -25,47 +23,32 @@ const IN_FLIGHT = 400;
  */
 describe(`redemption pairs rush across two API instances (G-5, ${PAIRS} pairs)`, function () {
   this.timeout(120_000 + PAIRS * 1_000);
-  let database: Awaited<ReturnType<typeof openTestDatabase>>;
-  let peerDatabase: Database;
-  let first: RunningSystem & { api: string };
-  let second: RunningSystem & { api: string };
   // real time: a contended effect that is retried later must come due without a test advancing a clock
   const clock = systemClock;
 
-  before(async () => {
-    database = await openTestDatabase();
-    first = await startGcp({ database, clock });
-    peerDatabase = await openPeer(database);
-    second = await startGcp({ database: peerDatabase, clock });
-  });
-  after(async () => {
-    await second?.stop();
-    await first?.stop();
-    await peerDatabase?.close();
-    await database?.dispose();
-  });
+  const systems = twoInstancesOnOneDatabase((database, role) => startGcp({ database, clock, role }), { secondRole: 'all' });
 
   it(`given one certificate of 1000.00, when ${PAIRS} redemption orders and their captures of 1.00–5.00 arrive at once through both instances, then no more than 1000.00 is spent, the balance is 1000.00 less what was spent and never negative, the rest are refused`, async () => {
     const started = Date.now();
-    await loadedBatch(first.api, await operator(), { batch_id: 'rush-redeem', count: 1, nominal: '1000', currency: 'RUB', valid_days: 365 });
+    await loadedBatch(systems.first.api, await operator(), { batch_id: 'rush-redeem', count: 1, nominal: '1000', currency: 'RUB', valid_days: 365 });
     const reserver = await channel('shop', ['gcp:reserve']);
     const shop = await channel('shop', ['gcp:orders']);
     const psp = await channel('psp', ['gcp:payments']);
     const at = () => new Date().toISOString();
-    const certificate = (await request(first.api).get('/certificates/next').query({ channel: 'web', nominal: '1000', currency: 'RUB', request_id: 'r-1' }).set('Authorization', reserver).expect(200)).body as { id: string; number: string };
-    await request(first.api)
+    const certificate = (await request(systems.first.api).get('/certificates/next').query({ channel: 'web', nominal: '1000', currency: 'RUB', request_id: 'r-1' }).set('Authorization', reserver).expect(200)).body as { id: string; number: string };
+    await request(systems.first.api)
       .post('/channels/sales-orders')
       .set('Authorization', shop)
       .send({ message_id: 'buy', order_id: 'buy', kind: 'certificate_purchase', certificate_id: certificate.id, amount: '1000.00', currency: 'RUB', channel: 'web', notification_channel: 'sms', occurred_at: at() })
       .expect(202);
-    await request(second.api).post('/channels/payments').set('Authorization', psp).send({ message_id: 'buy-pay', payment_id: 'buy-pay', order_id: 'buy', kind: 'authorization', amount: '1000.00', currency: 'RUB', occurred_at: at() }).expect(202);
-    const ledger = () => first.dependencies.store.readStream(streamOfCertificate(certificate.id));
+    await request(systems.second.api).post('/channels/payments').set('Authorization', psp).send({ message_id: 'buy-pay', payment_id: 'buy-pay', order_id: 'buy', kind: 'authorization', amount: '1000.00', currency: 'RUB', occurred_at: at() }).expect(202);
+    const ledger = () => systems.first.dependencies.store.readStream(streamOfCertificate(certificate.id));
     await eventually(async () => (await ledger()).some((e) => e.type === 'CertificateIssued'));
 
     const amounts = Array.from({ length: PAIRS }, () => fromMinorUnits(BigInt(100 + Math.floor(Math.random() * 401))));
     const rushStarted = Date.now();
     const sends = amounts.flatMap((amount, i) => {
-        const [orderSide, paymentSide] = i % 2 === 0 ? [first.api, second.api] : [second.api, first.api];
+        const [orderSide, paymentSide] = i % 2 === 0 ? [systems.first.api, systems.second.api] : [systems.second.api, systems.first.api];
         return [
           () => request(orderSide)
             .post('/channels/sales-orders')
@@ -124,12 +107,12 @@ describe(`redemption pairs rush across two API instances (G-5, ${PAIRS} pairs)`,
     assert.equal(redeemed.length + refused.length, PAIRS);
     assert.ok(refused.length > 0, 'the certificate ran out: the rest were refused');
     for (const e of refused) assert.match((e.data as { reason: string }).reason, /can be spent|fully redeemed/);
-    const state = await new OptimisticCertificateDecisions(first.dependencies.store).current(certificate.id);
+    const state = await new OptimisticCertificateDecisions(systems.first.dependencies.store).current(certificate.id);
     assert.equal(state.balance, 100_000n - spent);
     // a pair is refused for asking more than was left then, and what is left only shrinks
     const minRefused = refused.reduce((min, e) => (toMinorUnits((e.data as { amount: string }).amount) < min ? toMinorUnits((e.data as { amount: string }).amount) : min), 1_000_000n);
     assert.ok(state.balance < minRefused, `left ${fromMinorUnits(state.balance)}, yet ${fromMinorUnits(minRefused)} was refused`);
-    const { rows } = await sql<{ status: string; count: string }>`select status, count(*)::text as count from outbox group by status`.execute(database.db);
+    const { rows } = await sql<{ status: string; count: string }>`select status, count(*)::text as count from outbox group by status`.execute(systems.database.db);
     assert.ok(!rows.some((r) => r.status === 'dead'), `no dead letters: ${JSON.stringify(rows)}`);
     console.log(
       `      ${redeemed.length} redeemed (${fromMinorUnits(spent)} RUB), ${refused.length} refused; ${2 * PAIRS} messages accepted in ${((accepted - rushStarted) / 1000).toFixed(1)} s, all decided after ${((drained - rushStarted) / 1000).toFixed(1)} s (${((Date.now() - started) / 1000).toFixed(1)} s in all)`,

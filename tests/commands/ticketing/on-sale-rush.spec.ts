@@ -1,11 +1,9 @@
 import assert from 'node:assert/strict';
 import { sql } from 'kysely';
 import request from 'supertest';
-import type { RunningSystem } from '../../../adapters/app/system.js';
-import type { Database } from '../../../adapters/database/database.js';
 import { streamOfInventory } from '../../../domain/ticketing/ticket-inventory.js';
 import { ManualClock } from '../../../platform/clock.js';
-import { openPeer, openTestDatabase } from '../../support/test-database.js';
+import { twoInstancesOnOneDatabase } from '../../support/two-instances.js';
 import { bearer, eventually, publishedGathering, RecordingChannel, startTicketing } from './ticketing-harness.js';
 
 /**
@@ -15,34 +13,17 @@ import { bearer, eventually, publishedGathering, RecordingChannel, startTicketin
 for (const strategy of ['batched', 'optimistic'] as const) {
   describe(`on-sale rush across two API instances (${strategy} seller)`, function () {
     this.timeout(180_000);
-    let database: Awaited<ReturnType<typeof openTestDatabase>>;
-    let peerDatabase: Database;
-    let first: RunningSystem & { api: string };
-    let second: RunningSystem & { api: string };
     const clock = new ManualClock(new Date());
-
-    before(async () => {
-      database = await openTestDatabase();
-      const env = { TICKET_SALES_STRATEGY: strategy };
-      first = await startTicketing({ database, clock, channel: new RecordingChannel(), env });
-      peerDatabase = await openPeer(database);
-      second = await startTicketing({ database: peerDatabase, clock, channel: new RecordingChannel(), role: 'api', env });
-    });
-
-    after(async () => {
-      await second?.stop();
-      await first?.stop();
-      await peerDatabase?.close();
-      await database?.dispose();
-    });
+    const env = { TICKET_SALES_STRATEGY: strategy };
+    const systems = twoInstancesOnOneDatabase((database, role) => startTicketing({ database, clock, channel: new RecordingChannel(), role, env }));
 
     it('given 50 seats, when 200 buyers buy at the same instant through both instances, then exactly 50 get a ticket and 150 a clear 409 sold out', async () => {
       const organizer = await bearer('org-rush', ['organizer']);
-      const { gatheringId, ticketTypeId } = await publishedGathering(first.api, organizer, clock.now(), { quantity: 50 });
+      const { gatheringId, ticketTypeId } = await publishedGathering(systems.first.api, organizer, clock.now(), { quantity: 50 });
       const buyers = await Promise.all(Array.from({ length: 200 }, (_, i) => bearer(`rush-buyer-${i}`)));
       const answers = await Promise.all(
         buyers.map((token, i) =>
-          request(i % 2 === 0 ? first.api : second.api)
+          request(i % 2 === 0 ? systems.first.api : systems.second.api)
             .post(`/api/events/${gatheringId}/tickets`)
             .set('Authorization', token)
             .send({ ticket_type_id: ticketTypeId }),
@@ -63,11 +44,11 @@ for (const strategy of ['batched', 'optimistic'] as const) {
       const codes = new Set(sold.flatMap((a) => a.body.tickets.map((t: { code: string }) => t.code)));
       assert.equal(codes.size, sold.length, 'every ticket has its own code');
 
-      const stream = await first.dependencies.store.readStream(streamOfInventory(ticketTypeId));
+      const stream = await systems.first.dependencies.store.readStream(streamOfInventory(ticketTypeId));
       const seats = stream.reduce((sum, event) => sum + (event.data as { tickets: unknown[] }).tickets.length, 0);
       assert.equal(seats, sold.length, 'the inventory stream holds exactly the sales that were answered 201');
       const { rows } = await eventually(async () => {
-        const result = await sql<{ count: string }>`select count(*)::text as count from rm_tickets where ticket_type_id = ${ticketTypeId} and status = 'active'`.execute(database.db);
+        const result = await sql<{ count: string }>`select count(*)::text as count from rm_tickets where ticket_type_id = ${ticketTypeId} and status = 'active'`.execute(systems.database.db);
         return result.rows[0]!.count === String(sold.length) ? result : undefined;
       });
       assert.equal(rows[0]!.count, String(sold.length));
