@@ -141,4 +141,20 @@ describe('benchmarks (--quick smoke runs, not timed)', function () {
       assert.ok((line.msToHealthz as number) <= (line.msToReady as number));
     }
   });
+  it('gcp (small) reserves until the pool is exhausted and holds on a hot certificate, ours and the baseline, with no duplicate and nothing overspent', async () => {
+    const out = join(dir, 'gcp.json');
+    const run = await runBench(['gcp', '--quick', '--channels=20', '--certificates=100', '--hot=1', '--tills=10', '--seconds=3', `--out=${out}`]);
+    assert.equal(run.code, 0, run.stderr);
+    const lines = jsonLines(run.stdout);
+    assert.deepEqual(lines.map((l) => `${l.case}/${l.impl}`), ['reserve/ours', 'reserve/baseline', 'redeem/ours', 'redeem/baseline']);
+    for (const line of lines.filter((l) => l.case === 'reserve')) {
+      assert.equal(line.duplicates, 0, JSON.stringify(line));
+      assert.equal(line.reserved, 100, JSON.stringify(line));
+      assert.ok((line.reservedPerSec as number) > 0 && typeof line.p99Ms === 'number');
+    }
+    for (const line of lines.filter((l) => l.case === 'redeem')) {
+      assert.deepEqual([line.overspent, line.inconsistent], [0, 0], JSON.stringify(line));
+      assert.ok((line.redeemedPerSec as number) > 0 && line.redeemed === line.heldInLog, JSON.stringify(line));
+    }
+  });
 });
