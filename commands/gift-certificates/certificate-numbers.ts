@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { randomSymbols } from '../random-symbols.js';
 
 /** 32 symbols without look-alikes (no I, L, O, U): Crockford's base32 alphabet. */
 const ALPHABET = '0123456789ABCDEFGHJKMNPQRSTVWXYZ';
@@ -21,14 +21,7 @@ export function checkSymbol(payload: string): string {
  * symbol, 16 in all.
  */
 export function drawCertificateNumber(): string {
-  const bytes = randomBytes(10); // 80 bits; 15 symbols × 5 bits = 75 used
-  let bits = 0n;
-  for (const byte of bytes) bits = (bits << 8n) | BigInt(byte);
-  let payload = '';
-  for (let i = 0; i < 15; i++) {
-    payload += ALPHABET[Number(bits & 31n)];
-    bits >>= 5n;
-  }
+  const payload = randomSymbols(15, ALPHABET);
   return payload + checkSymbol(payload);
 }
 

@@ -1,4 +1,5 @@
-import { randomBytes, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
+import { randomSymbols } from '../random-symbols.js';
 import type { IssuedTicket } from '../../domain/ticketing/ticket-inventory.js';
 
 const ALPHABET = 'ABCDEFGHJKMNPQRSTVWXYZ0123456789'; // 32 symbols, no I/L/O/U: easy to read aloud
@@ -7,17 +8,7 @@ const ALPHABET = 'ABCDEFGHJKMNPQRSTVWXYZ0123456789'; // 32 symbols, no I/L/O/U: 
  * A ticket's QR code: 130 random bits from the OS CSPRNG as 26 base-32 symbols (T-3 asks for at
  * least 80). Unguessable, so the code alone is the door credential.
  */
-export function drawTicketCode(): string {
-  const bytes = randomBytes(17); // 136 bits; 26 symbols × 5 bits = 130 used
-  let bits = 0n;
-  for (const byte of bytes) bits = (bits << 8n) | BigInt(byte);
-  let code = '';
-  for (let i = 0; i < 26; i++) {
-    code += ALPHABET[Number(bits & 31n)];
-    bits >>= 5n;
-  }
-  return code;
-}
+export const drawTicketCode = (): string => randomSymbols(26, ALPHABET);
 
 export const TICKET_CODE_PATTERN = /^[A-HJKMNP-TV-Z0-9]{26}$/;
 
