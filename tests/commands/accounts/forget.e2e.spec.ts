@@ -12,6 +12,7 @@ import { streamOfUser, userDecider } from '../../../domain/accounts/user.js';
 import { FORGOTTEN } from '../../../domain/event-codec.js';
 import { ManualClock } from '../../../platform/clock.js';
 import { isReplayable, replayProjection } from '../../../projections/replay.js';
+import { eventually } from '../../support/eventually.js';
 import { openTestDatabase } from '../../support/test-database.js';
 import { publishedGathering } from '../ticketing/ticketing-harness.js';
 import { startTestSystem, TEST_JWT_SECRET } from '../../support/test-system.js';
@@ -57,7 +58,12 @@ describe('personal data that can be forgotten (crypto-shredding)', function () {
     // given: a registration, whose e-mail and name are sealed in the log from the start
     const registered = await request(system.api).post('/api/auth/register').send({ email: EMAIL, password: 'correct horse battery', display_name: NAME }).expect(201);
     const userId = registered.body.user.id as string;
-    assert.deepEqual(await tablesMentioning(database, EMAIL), [`${database.schema}.rm_users`], 'only the live read model holds the e-mail in clear');
+    // (register waits up to 3 s for the accounts read model; a system just started may take longer to lead it)
+    const mentioning = await eventually(async () => {
+      const tables = await tablesMentioning(database, EMAIL);
+      return tables.length > 0 ? tables : undefined;
+    });
+    assert.deepEqual(mentioning, [`${database.schema}.rm_users`], 'only the live read model holds the e-mail in clear');
     const [stored] = await system.dependencies.store.readStream(streamOfUser(userId));
     assert.equal((stored!.data as { email: string }).email, EMAIL, 'read through the vault, it is the e-mail');
 
