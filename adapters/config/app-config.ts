@@ -1,5 +1,6 @@
 import { accountsConfigSection } from './accounts-config.js';
 import type { ConfigOf } from './config-section.js';
+import { gameStoreConfigSection } from './game-store-config.js';
 import { gatewayConfigSection } from './gateway-config.js';
 import { giftCertificatesConfigSection } from './gift-certificates-config.js';
 import { notificationsConfigSection } from './notifications-config.js';
@@ -14,6 +15,7 @@ export const appConfigSections = {
   ticketing: ticketingConfigSection,
   notifications: notificationsConfigSection,
   giftCertificates: giftCertificatesConfigSection,
+  gameStore: gameStoreConfigSection,
 };
 
 export type AppConfig = ConfigOf<typeof appConfigSections>;

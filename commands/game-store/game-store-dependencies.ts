@@ -1,0 +1,15 @@
+import type { ContextModule, SystemDependencies } from '../../adapters/app/context-module.js';
+import type { GameOwnership } from './ports/game-ownership.js';
+import type { OrderPayments } from './ports/order-payments.js';
+
+/** What every part of the game store is built from (one set per process). */
+export interface GameStoreDependencies {
+  readonly system: SystemDependencies;
+  /** Which products a buyer already owns (fed by completed payments; the library of issue 13 later). */
+  readonly ownership: GameOwnership;
+  /** The payment transactions of an order, for the order queries. */
+  readonly orderPayments: OrderPayments;
+}
+
+/** A part of the context (catalog and orders, payments …): merged into the one ContextModule. */
+export type GameStorePart = Pick<ContextModule, 'migrations' | 'projections' | 'sagas' | 'effects' | 'timers' | 'routes' | 'publishedStreams' | 'start' | 'stop'>;
