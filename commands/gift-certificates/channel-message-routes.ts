@@ -1,7 +1,8 @@
 import { createHash } from 'node:crypto';
 import { left, right, type Either } from 'fp-ts/Either';
 import * as t from 'io-ts';
-import { jsonSchemaOf, withJsonSchema } from '../../adapters/http/json-schema.js';
+import { closedObject } from '../../adapters/http/closed-object.js';
+import { withJsonSchema } from '../../adapters/http/json-schema.js';
 import { invalidInput } from '../../adapters/http/problem.js';
 import { defineRoute, type Route, type RouteResult } from '../../adapters/http/route.js';
 import { IsoDateTime } from '../../adapters/http/text-codecs.js';
@@ -30,35 +31,6 @@ const Text = (max: number) => withJsonSchema(t.refinement(t.string, (s) => s.tri
 const Email = pattern('Email', /^[^\s@]{1,64}@[^\s@]{1,190}\.[^\s@]{1,60}$/, '^[^\\s@]{1,64}@[^\\s@]{1,190}\\.[^\\s@]{1,60}$', 'an e-mail address');
 const Phone = pattern('Phone', /^\+?[0-9][0-9 ()-]{2,29}$/, '^\\+?[0-9][0-9 ()-]{2,29}$', 'a phone number of digits, spaces, ( ) or -, optionally starting with +');
 
-/**
- * An object with exactly these fields: a field the message does not have is refused by name
- * (a typo like `ammount` must not pass silently as a message without its amount).
- */
-function closedObject<R extends t.Props, O extends t.Props>(name: string, required: R, optional: O) {
-  const mandatory = t.type(required);
-  const optionals = t.partial(optional);
-  const inner = t.intersection([mandatory, optionals]);
-  const known = new Set([...Object.keys(required), ...Object.keys(optional)]);
-  const closed = new t.Type<t.TypeOf<typeof inner>, t.OutputOf<typeof inner>, unknown>(
-    name,
-    inner.is,
-    (u, c) => {
-      if (typeof u === 'object' && u !== null && !Array.isArray(u)) {
-        const unknown = Object.keys(u).filter((key) => !known.has(key));
-        if (unknown.length > 0) {
-          return t.failures(unknown.map((key) => ({ value: (u as Record<string, unknown>)[key], context: [...c, { key, type: t.never, actual: (u as Record<string, unknown>)[key] }], message: 'is not a field of this message' })));
-        }
-      }
-      // each part against the same context, so a failing field is named by its own key
-      const parts = [mandatory.validate(u, c), optionals.validate(u, c)];
-      const errors = parts.flatMap((part) => (part._tag === 'Left' ? part.left : []));
-      if (errors.length > 0) return t.failures(errors);
-      return t.success({ ...(parts[0] as t.Validation<t.TypeOf<typeof mandatory>> & { right: object }).right, ...(parts[1] as { right: object }).right } as t.TypeOf<typeof inner>);
-    },
-    inner.encode,
-  );
-  return withJsonSchema(closed, jsonSchemaOf(t.exact(inner)), { expected: 'an object' });
-}
 
 const BankDetails = closedObject('BankDetails', { account_number: Text(64), bik: Text(32), holder_name: Text(200) }, {});
 
