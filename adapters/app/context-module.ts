@@ -36,6 +36,8 @@ export interface SystemDependencies {
   readonly jwtSecret: string;
   readonly accessTokenTtlSeconds: number;
   readonly dataDir: string;
+  /** Where this API is reached on this machine (`http://127.0.0.1:<bound port>`; a worker: the configured PORT). */
+  readonly localBaseUrl: string;
   /** The whole validated configuration (each context reads its own section). */
   readonly config: AppConfig;
   /** Data subjects' keys (crypto-shredding): forgetting a subject destroys its key, so its personal fields read as forgotten. */

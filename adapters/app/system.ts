@@ -126,6 +126,7 @@ async function startOnServer(
     jwtSecret,
     accessTokenTtlSeconds: config.auth.accessTokenTtlSeconds,
     dataDir: config.storage.dataDir,
+    localBaseUrl: `http://127.0.0.1:${listening?.server.port ?? config.server.port}`,
     config,
     roles,
     personalData,
@@ -227,6 +228,7 @@ async function startOnServer(
       jwtSecret,
       bodyLimitBytes: config.server.bodyLimitBytes,
       metricsToken: config.server.metricsToken,
+      trustedProxies: config.server.trustedProxies,
       readinessChecks: [databaseReadiness(database), eventStoreReadiness(store)],
     });
     server = listening!.server;

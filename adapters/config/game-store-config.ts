@@ -26,7 +26,6 @@ export const gameStoreConfigSection = defineConfigSection({
     PAYMENT_EXPIRY_MINUTES: envInteger({ description: 'Minutes a payment transaction may stay unpaid before it is cancelled at the provider and failed', default: 30, min: 1, max: 72 * 60 }),
     PAYMENT_PROVIDER_RETRIES: envInteger({ description: 'Times a provider call whose result is unknown (HTTP 500, 202, timeout) is repeated with the same idempotence key before the request answers 503', default: 3, min: 0, max: 20 }),
     PAYMENT_PROVIDER_RETRY_MS: envInteger({ description: 'First delay between those repeats (doubling; a 202 retry_after wins)', default: 500, min: 1, max: 60_000 }),
-    TRUSTED_PROXIES: envText({ description: 'Proxies whose X-Forwarded-For is believed (express "trust proxy": addresses / CIDRs, comma-separated). Absent: the socket address is the client' }),
   },
   check: (v) => [
     ...(v.YOOKASSA_SHOP_ID === undefined) !== (v.YOOKASSA_SECRET_KEY === undefined)
@@ -46,6 +45,5 @@ export const gameStoreConfigSection = defineConfigSection({
     expiryMinutes: v.PAYMENT_EXPIRY_MINUTES,
     providerRetries: v.PAYMENT_PROVIDER_RETRIES,
     providerRetryMs: v.PAYMENT_PROVIDER_RETRY_MS,
-    trustedProxies: v.TRUSTED_PROXIES?.split(',').map((s) => s.trim()).filter((s) => s !== ''),
   }),
 });

@@ -30,9 +30,14 @@ export const serverConfigSection = defineConfigSection({
     }),
     IDEMPOTENCY_KEY_RETENTION_HOURS: envInteger({ description: 'How long a stored Idempotency-Key answer is kept for replay; older ones are pruned', default: 24, min: 1, max: 24 * 90 }),
     SHUTDOWN_GRACE_MS: envInteger({ description: 'How long a graceful shutdown waits for in-flight requests and work', default: 10_000, min: 0 }),
+    TRUSTED_PROXIES: envText({
+      description:
+        'Proxies whose X-Forwarded-For is believed (express "trust proxy": addresses or CIDR ranges, comma-separated, e.g. 10.0.0.0/8). Absent: the socket address is the client — what rate limits and webhook source checks see',
+    }),
   },
   build: (v) => ({
     port: v.PORT,
+    trustedProxies: v.TRUSTED_PROXIES?.split(',').map((s) => s.trim()).filter((s) => s !== '') ?? [],
     idempotencyRetentionMs: v.IDEMPOTENCY_KEY_RETENTION_HOURS * 3_600_000,
     host: v.HOST,
     bodyLimitBytes: v.HTTP_BODY_LIMIT_BYTES,

@@ -28,6 +28,8 @@ export interface HttpAppOptions {
   readonly info?: ApiInfo;
   /** An in-flight Idempotency-Key older than this may be taken over (its process died). */
   readonly idempotencyStaleAfterMs?: number;
+  /** Proxies whose X-Forwarded-For names the client (express "trust proxy"); none: the socket's address. */
+  readonly trustedProxies?: readonly string[];
 }
 
 export interface HttpApp {
@@ -53,6 +55,7 @@ export function createHttpApp(options: HttpAppOptions): HttpApp {
   const app = express();
   app.disable('x-powered-by');
   app.set('etag', false);
+  if (options.trustedProxies && options.trustedProxies.length > 0) app.set('trust proxy', [...options.trustedProxies]);
   const bodyLimitBytes = options.bodyLimitBytes ?? 1_048_576;
   app.use(requestContextMiddleware(options.logger));
   app.use(responseHardening());
