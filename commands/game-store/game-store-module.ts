@@ -1,6 +1,9 @@
 import type { ContextFactory } from '../../adapters/app/context-module.js';
+import { paymentTransactionQueries } from '../../projections/game-store/payment-transaction-projection.js';
 import { catalogAndOrders } from './catalog-and-orders.js';
 import type { GameStoreDependencies, GameStorePart } from './game-store-dependencies.js';
+import type { OrderPaymentSummary } from './ports/order-payments.js';
+import { paymentTransactions } from './payment-transactions.js';
 
 /**
  * The game store (SPEC P-1 … P-4, P-6): a catalog of games with regional prices, orders priced
@@ -9,12 +12,23 @@ import type { GameStoreDependencies, GameStorePart } from './game-store-dependen
  */
 export function gameStoreModule(): ContextFactory {
   return async (system) => {
+    const transactions = paymentTransactionQueries(system.database.db);
+    const summaries = async (orderIds: readonly string[]) => {
+      const byOrder = new Map<string, OrderPaymentSummary[]>();
+      for (const row of await transactions.ofOrders(orderIds)) {
+        const list = byOrder.get(row.order_id) ?? [];
+        list.push({ transactionId: row.transaction_id, provider: row.provider, status: row.status, amountMinor: row.amount_minor, currency: row.currency, updatedAt: row.updated_at.toISOString() });
+        byOrder.set(row.order_id, list);
+      }
+      return byOrder;
+    };
     const deps: GameStoreDependencies = {
       system,
-      ownership: { ownedAmong: async () => [] },
-      orderPayments: { ofOrder: async () => [], ofOrders: async () => new Map() },
+      ownership: { ownedAmong: (buyerId, productIds) => transactions.ownedAmong(buyerId, productIds) },
+      orderPayments: { ofOrder: async (orderId) => (await summaries([orderId])).get(orderId) ?? [], ofOrders: summaries },
     };
-    const parts: GameStorePart[] = [catalogAndOrders(deps)];
+    const payments = await paymentTransactions(system);
+    const parts: GameStorePart[] = [catalogAndOrders(deps), payments];
     const all = <K extends 'migrations' | 'projections' | 'sagas' | 'effects' | 'timers' | 'routes' | 'publishedStreams'>(key: K) =>
       parts.flatMap((part) => (part[key] ?? []) as NonNullable<GameStorePart[K]>[number][]);
     return {
