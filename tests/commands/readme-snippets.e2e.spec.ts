@@ -85,7 +85,7 @@ describe('README: every shell snippet, in order, in one bash session against one
     dataDir = await mkdtemp(join(tmpdir(), 'ledgerline-readme-'));
     port = await freePort();
     callbackPort = await freePort();
-    const env: NodeJS.ProcessEnv = { ...process.env, PORT: String(port), DATA_DIR: dataDir, ADMIN_EMAILS: 'admin@example.com', PASSWORD_HASH_MEMORY_KIB: '1024', PASSWORD_HASH_ITERATIONS: '1', LOG_LEVEL: 'info' };
+    const env: NodeJS.ProcessEnv = { ...process.env, PORT: String(port), PAYMENT_SANDBOX_PORT: '0', DATA_DIR: dataDir, ADMIN_EMAILS: 'admin@example.com', PASSWORD_HASH_MEMORY_KIB: '1024', PASSWORD_HASH_ITERATIONS: '1', LOG_LEVEL: 'info' };
     delete env.DATABASE_URL; // the README's default: the embedded PGlite
     delete env.EVENTSTORE_URL;
     delete env.JWT_SECRET;

@@ -32,6 +32,9 @@ export async function startTestSystem(options: TestSystemOptions): Promise<Runni
       PASSWORD_HASH_ITERATIONS: '1',
       // suites register many users from 127.0.0.1; the registration limit has its own spec
       REGISTRATIONS_PER_ADDRESS_PER_HOUR: '1000000',
+      // every system a suite starts serves its own payment sandbox (game store) on a free port
+      PAYMENT_SANDBOX_PORT: '0',
+      PAYMENT_PROVIDER_RETRY_MS: '20',
       ...options.env,
     },
     appConfigSections,

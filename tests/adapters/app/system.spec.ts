@@ -14,7 +14,7 @@ const SECRET = 'test-secret-that-is-at-least-32-characters';
 describe('The running system (composition root) over HTTP', function () {
   this.timeout(120_000);
   let database: Awaited<ReturnType<typeof openTestDatabase>>;
-  const config = loadConfig({ PORT: '0', JWT_SECRET: SECRET, PROJECTION_POLL_MS: '20', LOG_LEVEL: 'silent', DATA_DIR: './data/test' }, appConfigSections);
+  const config = loadConfig({ PORT: '0', PAYMENT_SANDBOX_PORT: '0', JWT_SECRET: SECRET, PROJECTION_POLL_MS: '20', LOG_LEVEL: 'silent', DATA_DIR: './data/test' }, appConfigSections);
   const logger = createLogger({ level: 'silent' });
   const token = (roles: ('user' | 'admin' | 'support')[], id = 'user-1') =>
     signAccessToken({ kind: 'user', id, roles, scopes: [] }, { secret: SECRET, ttlSeconds: 300 });
