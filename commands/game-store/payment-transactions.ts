@@ -22,7 +22,7 @@ export interface PaymentTransactionsPart extends GameStorePart {
 export async function paymentTransactions(system: SystemDependencies): Promise<PaymentTransactionsPart> {
   const section = system.config.gameStore;
   const notificationBaseUrl = (section.publicBaseUrl ?? system.localBaseUrl).replace(/\/+$/, '');
-  const opened = await openPaymentProviders({ config: section, notificationBaseUrl, logger: system.logger });
+  const opened = await openPaymentProviders({ config: section, notificationBaseUrl, logger: system.logger, timeoutMs: section.providerTimeoutMs });
   const desk: PaymentTransactionDesk = { store: system.store, clock: system.clock, providers: opened.providers };
   const queries = paymentTransactionQueries(system.database.db);
   const projection = paymentTransactionProjection(system.database.biSchema);
