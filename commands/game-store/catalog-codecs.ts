@@ -1,5 +1,6 @@
 import * as t from 'io-ts';
-import { jsonSchemaOf, withJsonSchema } from '../../adapters/http/json-schema.js';
+import { closedObject } from '../../adapters/http/closed-object.js';
+import { withJsonSchema } from '../../adapters/http/json-schema.js';
 import { isPrice, toMinorUnits } from '../../domain/money.js';
 import { isRegion, MAX_TITLE_LENGTH } from '../../domain/game-store/product.js';
 import { PAYMENT_METHODS, PAYMENT_SUBJECTS, VAT_RATES } from './ports/payment-provider.js';
@@ -10,36 +11,7 @@ import { PAYMENT_METHODS, PAYMENT_SUBJECTS, VAT_RATES } from './ports/payment-pr
  * client sending `unit_price` to an order must hear that we never take prices from it).
  */
 
-/**
- * An object with exactly these fields: a field not declared is refused by name. (The same rule
- * as commands/gift-certificates/channel-message-routes.ts closed messages.)
- */
-export function closedObject<R extends t.Props, O extends t.Props>(name: string, required: R, optional: O) {
-  const mandatory = t.type(required);
-  const optionals = t.partial(optional);
-  const inner = t.intersection([mandatory, optionals]);
-  const known = new Set([...Object.keys(required), ...Object.keys(optional)]);
-  const closed = new t.Type<t.TypeOf<typeof inner>, t.OutputOf<typeof inner>, unknown>(
-    name,
-    inner.is,
-    (u, c) => {
-      if (typeof u === 'object' && u !== null && !Array.isArray(u)) {
-        const unknown = Object.keys(u).filter((key) => !known.has(key));
-        if (unknown.length > 0) {
-          return t.failures(
-            unknown.map((key) => ({ value: (u as Record<string, unknown>)[key], context: [...c, { key, type: t.never, actual: (u as Record<string, unknown>)[key] }], message: 'is not a field of this operation' })),
-          );
-        }
-      }
-      const parts = [mandatory.validate(u, c), optionals.validate(u, c)];
-      const errors = parts.flatMap((part) => (part._tag === 'Left' ? part.left : []));
-      if (errors.length > 0) return t.failures(errors);
-      return t.success({ ...(parts[0] as { right: object }).right, ...(parts[1] as { right: object }).right } as t.TypeOf<typeof inner>);
-    },
-    inner.encode,
-  );
-  return withJsonSchema(closed, { ...jsonSchemaOf(t.exact(inner)), additionalProperties: false }, { expected: 'an object' });
-}
+export { closedObject };
 
 const keyOf = <const V extends readonly string[]>(values: V, name: string) =>
   withJsonSchema(
