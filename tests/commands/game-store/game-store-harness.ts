@@ -6,7 +6,10 @@ import type { RunningSystem } from '../../../adapters/app/system.js';
 import type { Database } from '../../../adapters/database/database.js';
 import { signAccessToken } from '../../../adapters/http/access-token.js';
 import { accountsModule } from '../../../commands/accounts/accounts-module.js';
+import { catalogAndOrders } from '../../../commands/game-store/catalog-and-orders.js';
 import { gameStoreModule } from '../../../commands/game-store/game-store-module.js';
+import type { GameOwnership } from '../../../commands/game-store/ports/game-ownership.js';
+import type { OrderPayments, OrderPaymentSummary } from '../../../commands/game-store/ports/order-payments.js';
 import type { Clock } from '../../../platform/clock.js';
 import { eventually } from '../../support/eventually.js';
 import { startTestSystem, TEST_JWT_SECRET } from '../../support/test-system.js';
@@ -121,4 +124,38 @@ export async function givenOrder(api: string, buyerToken: string, productIds: re
 export async function givenOrderOfNewProduct(api: string, buyerToken: string, spec: ProductSpec = {}, options: { region?: string; payment_method?: string } = {}) {
   const product = await givenProduct(api, (await aDeveloper()).token, spec);
   return { product, order: await givenOrder(api, buyerToken, [product.product_id], options) };
+}
+
+/** Ports the catalog-and-orders part is given, as a spec sets them (who owns what, an order's transactions). */
+export interface StubPorts {
+  readonly owned: Map<string, Set<string>>;
+  readonly transactions: Map<string, OrderPaymentSummary[]>;
+  readonly ownership: GameOwnership;
+  readonly orderPayments: OrderPayments;
+}
+
+export function stubPorts(): StubPorts {
+  const owned = new Map<string, Set<string>>();
+  const transactions = new Map<string, OrderPaymentSummary[]>();
+  return {
+    owned,
+    transactions,
+    ownership: { ownedAmong: async (buyerId, productIds) => productIds.filter((id) => owned.get(buyerId)?.has(id)) },
+    orderPayments: {
+      ofOrder: async (orderId) => transactions.get(orderId) ?? [],
+      ofOrders: async (orderIds) => new Map(orderIds.map((id) => [id, transactions.get(id) ?? []])),
+    },
+  };
+}
+
+/**
+ * The catalog-and-orders part alone as the game-store context, on ports a spec controls (the
+ * module's own wiring is the payments' to test): for ownership refusals and order statuses.
+ */
+export function catalogAndOrdersContext(ports: Pick<StubPorts, 'ownership' | 'orderPayments'>): ContextFactory {
+  return (system) => ({
+    name: 'game-store',
+    roles: [{ name: 'developer', description: 'puts its own games in the catalog (game store)' }],
+    ...catalogAndOrders({ system, ownership: ports.ownership, orderPayments: ports.orderPayments }),
+  });
 }
