@@ -13,7 +13,7 @@ import {
 import type { Clock } from '../../platform/clock.js';
 import { handleCommand, type CommandOutcome } from '../command-handler.js';
 import { loadAggregate } from '../load-aggregate.js';
-import type { PaymentProvider, ProviderName, ProviderPaymentState } from './ports/payment-provider.js';
+import { ProviderRefusal, type PaymentProvider, type ProviderName, type ProviderPaymentState } from './ports/payment-provider.js';
 
 /** What the payment flows (initiate, webhooks, expiry, the buyer's cancel) act through. */
 export interface PaymentTransactionDesk {
@@ -61,7 +61,14 @@ export async function stopTransaction(
   if (why.kind === 'expiry' && FINAL_STATUSES.includes(state.status)) return right(state);
   const provider = desk.providers.get(state.provider as ProviderName);
   if (state.providerPaymentId !== undefined && provider && state.status === 'processing') {
-    const answer = await provider.cancelPayment(state.providerPaymentId, transactionId);
+    let answer: ProviderPaymentState;
+    try {
+      answer = await provider.cancelPayment(state.providerPaymentId, transactionId);
+    } catch (error) {
+      // "cannot change the status" (it expired there, or was paid a moment ago): what is it now?
+      if (!(error instanceof ProviderRefusal)) throw error;
+      answer = await provider.fetchPayment(state.providerPaymentId);
+    }
     const observed = await decideTransaction(desk, transactionId, { type: 'ObservePayment', payment: observationOf(answer), source: why.kind === 'expiry' ? 'expiry' : 'cancel', at: desk.clock.now().toISOString() }, { correlationId, actor });
     if (isLeft(observed)) return observed;
   }

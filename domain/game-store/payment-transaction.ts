@@ -135,8 +135,9 @@ function observe(state: Live, payment: Observation, source: string, at: string):
       } else if (payment.status === 'refunded') {
         events.push({ type: 'PaymentTransactionCompleted', data: { ...base, amountMinor: payment.amountMinor, completedAt: at } });
         events.push({ type: 'PaymentTransactionRefunded', data: { ...base, refundedAt: at } });
-      } else if (payment.status === 'failed') {
-        events.push({ type: 'PaymentTransactionFailed', data: { ...base, reason: payment.reason ?? payment.providerStatus, failedAt: at } });
+      } else if (payment.status === 'failed' || source === 'expiry') {
+        // our deadline passed: whatever the provider calls it now (cancelled by us, expired there), the transaction failed
+        events.push({ type: 'PaymentTransactionFailed', data: { ...base, reason: source === 'expiry' ? 'expired' : (payment.reason ?? payment.providerStatus), failedAt: at } });
       } else {
         events.push({ type: 'PaymentTransactionCancelled', data: { ...base, reason: payment.reason ?? payment.providerStatus, cancelledAt: at, by: null } });
       }
