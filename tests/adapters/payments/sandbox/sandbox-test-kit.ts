@@ -26,6 +26,11 @@ export async function startWebhookReceiver(): Promise<WebhookReceiver> {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
+      if (req.method === 'GET') {
+        // the buyer's browser coming back (return_url / SuccessURL / FailURL)
+        res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' }).end(`<!doctype html><title>Shop</title><p id="shop">Back at the shop: ${req.url ?? ''}</p>`);
+        return;
+      }
       const notification = JSON.parse(Buffer.concat(chunks).toString('utf8')) as Record<string, unknown>;
       received.push({ path: req.url ?? '/', body: notification });
       const { status, body } = receiver.reply(received.length, notification);
