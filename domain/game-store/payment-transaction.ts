@@ -173,8 +173,9 @@ export const paymentTransactionDecider: EventSourcedDecider<PaymentTransactionCo
       case 'RecordProviderPayment': {
         if (state.status !== 'created') {
           // a retry that reached the provider again: the same payment is known already
-          if (state.providerPaymentId === command.payment.providerPaymentId || isFinal(state.status)) return right([]);
-          return right(observe(state, command.payment, 'create', command.at));
+          if (state.providerPaymentId === command.payment.providerPaymentId) return right([]);
+          // a notification about the attempt a resume replaced got here first: our own create's answer is the payment the buyer sees
+          if (isFinal(state.status)) return right(observe(state, command.payment, 'create', command.at));
         }
         const created: PaymentTransactionEvent = {
           type: 'ProviderPaymentCreated',
