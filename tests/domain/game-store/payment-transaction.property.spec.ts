@@ -110,7 +110,7 @@ describe('payment transaction decider (P-4, fast-check): whatever the providers 
       { type: 'ExpireTransaction', at: AT },
     ]);
     assert.equal(state.status, 'failed');
-    let s = state;
+    let s: PaymentTransactionState = state;
     let late = 0;
     for (let i = 0; i < 5; i++) {
       const decided = d.decide({ type: 'ObservePayment', payment: { providerPaymentId: 'pay-A', status: 'succeeded', providerStatus: 'CONFIRMED', amountMinor: '149900' }, source: 'webhook', at: AT }, s);
