@@ -21,6 +21,7 @@ const benches: Record<string, () => Promise<Bench>> = {
   gateway: async () => (await import('./gateway.js')).bench,
   startup: async () => (await import('./startup.js')).bench,
   gcp: async () => (await import('./gcp.js')).bench,
+  payments: async () => (await import('./payments.js')).bench,
 };
 
 interface RunRecord {
