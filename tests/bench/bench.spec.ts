@@ -157,4 +157,29 @@ describe('benchmarks (--quick smoke runs, not timed)', function () {
       assert.ok((line.redeemedPerSec as number) > 0 && line.redeemed === line.heldInLog, JSON.stringify(line));
     }
   });
+
+  it('payments (tiny) completes every transaction exactly once through each provider’s webhook, then the same webhooks again append nothing', async () => {
+    const out = join(dir, 'payments.json');
+    const run = await runBench(['payments', '--quick', '--orders=4', '--concurrency=2', `--out=${out}`]);
+    assert.equal(run.code, 0, run.stderr);
+    const lines = jsonLines(run.stdout);
+    const databases = onServer ? ['pglite', 'postgres'] : ['pglite'];
+    assert.deepEqual(
+      lines.map((l) => `${l.database}/${l.provider}/${l.case}`),
+      databases.flatMap((database) => ['yookassa', 'tbank'].flatMap((provider) => [`${database}/${provider}/complete`, `${database}/${provider}/dedupe`])),
+    );
+    for (const line of lines) {
+      assert.equal(line.bench, 'payments');
+      assert.equal(line.webhooks, 4, JSON.stringify(line));
+      assert.equal(line.completedOnce, 4, JSON.stringify(line));
+      assert.equal(line.unexpectedReplies, 0, JSON.stringify(line));
+      for (const field of ['concurrency', 'perSecond', 'p50Ms', 'p99Ms']) assert.equal(typeof line[field], 'number', field);
+    }
+    for (const line of lines.filter((l) => l.case === 'dedupe')) {
+      assert.equal(line.extraEvents, 0, JSON.stringify(line));
+      assert.equal(line.readModelCompleted, 4, JSON.stringify(line));
+    }
+    const written = JSON.parse(await readFile(out, 'utf8'));
+    assert.deepEqual(written.runs.payments.results, lines);
+  });
 });
