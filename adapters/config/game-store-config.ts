@@ -25,6 +25,7 @@ export const gameStoreConfigSection = defineConfigSection({
     PUBLIC_BASE_URL: envUrl({ description: 'Where payment providers reach this API (notification URL); default http://127.0.0.1:PORT', protocols: ['http', 'https'] }),
     PAYMENT_EXPIRY_MINUTES: envInteger({ description: 'Minutes a payment transaction may stay unpaid before it is cancelled at the provider and failed', default: 30, min: 1, max: 72 * 60 }),
     PAYMENT_PROVIDER_RETRIES: envInteger({ description: 'Times a provider call whose result is unknown (HTTP 500, 202, timeout) is repeated with the same idempotence key before the request answers 503', default: 3, min: 0, max: 20 }),
+    PAYMENT_WEBHOOKS_PER_SECOND: envInteger({ description: 'Notifications per second one source address may post to /webhooks/{provider} (per instance; a burst of twice that), then 429', default: 200, min: 1, max: 1_000_000 }),
     PAYMENT_PROVIDER_TIMEOUT_MS: envInteger({ description: 'How long one call to a payment provider may take before its result counts as unknown', default: 10_000, min: 50, max: 120_000 }),
     PAYMENT_PROVIDER_RETRY_MS: envInteger({ description: 'First delay between those repeats (doubling; a 202 retry_after wins)', default: 500, min: 1, max: 60_000 }),
   },
@@ -47,5 +48,6 @@ export const gameStoreConfigSection = defineConfigSection({
     providerRetries: v.PAYMENT_PROVIDER_RETRIES,
     providerRetryMs: v.PAYMENT_PROVIDER_RETRY_MS,
     providerTimeoutMs: v.PAYMENT_PROVIDER_TIMEOUT_MS,
+    webhooksPerSecond: v.PAYMENT_WEBHOOKS_PER_SECOND,
   }),
 });

@@ -32,7 +32,7 @@ export async function paymentTransactions(system: SystemDependencies): Promise<P
     projections: [projection],
     sagas: [paymentExpirySaga()],
     effects: paymentEffectHandlers(desk),
-    routes: [...paymentRoutes({ desk, system, queries, expiryMinutes: section.expiryMinutes, notificationBaseUrl }), ...webhookRoutes({ desk, yookassaSources: opened.yookassaSources })],
+    routes: [...paymentRoutes({ desk, system, queries, expiryMinutes: section.expiryMinutes, notificationBaseUrl }), ...webhookRoutes({ desk, yookassaSources: opened.yookassaSources, perAddressPerSecond: section.webhooksPerSecond })],
     stop: () => opened.stop(),
   };
 }
