@@ -52,7 +52,7 @@ export interface InitiatedTransaction {
 export async function initiatePayment(
   api: string,
   token: string,
-  body: { order_id: string; provider: 'yookassa' | 'tbank'; payment_method?: string; success_url?: string },
+  body: { order_id: string; provider: 'yookassa' | 'tbank'; payment_method?: string; success_url?: string; fail_url?: string },
   idempotencyKey?: string,
 ): Promise<InitiatedTransaction> {
   let call = request(api)
