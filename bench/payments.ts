@@ -146,6 +146,7 @@ interface PassFigures {
   readonly perSecond: number;
   readonly p50Ms: number;
   readonly p99Ms: number;
+  readonly maxMs: number;
   readonly ackP50Ms: number;
   readonly ackP99Ms: number;
   readonly status429: number;
@@ -282,6 +283,7 @@ async function runProvider(ctx: BenchContext, target: BenchTarget, database: Dat
         perSecond: round(ids.length / elapsed),
         p50Ms: round(percentile(latencies, 50)),
         p99Ms: round(percentile(latencies, 99)),
+        maxMs: round(latencies.at(-1) ?? 0),
         ackP50Ms: round(percentile(acked, 50)),
         ackP99Ms: round(percentile(acked, 99)),
         status429,
