@@ -140,6 +140,12 @@ describe('README: every shell snippet, in order, in one bash session against one
     assert.match(result.stdout, /"status":"verified"/);
     assert.match(result.stdout, /"kind":"g2a_mint","status":"confirmed"/);
     assert.doesNotMatch(result.stdout, /"status":"failed"/);
+    // the game store: paid once by card at YooKassa, the repeats changed nothing, owned, paid by SBP at T-Bank
+    assert.match(result.stdout, /\{"status":"completed","provider_status":"succeeded","history":\["PaymentTransactionInitiated","ProviderPaymentCreated","PaymentTransactionCompleted"\]\}/);
+    assert.match(result.stdout, /^\{"redelivered":5\}\n\["PaymentTransactionInitiated","ProviderPaymentCreated","PaymentTransactionCompleted"\]$/m);
+    assert.match(result.stdout, /"status":409,"code":"order.product_owned"/);
+    assert.match(result.stdout, /\{"status":"completed","provider_status":"CONFIRMED"\}/);
+    assert.match(result.stdout, /<svg/);
     assert.match(receiverOutput, /signature valid/);
     assert.doesNotMatch(receiverOutput, /INVALID/);
   });

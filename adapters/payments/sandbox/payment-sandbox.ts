@@ -96,7 +96,7 @@ export async function startPaymentSandbox(options: PaymentSandboxOptions): Promi
     return textReply(404, 'Not found');
   }
 
-  /** POST /sandbox/faults, POST /sandbox/{provider}/payments/{id}/pay|decline, GET /sandbox/{provider}/payments, GET /sandbox/deliveries. */
+  /** POST /sandbox/faults, POST /sandbox/{provider}/payments/{id}/pay|decline|redeliver?times=N, GET /sandbox/{provider}/payments, GET /sandbox/deliveries. */
   async function controls(request: SandboxRequest): Promise<SandboxReply> {
     const parts = request.path.split('/').filter((p) => p !== '').map(decodeURIComponent);
     if (parts.length === 2 && parts[1] === 'faults' && request.method === 'POST') {
@@ -110,6 +110,17 @@ export async function startPaymentSandbox(options: PaymentSandboxOptions): Promi
     const provider = parts[1];
     if ((provider === 'yookassa' || provider === 'tbank') && parts[2] === 'payments') {
       if (parts.length === 3 && request.method === 'GET') return jsonReply(200, sides[provider].payments().map((p) => ({ ...p, amountMinor: String(p.amountMinor) })));
+      if (parts.length === 5 && request.method === 'POST' && parts[4] === 'redeliver') {
+        const times = Number(request.query.get('times') ?? '1');
+        if (!Number.isInteger(times) || times < 1 || times > 1000) return jsonReply(400, { error: 'times must be an integer from 1 to 1000' });
+        try {
+          await sides[provider].redeliver(parts[3]!, times);
+          return jsonReply(200, { redelivered: times });
+        } catch (err) {
+          if (err instanceof PaymentNotFound) return jsonReply(404, { error: err.message });
+          throw err;
+        }
+      }
       if (parts.length === 5 && request.method === 'POST' && (parts[4] === 'pay' || parts[4] === 'decline')) {
         try {
           if (parts[4] === 'pay') await sides[provider].pay(parts[3]!, 'page');
