@@ -5,6 +5,7 @@
  *
  *   PAYMENT_SANDBOX_PORT   port (default 3001; 0 = any free one)
  *   PAYMENT_SANDBOX_HOST   address to listen on (default 127.0.0.1)
+ *   PAYMENT_SANDBOX_PUBLIC_URL  how shops and buyers reach it, when not http://HOST:PORT (a container)
  *   PAYMENT_SANDBOX_YOOKASSA_WEBHOOK_URL  the shop's YooKassa notification URL (default http://127.0.0.1:3000/webhooks/yookassa)
  *   PAYMENT_SANDBOX_WEBHOOK_RETRY_MS / PAYMENT_SANDBOX_WEBHOOK_ATTEMPTS  redelivery pace (default 1000 ms, doubling; 10 attempts)
  * The credentials are the sandbox defaults (SANDBOX_DEFAULT_CREDENTIALS in adapters/payments/sandbox/payment-sandbox.ts).
@@ -25,6 +26,7 @@ function integer(name: string, fallback: number, min: number, max: number): numb
 const sandbox = await startPaymentSandbox({
   port: integer('PAYMENT_SANDBOX_PORT', 3001, 0, 65535),
   host: process.env.PAYMENT_SANDBOX_HOST || '127.0.0.1',
+  ...(process.env.PAYMENT_SANDBOX_PUBLIC_URL ? { publicUrl: process.env.PAYMENT_SANDBOX_PUBLIC_URL } : {}),
   yookassa: { ...SANDBOX_DEFAULT_CREDENTIALS.yookassa, webhookUrl: process.env.PAYMENT_SANDBOX_YOOKASSA_WEBHOOK_URL || 'http://127.0.0.1:3000/webhooks/yookassa' },
   tbank: { ...SANDBOX_DEFAULT_CREDENTIALS.tbank },
   delivery: { firstRetryMs: integer('PAYMENT_SANDBOX_WEBHOOK_RETRY_MS', 1000, 1, 3_600_000), attempts: integer('PAYMENT_SANDBOX_WEBHOOK_ATTEMPTS', 10, 1, 1000) },

@@ -12,8 +12,11 @@ describe('docker-compose.yml (the production shape)', () => {
   const scripts = (JSON.parse(readFileSync('package.json', 'utf8')) as { scripts: Record<string, string> }).scripts;
   const envExample = readFileSync('.env.example', 'utf8');
 
-  it('given the file, then it runs EventStoreDB, PostgreSQL, the API and a worker', () => {
-    assert.deepEqual(Object.keys(compose.services).sort(), ['api', 'eventstore', 'postgres', 'worker']);
+  it('given the file, then it runs EventStoreDB, PostgreSQL, the API, a worker and the payment sandbox they share', () => {
+    assert.deepEqual(Object.keys(compose.services).sort(), ['api', 'eventstore', 'payment-sandbox', 'postgres', 'worker']);
+    assert.ok(scripts['payment-sandbox'], 'package.json has no "payment-sandbox" script');
+    assert.match(compose.services['payment-sandbox']!.command!.join(' '), /npm run payment-sandbox\b/);
+    for (const service of ['api', 'worker']) assert.equal(compose.services[service]!.environment!.PAYMENT_SANDBOX_URL, 'http://payment-sandbox:3001', `${service} shares the sandbox`);
     assert.match(compose.services.eventstore!.image!, /^eventstore\/eventstore:/);
     assert.match(compose.services.postgres!.image!, /^postgres:/);
   });

@@ -29,6 +29,8 @@ export const SANDBOX_DEFAULT_CREDENTIALS = {
 export interface PaymentSandboxOptions {
   readonly port: number; // 0 = any free port
   readonly host?: string; // default 127.0.0.1
+  /** How buyers and shops reach it, when not http://<host>:<port> (a container: http://payment-sandbox:3001) — pages and URLs handed out use it. */
+  readonly publicUrl?: string;
   readonly yookassa?: { shopId: string; secretKey: string; webhookUrl?: string };
   readonly tbank?: { terminalKey: string; password: string };
   readonly delivery?: { firstRetryMs: number; attempts: number }; // webhook redelivery until 200 / "OK"
@@ -164,7 +166,7 @@ export async function startPaymentSandbox(options: PaymentSandboxOptions): Promi
     });
   });
   const address = server.address() as AddressInfo;
-  url = `http://${host.includes(':') ? `[${host}]` : host}:${address.port}`;
+  url = options.publicUrl?.replace(/\/+$/, '') ?? `http://${host.includes(':') ? `[${host}]` : host}:${address.port}`;
 
   let sweeping = false;
   const sweeper = setInterval(() => {
