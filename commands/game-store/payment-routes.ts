@@ -162,7 +162,7 @@ export function paymentRoutes(deps: PaymentRouteDependencies): Route[] {
       description:
         'Records the transaction, then creates the payment at the provider (YooKassa or T-Bank; on the embedded default their local sandboxes) and answers what the client needs next: `redirect_url` (the hosted payment page), `qr` (an SBP payload and an image of it), or `sdk` data. The amount is the order\'s, never the client\'s. Send an `Idempotency-Key`: a retry after a timeout or a 503 resumes the same transaction and never makes a second payment. One live transaction per order: another is refused with 409 until it ends (or the buyer cancels it).',
       tags: ['game-store'],
-      auth: {},
+      auth: { roles: ['user'] },
       body: InitiateBody,
       responses: {
         201: { description: 'The transaction, processing, with the next step', schema: TransactionView },
@@ -275,7 +275,7 @@ export function paymentRoutes(deps: PaymentRouteDependencies): Route[] {
       path: '/api/v1/payments/transactions/:id',
       summary: 'A payment transaction: its status, the next step while it is live, and its history (P-6)',
       tags: ['game-store'],
-      auth: {},
+      auth: { roles: ['user'] },
       params: IdParams,
       responses: { 200: { description: 'The transaction', schema: TransactionView }, 404: { description: 'No such transaction of the caller' } },
       handle: async ({ params, principal }) => {
@@ -296,7 +296,7 @@ export function paymentRoutes(deps: PaymentRouteDependencies): Route[] {
       path: '/api/v1/payments/transactions/:id/qr.svg',
       summary: 'The SBP QR code of a live transaction, as an SVG image the client can show',
       tags: ['game-store'],
-      auth: {},
+      auth: { roles: ['user'] },
       params: IdParams,
       responses: { 200: { description: 'The QR code', contentType: 'image/svg+xml', schema: t.string }, 404: { description: 'No such live SBP transaction of the caller' } },
       handle: async ({ params, principal }) => {
@@ -314,7 +314,7 @@ export function paymentRoutes(deps: PaymentRouteDependencies): Route[] {
       description:
         'A payment the provider reports paid meanwhile completes instead (200 with status completed). YooKassa cannot cancel a payment still waiting for the buyer: it expires there; a success it reports later is recorded as a late payment (to refund).',
       tags: ['game-store'],
-      auth: {},
+      auth: { roles: ['user'] },
       params: IdParams,
       responses: {
         200: { description: 'The transaction after the cancel', schema: TransactionView },

@@ -40,7 +40,7 @@ const USERS: Partial<Record<Caller, Outcome>> = { buyer: 'through', 'other buyer
 const OWNER: Partial<Record<Caller, Outcome>> = { developer: 'through', admin: 'through' };
 
 /** The game-store paths this matrix must cover completely (the payments' prefixes join when their rows do). */
-const COVERED = ['/api/v1/catalog/', '/api/v1/orders'];
+const COVERED = ['/api/v1/catalog/', '/api/v1/orders', '/api/v1/payments/', '/webhooks/'];
 
 /** `METHOD path` (OpenAPI form) → what each caller gets. */
 const MATRIX: Record<string, Row> = {
@@ -58,7 +58,14 @@ const MATRIX: Record<string, Row> = {
   'POST /api/v1/orders/initiate': { outcomes: USERS },
   'GET /api/v1/orders': { outcomes: USERS },
   'GET /api/v1/orders/{id}': { outcomes: { buyer: 'through', support: 'through', admin: 'through', 'other buyer': 'hidden', developer: 'hidden', 'other developer': 'hidden' } },
-  // payments (P-3 …): the lead's rows go here
+  // payments (P-3, P-4, P-6): the buyer's own transaction; staff read it; webhooks are public (the providers authenticate by address, re-fetch or Token)
+  'POST /api/v1/payments/transactions/initiate': { outcomes: USERS },
+  'GET /api/v1/payments/transactions/{id}': { at: (f) => `/api/v1/payments/transactions/${f.transaction}`, outcomes: { buyer: 'through', support: 'through', admin: 'through', 'other buyer': 'hidden', developer: 'hidden', 'other developer': 'hidden' } },
+  'GET /api/v1/payments/transactions/{id}/qr.svg': { at: (f) => `/api/v1/payments/transactions/${f.transaction}/qr.svg`, outcomes: { buyer: 'through', support: 'through', admin: 'through', 'other buyer': 'hidden', developer: 'hidden', 'other developer': 'hidden' } },
+  'POST /webhooks/yookassa': { outcomes: EVERYONE },
+  'POST /webhooks/tbank': { outcomes: EVERYONE },
+  // last: it cancels the fixture's transaction (only its buyer may)
+  'POST /api/v1/payments/transactions/{id}/cancel': { at: (f) => `/api/v1/payments/transactions/${f.transaction}/cancel`, outcomes: { buyer: 'through', support: 'hidden', admin: 'hidden', 'other buyer': 'hidden', developer: 'hidden', 'other developer': 'hidden' } },
 };
 
 async function tokenOf(caller: Caller): Promise<string | undefined> {
@@ -84,7 +91,7 @@ async function tokenOf(caller: Caller): Promise<string | undefined> {
 
 const defaultPath = (path: string, f: Fixtures) => path.replace('{id}', path.startsWith('/api/v1/orders') ? f.order : f.product);
 
-describe('game store: the authorization matrix of the catalog and order routes (issue 12)', function () {
+describe('game store: the authorization matrix of the catalog, order, payment and webhook routes (issue 12)', function () {
   this.timeout(180_000);
   let database: Awaited<ReturnType<typeof openTestDatabase>>;
   let system: GameStoreSystem;
@@ -103,6 +110,9 @@ describe('game store: the authorization matrix of the catalog and order routes (
     const product = await givenProduct(system.api, (await tokenOf('developer'))!, { prices: { RU: '100.00', KZ: '500.00' } });
     fixtures.product = product.product_id;
     fixtures.order = (await givenOrder(system.api, (await tokenOf('buyer'))!, [product.product_id])).order_id;
+    const paying = await request(system.api).post('/api/v1/payments/transactions/initiate').set('Authorization', (await tokenOf('buyer'))!).send({ order_id: fixtures.order, provider: 'tbank', payment_method: 'sbp', success_url: 'https://shop.example/paid' });
+    assert.equal(paying.status, 201, JSON.stringify(paying.body));
+    fixtures.transaction = paying.body.transaction_id as string;
   });
   after(async () => {
     await system?.stop();
