@@ -51,7 +51,7 @@ const OrderId = withJsonSchema(t.refinement(t.string, (s) => /^[A-Za-z0-9_-]{1,6
 const InitiateBody = closedObject(
   'InitiatePaymentTransaction',
   { order_id: OrderId, provider: oneOf('Provider', PROVIDER_NAMES), success_url: ReturnUrl },
-  { payment_method: oneOf('PaymentMethod', PAYMENT_METHODS), fail_url: ReturnUrl },
+  { payment_method: oneOf('PaymentMethod', PAYMENT_METHODS), fail_url: ReturnUrl, flow: oneOf('PaymentFlow', ['redirect', 'widget'] as const) },
 );
 
 const Money = t.type({ value: t.string, currency: t.string });
@@ -181,6 +181,10 @@ export function paymentRoutes(deps: PaymentRouteDependencies): Route[] {
         if (!provider.methods.includes(method)) {
           return left(domainError('rule_violated', 'payment.method_unsupported', `${body.provider} does not offer ${method} (it offers ${provider.methods.join(', ')})`, 'payment_method'));
         }
+        const widget = body.flow === 'widget';
+        if (widget && (!provider.widget || method !== 'bank_card')) {
+          return left(domainError('rule_violated', 'payment.widget_unsupported', `the widget flow is for bank cards at a provider that has one (YooKassa)`, 'flow'));
+        }
         if (order.currency !== 'RUB') return left(domainError('rule_violated', 'payment.currency_unsupported', `${body.provider} takes RUB; the order is in ${order.currency}`, 'order_id'));
         const amountMinor = BigInt(order.totalMinor);
         if (amountMinor < minimumMinor(body.provider, method)) {
@@ -247,6 +251,7 @@ export function paymentRoutes(deps: PaymentRouteDependencies): Route[] {
               },
               // the intent was on record before this request: an earlier attempt may have reached the provider
               resume: initiated.right.events.length === 0,
+              widget,
             });
             const recorded = await decideTransaction(desk, transactionId, { type: 'RecordProviderPayment', payment: observationOf(created.state), next: created.next, at: desk.clock.now().toISOString() }, context);
             if (isLeft(recorded)) return recorded;

@@ -44,6 +44,7 @@ export function tbankStatus(status: string): ProviderPaymentStatus {
 export class TBankProvider implements PaymentProvider {
   readonly name = 'tbank' as const;
   readonly methods: readonly PaymentMethod[] = ['bank_card', 'sbp'];
+  readonly widget = false;
   readonly notificationReply: NotificationReply = { status: 200, contentType: 'text/plain', body: 'OK' };
   private readonly client: TBankClient;
 

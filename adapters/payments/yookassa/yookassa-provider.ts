@@ -64,6 +64,7 @@ interface YooKassaPayment {
 export class YooKassaProvider implements PaymentProvider {
   readonly name = 'yookassa' as const;
   readonly methods: readonly PaymentMethod[] = ['bank_card', 'sbp', 'sberpay', 'tpay'];
+  readonly widget = true;
   readonly notificationReply: NotificationReply = { status: 200, contentType: 'application/json', body: '{}' };
   private readonly client: YooKassaClient;
 
@@ -80,7 +81,8 @@ export class YooKassaProvider implements PaymentProvider {
       amount: { value: formatRubles(request.amountMinor), currency: request.currency },
       capture: true,
       payment_method_data: { type: method.type },
-      confirmation: { type: method.confirmation, return_url: request.successUrl },
+      // the widget (embedded) takes no return_url: the page that shows it is the shop's
+      confirmation: request.widget ? { type: 'embedded' } : { type: method.confirmation, return_url: request.successUrl },
       description: truncate(request.description, 128),
       metadata: { order_id: request.orderId, transaction_id: request.transactionId },
       ...(email === undefined

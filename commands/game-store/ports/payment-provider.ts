@@ -57,6 +57,8 @@ export interface CreatePaymentRequest {
    * returned, a live unpaid one is cancelled before Init is called again.
    */
   readonly resume: boolean;
+  /** The buyer pays in the provider's widget on our page instead of being redirected (next: `sdk`); only where `PaymentProvider.widget`. */
+  readonly widget?: boolean;
 }
 
 /** What the client needs next. */
@@ -137,6 +139,8 @@ export class ProviderUnavailable extends Error {
 export interface PaymentProvider {
   readonly name: ProviderName;
   readonly methods: readonly PaymentMethod[];
+  /** Whether it has a payment widget for bank cards (YooKassa: confirmation `embedded` → a confirmation_token for its checkout widget). */
+  readonly widget: boolean;
   /** Create the payment (safe to repeat for one transaction: see `resume`). Throws ProviderRefusal / ProviderUnavailable. */
   createPayment(request: CreatePaymentRequest): Promise<CreatedPayment>;
   /** The payment as the provider has it now. */

@@ -78,6 +78,18 @@ describe('game store: payment transactions through the local YooKassa and T-Bank
       assert.match(failed.failure_reason ?? '', /decline/);
     });
 
+    it('given an order, when the buyer asks for YooKassa’s widget, then 201 answers SDK data (a confirmation_token) and no redirect; paying in it completes the transaction', async () => {
+      const { order } = await givenOrderOfNewProduct(system.api, buyer.token);
+      const answer = await request(system.api).post(INITIATE).set('Authorization', buyer.token).send({ order_id: order.order_id, provider: 'yookassa', flow: 'widget', success_url: 'https://shop.example/paid' }).expect(201);
+      assert.equal(typeof answer.body.sdk?.confirmation_token, 'string', JSON.stringify(answer.body));
+      assert.equal(answer.body.redirect_url, undefined);
+      await sandbox.pay('yookassa', answer.body.provider_payment_id);
+      await transactionBecomes(system.api, buyer.token, answer.body.transaction_id, 'completed');
+      const refused = await request(system.api).post(INITIATE).set('Authorization', buyer.token).send({ order_id: (await givenOrderOfNewProduct(system.api, buyer.token)).order.order_id, provider: 'tbank', flow: 'widget', success_url: 'https://shop.example/paid' });
+      assert.equal(refused.status, 422);
+      assert.equal(refused.body.field, 'flow');
+    });
+
     it('given YooKassa answers 500 once, when the buyer starts paying, then the adapter repeats with the same key and exactly one payment exists at YooKassa', async () => {
       const { order } = await givenOrderOfNewProduct(system.api, buyer.token);
       sandbox.injectFault({ provider: 'yookassa', operation: 'create', kind: 'http500', times: 1 });
