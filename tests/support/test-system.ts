@@ -27,7 +27,9 @@ export async function startTestSystem(options: TestSystemOptions): Promise<Runni
       PORT: '0',
       JWT_SECRET: TEST_JWT_SECRET,
       LOG_LEVEL: 'silent',
-      PROJECTION_POLL_MS: '20',
+      // in-process appends wake the projections at once; polling is the fallback, and two dozen projections and sagas
+      // polling every 20 ms kept PGlite's one connection so busy that a request took 0.5 s (13 ms at 100 ms)
+      PROJECTION_POLL_MS: '100',
       PASSWORD_HASH_MEMORY_KIB: '1024',
       PASSWORD_HASH_ITERATIONS: '1',
       // suites register many users from 127.0.0.1; the registration limit has its own spec

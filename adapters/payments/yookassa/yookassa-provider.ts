@@ -131,7 +131,7 @@ export class YooKassaProvider implements PaymentProvider {
   async verifyNotification(notification: ProviderNotification): Promise<NotificationVerdict> {
     const body = notification.body;
     if (!isRecord(body) || body.type !== 'notification' || typeof body.event !== 'string' || !isRecord(body.object) || typeof body.object.id !== 'string' || body.object.id === '') {
-      return { kind: 'refused', status: 400, reason: 'not a YooKassa notification ({type:"notification", event, object:{id}})' };
+      return { kind: 'refused', status: 400, reason: 'not a YooKassa notification: an object with type "notification", the event and the payment object with its id was expected' };
     }
     const event = body.event;
     let paymentId: string;

@@ -135,8 +135,11 @@ describe('Payment sandbox: the local T-Bank EACQ v2, raw HTTP', () => {
       const replies = [{ status: 200, body: 'ok' }, { status: 200, body: '<html>OK</html>' }, { status: 500, body: 'OK' }];
       shop.reply = (_, note) => (String(note.PaymentId) === body.PaymentId && note.Status === 'AUTHORIZED' ? (replies.shift() ?? { status: 200, body: 'OK' }) : { status: 200, body: 'OK' });
       await sandbox.pay('tbank', body.PaymentId);
-      await eventually(async () => notesFor(body.PaymentId).filter((n) => n.Status === 'AUTHORIZED').length === 4);
-      const tries = sandbox.deliveries().filter((d) => String((d.body as { PaymentId: number }).PaymentId) === body.PaymentId && (d.body as { Status: string }).Status === 'AUTHORIZED');
+      // the sandbox logs a delivery once its reply is in (after the shop has received it): wait on the log
+      const tries = await eventually(async () => {
+        const logged = sandbox.deliveries().filter((d) => String((d.body as { PaymentId: number }).PaymentId) === body.PaymentId && (d.body as { Status: string }).Status === 'AUTHORIZED');
+        return logged.length === 4 ? logged : undefined;
+      });
       assert.deepEqual(tries.map((d) => [d.status, d.reply]), [[200, 'ok'], [200, '<html>OK</html>'], [500, 'OK'], [200, 'OK']]);
     });
 
