@@ -22,10 +22,9 @@ import { createLogger } from '../adapters/observability/logger.js';
 import { openTonGateway } from '../adapters/ton/open-ton-gateway.js';
 import { gatewayModule } from '../commands/blockchain/gateway-module.js';
 import { numberOption, type Bench, type BenchContext } from './lib/bench.js';
+import { percentile, round } from './lib/measures.js';
 
 const SECRET = 'gateway-benchmark-secret-of-at-least-32-chars';
-const percentile = (sorted: readonly number[], p: number) => (sorted.length ? sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]! : 0);
-const round = (n: number, digits = 1) => Math.round(n * 10 ** digits) / 10 ** digits;
 
 async function run(ctx: BenchContext, tasks: number, batchSize: number) {
   const database = await ctx.target.openSchema(20);

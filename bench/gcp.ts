@@ -37,27 +37,10 @@ import { normalizeNominal, streamOfPool } from '../domain/gift-certificates/cert
 import { availableBalance, giftCertificateDecider, streamOfCertificate } from '../domain/gift-certificates/gift-certificate.js';
 import { fromMinorUnits, toMinorUnits } from '../domain/money.js';
 import { numberOption, type BenchContext, type Bench } from './lib/bench.js';
+import { percentile, round, call, type Answer } from './lib/measures.js';
 
 const SECRET = 'gcp-benchmark-secret-of-at-least-32-chars';
 const CVC_SECRET = 'gcp-benchmark-cvc-secret-of-at-least-32-chars';
-
-const percentile = (sorted: readonly number[], p: number) => (sorted.length ? sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]! : 0);
-const round = (n: number, digits = 1) => Math.round(n * 10 ** digits) / 10 ** digits;
-
-interface Answer {
-  readonly status: number;
-  readonly json: any;
-}
-
-async function call(method: 'GET' | 'POST', url: string, token: string, body?: unknown): Promise<Answer> {
-  const response = await fetch(url, {
-    method,
-    headers: { Authorization: `Bearer ${token}`, ...(body === undefined ? {} : { 'Content-Type': 'application/json' }) },
-    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-  });
-  return { status: response.status, json: await response.json().catch(() => null) };
-}
-
 
 /** The sizes every case is run with (`--channels`, `--certificates`, `--seconds`). */
 export interface GcpSizes {

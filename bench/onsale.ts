@@ -17,12 +17,10 @@ import { notificationsModule } from '../commands/notifications/notifications-mod
 import { ticketingModule } from '../commands/ticketing/ticketing-module.js';
 import { streamOfInventory } from '../domain/ticketing/ticket-inventory.js';
 import { numberOption, type Bench, type BenchContext } from './lib/bench.js';
+import { percentile, round } from './lib/measures.js';
 
 const SECRET = 'onsale-benchmark-secret-of-at-least-32-chars';
 const quietChannel: NotificationChannel = { name: 'bench', deliver: async () => {} };
-
-const percentile = (sorted: readonly number[], p: number) => (sorted.length ? sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]! : 0);
-const round = (n: number, digits = 1) => Math.round(n * 10 ** digits) / 10 ** digits;
 
 async function post(url: string, token: string, body: unknown): Promise<{ status: number; json: any }> {
   const response = await fetch(url, { method: 'POST', headers: { 'Content-Type': 'application/json', Authorization: `Bearer ${token}` }, body: JSON.stringify(body) });

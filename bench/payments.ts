@@ -46,6 +46,7 @@ import { gameStoreModule } from '../commands/game-store/game-store-module.js';
 import { streamOfPaymentTransaction } from '../domain/game-store/payment-transaction.js';
 import { numberOption, type Bench, type BenchContext } from './lib/bench.js';
 import { openTarget, type BenchTarget, type FreshDatabase } from './lib/target.js';
+import { call, percentile, round } from './lib/measures.js';
 
 const SECRET = 'payments-benchmark-secret-of-at-least-32-chars';
 const DEFAULT_SERVER_URL = 'postgres://postgres@127.0.0.1:5432/test';
@@ -56,23 +57,7 @@ const QUIET_MS = 2000;
 type Provider = 'yookassa' | 'tbank';
 type DatabaseName = 'pglite' | 'postgres';
 
-const percentile = (sorted: readonly number[], p: number) => (sorted.length ? sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]! : 0);
-const round = (n: number, digits = 1) => Math.round(n * 10 ** digits) / 10 ** digits;
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-interface Answer {
-  readonly status: number;
-  readonly json: any;
-}
-
-async function call(method: 'GET' | 'POST', url: string, token: string, body?: unknown): Promise<Answer> {
-  const response = await fetch(url, {
-    method,
-    headers: { Authorization: `Bearer ${token}`, ...(body === undefined ? {} : { 'Content-Type': 'application/json' }) },
-    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-  });
-  return { status: response.status, json: await response.json().catch(() => null) };
-}
 
 /** A webhook POST as a provider makes it, from a given loopback source address. */
 function postFrom(agent: Agent, url: URL, body: string, localAddress: string): Promise<{ status: number; text: string }> {

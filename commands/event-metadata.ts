@@ -1,4 +1,5 @@
-import { createHash, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
+import { derivedUuid } from './derived-uuid.js';
 import type * as t from 'io-ts';
 import type { EventMetadata, EventToAppend } from '../adapters/eventstore/event-store.js';
 import type { DomainEvent } from '../domain/decider.js';
@@ -52,7 +53,5 @@ function metadataOf(context: AppendContext, schemaVersion: number, personal: { r
 
 /** A UUID (version 8, name-based) derived from the command id, stream and index. */
 export function derivedEventId(commandId: string, streamName: string, index: number): string {
-  const hex = createHash('sha256').update(`${commandId}\u0000${streamName}\u0000${index}`).digest('hex');
-  const variant = ((parseInt(hex[16]!, 16) & 0x3) | 0x8).toString(16);
-  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-8${hex.slice(13, 16)}-${variant}${hex.slice(17, 20)}-${hex.slice(20, 32)}`;
+  return derivedUuid(commandId, streamName, String(index));
 }

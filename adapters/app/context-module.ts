@@ -73,3 +73,27 @@ export interface ContextModule {
 }
 
 export type ContextFactory = (dependencies: SystemDependencies) => ContextModule | Promise<ContextModule>;
+
+/** A part of a context (a flow, its read side …), each in its own file. */
+export type ContextPart = Pick<ContextModule, 'migrations' | 'projections' | 'sagas' | 'effects' | 'timers' | 'routes' | 'publishedStreams' | 'start' | 'stop'>;
+
+/** A context's parts as one module's lists; parts start in order and stop in reverse. */
+export function mergeContextParts(parts: readonly ContextPart[]): ContextPart {
+  const all = <K extends 'migrations' | 'projections' | 'sagas' | 'effects' | 'timers' | 'routes' | 'publishedStreams'>(key: K) =>
+    parts.flatMap((part) => (part[key] ?? []) as NonNullable<ContextPart[K]>[number][]);
+  return {
+    migrations: all('migrations'),
+    projections: all('projections'),
+    sagas: all('sagas'),
+    effects: all('effects'),
+    timers: all('timers'),
+    routes: all('routes'),
+    publishedStreams: all('publishedStreams'),
+    start: async () => {
+      for (const part of parts) await part.start?.();
+    },
+    stop: async () => {
+      for (const part of [...parts].reverse()) await part.stop?.();
+    },
+  };
+}

@@ -1,4 +1,4 @@
-import type { ContextModule, SystemDependencies } from '../../adapters/app/context-module.js';
+import type { ContextPart, SystemDependencies } from '../../adapters/app/context-module.js';
 import type { GameOwnership } from './ports/game-ownership.js';
 import type { OrderPayments } from './ports/order-payments.js';
 
@@ -12,4 +12,4 @@ export interface GameStoreDependencies {
 }
 
 /** A part of the context (catalog and orders, payments …): merged into the one ContextModule. */
-export type GameStorePart = Pick<ContextModule, 'migrations' | 'projections' | 'sagas' | 'effects' | 'timers' | 'routes' | 'publishedStreams' | 'start' | 'stop'>;
+export type GameStorePart = ContextPart;

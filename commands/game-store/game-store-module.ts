@@ -1,4 +1,4 @@
-import type { ContextFactory } from '../../adapters/app/context-module.js';
+import { mergeContextParts, type ContextFactory } from '../../adapters/app/context-module.js';
 import { paymentTransactionQueries } from '../../projections/game-store/payment-transaction-projection.js';
 import { catalogAndOrders } from './catalog-and-orders.js';
 import type { GameStoreDependencies, GameStorePart } from './game-store-dependencies.js';
@@ -29,24 +29,10 @@ export function gameStoreModule(): ContextFactory {
     };
     const payments = await paymentTransactions(system);
     const parts: GameStorePart[] = [catalogAndOrders(deps), payments];
-    const all = <K extends 'migrations' | 'projections' | 'sagas' | 'effects' | 'timers' | 'routes' | 'publishedStreams'>(key: K) =>
-      parts.flatMap((part) => (part[key] ?? []) as NonNullable<GameStorePart[K]>[number][]);
     return {
       name: 'game-store',
       roles: [{ name: 'developer', description: 'puts its own games in the catalog and sets their prices (game store)' }],
-      migrations: all('migrations'),
-      projections: all('projections'),
-      sagas: all('sagas'),
-      effects: all('effects'),
-      timers: all('timers'),
-      routes: all('routes'),
-      publishedStreams: all('publishedStreams'),
-      start: async () => {
-        for (const part of parts) await part.start?.();
-      },
-      stop: async () => {
-        for (const part of [...parts].reverse()) await part.stop?.();
-      },
+      ...mergeContextParts(parts),
     };
   };
 }

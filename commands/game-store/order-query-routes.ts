@@ -8,7 +8,7 @@ import { domainError } from '../../domain/decider.js';
 import { fromMinorUnits } from '../../domain/money.js';
 import type { OrderQueries, OrderWithItems } from '../../projections/game-store/order-projection.js';
 import { isId } from './catalog-codecs.js';
-import { OrderItemView } from './order-routes.js';
+import { InitiatedOrderView, MoneyView, orderLineView } from './order-routes.js';
 import type { OrderPayments, OrderPaymentSummary } from './ports/order-payments.js';
 
 export interface OrderQueryDependencies {
@@ -20,18 +20,12 @@ export interface OrderQueryDependencies {
 export const ORDER_STATUSES = ['pending_payment', 'paid'] as const;
 export type OrderStatus = (typeof ORDER_STATUSES)[number];
 
-const MoneyView = t.type({ value: t.string, currency: t.string });
 export const TransactionSummaryView = t.type({ transaction_id: t.string, provider: t.string, status: t.string, amount: MoneyView, updated_at: t.string });
+/** The initiation's answer, with its buyer, its transactions and the status they give. */
 export const OrderView = t.type({
-  order_id: t.string,
+  ...InitiatedOrderView.props,
   status: t.keyof({ pending_payment: null, paid: null }),
   buyer_id: t.string,
-  region: t.string,
-  currency: t.string,
-  items: t.array(OrderItemView),
-  total: MoneyView,
-  payment_method: t.string,
-  created_at: t.string,
   transactions: t.array(TransactionSummaryView),
 });
 export type OrderView = t.TypeOf<typeof OrderView>;
@@ -46,13 +40,7 @@ export function orderView(order: OrderWithItems, transactions: readonly OrderPay
     buyer_id: order.buyer_id,
     region: order.region,
     currency: order.currency,
-    items: order.items.map((line) => ({
-      product_id: line.product_id,
-      title: line.title,
-      quantity: line.quantity,
-      unit_price: fromMinorUnits(BigInt(line.unit_price_minor)),
-      line_total: fromMinorUnits(BigInt(line.line_total_minor)),
-    })),
+    items: order.items.map((line) => orderLineView({ productId: line.product_id, title: line.title, quantity: line.quantity, unitPriceMinor: String(line.unit_price_minor), lineTotalMinor: String(line.line_total_minor) })),
     total: { value: fromMinorUnits(BigInt(order.total_minor)), currency: order.currency },
     payment_method: order.payment_method,
     created_at: new Date(order.initiated_at).toISOString(),

@@ -1,4 +1,5 @@
-import { createHash, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
+import { derivedUuid } from '../derived-uuid.js';
 import { left, right, type Either } from 'fp-ts/Either';
 import * as t from 'io-ts';
 import type { EventStore, Position } from '../../adapters/eventstore/event-store.js';
@@ -30,7 +31,7 @@ const MAX_QUANTITY = 10;
 const OrderItem = closedObject('OrderItem', { product_id: ProductIdField, quantity: IntegerIn('Quantity', 1, MAX_QUANTITY) }, {});
 export const InitiateOrderBody = closedObject('InitiateOrder', { items: t.array(OrderItem), region: Region, payment_method: PaymentMethod }, {});
 
-const MoneyView = t.type({ value: t.string, currency: t.string });
+export const MoneyView = t.type({ value: t.string, currency: t.string });
 export const OrderItemView = t.type({ product_id: t.string, title: t.string, quantity: t.number, unit_price: t.string, line_total: t.string });
 export const InitiatedOrderView = t.type({
   order_id: t.string,
@@ -43,6 +44,15 @@ export const InitiatedOrderView = t.type({
   created_at: t.string,
 });
 
+/** One line of an order as every order answer shows it (amounts in major units). */
+export const orderLineView = (line: { productId: string; title: string; quantity: number; unitPriceMinor: string; lineTotalMinor: string }) => ({
+  product_id: line.productId,
+  title: line.title,
+  quantity: line.quantity,
+  unit_price: fromMinorUnits(BigInt(line.unitPriceMinor)),
+  line_total: fromMinorUnits(BigInt(line.lineTotalMinor)),
+});
+
 /** The order's answer from its `OrderInitiated` (the same shape the queries give, without transactions). */
 export function initiatedOrderView(order: OrderInitiated['data']): t.TypeOf<typeof InitiatedOrderView> {
   return {
@@ -50,13 +60,7 @@ export function initiatedOrderView(order: OrderInitiated['data']): t.TypeOf<type
     status: 'pending_payment',
     region: order.region,
     currency: order.currency,
-    items: order.items.map((line) => ({
-      product_id: line.productId,
-      title: line.title,
-      quantity: line.quantity,
-      unit_price: fromMinorUnits(BigInt(line.unitPriceMinor)),
-      line_total: fromMinorUnits(BigInt(line.lineTotalMinor)),
-    })),
+    items: order.items.map(orderLineView),
     total: { value: fromMinorUnits(BigInt(order.totalMinor)), currency: order.currency },
     payment_method: order.paymentMethod,
     created_at: order.initiatedAt,
@@ -70,8 +74,7 @@ export function initiatedOrderView(order: OrderInitiated['data']): t.TypeOf<type
  */
 export function orderIdOf(buyerId: string, idempotencyKey: string | undefined): string {
   if (idempotencyKey === undefined) return randomUUID();
-  const hex = createHash('sha256').update(`game-order\u0000${buyerId}\u0000${idempotencyKey}`).digest('hex');
-  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-4${hex.slice(13, 16)}-${((parseInt(hex[16]!, 16) & 0x3) | 0x8).toString(16)}${hex.slice(17, 20)}-${hex.slice(20, 32)}`;
+  return derivedUuid('game-order', buyerId, idempotencyKey);
 }
 
 const refusal = (kind: DomainError['kind'], code: string, message: string, field: string): Either<DomainError, never> => left(domainError(kind, code, message, field));

@@ -1,4 +1,5 @@
-import { createHash, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
+import { derivedUuid } from '../derived-uuid.js';
 import { isLeft, left, right } from 'fp-ts/Either';
 import * as t from 'io-ts';
 import QRCode from 'qrcode';
@@ -87,8 +88,7 @@ const minimumMinor = (provider: ProviderName, method: PaymentMethod): bigint => 
 /** The same Idempotency-Key from the same buyer for the same order is the same transaction: a retry after a crash resumes it. */
 function transactionIdFor(buyerId: string, orderId: string, idempotencyKey: string | undefined): string {
   if (idempotencyKey === undefined) return randomUUID();
-  const h = createHash('sha256').update(`payment-transaction:${buyerId}:${orderId}:${idempotencyKey}`).digest('hex');
-  return `${h.slice(0, 8)}-${h.slice(8, 12)}-4${h.slice(13, 16)}-${((parseInt(h.slice(16, 17), 16) & 0x3) | 0x8).toString(16)}${h.slice(17, 20)}-${h.slice(20, 32)}`;
+  return derivedUuid('payment-transaction', buyerId, orderId, idempotencyKey);
 }
 
 const isStaff = (principal: Principal) => principal.roles.includes('admin') || principal.roles.includes('support');

@@ -1,4 +1,4 @@
-import type { ContextFactory, SystemDependencies } from '../../adapters/app/context-module.js';
+import { mergeContextParts, type ContextFactory, type SystemDependencies } from '../../adapters/app/context-module.js';
 import { resolveGeneratedSecret } from '../../adapters/config/jwt-secret.js';
 import { certificateQueries } from '../../projections/gift-certificates/certificate-projection.js';
 import { giftCertificatesReadSide } from '../../projections/gift-certificates/gift-certificates-read-side.js';
@@ -57,20 +57,13 @@ export function giftCertificatesModule(options: GiftCertificatesOptions = {}): C
       }),
     };
     const parts: GcpPart[] = [pool, orderMatching(deps), certificateLifecycle(deps), giftCertificatesReadSide(system.database)];
-    const all = <K extends keyof GcpPart>(key: K) => parts.flatMap((part) => (part[key] ?? []) as NonNullable<GcpPart[K]>[number][]);
     return {
       name: 'gift-certificates',
       roles: [
         { name: 'gift_operator', description: 'loads gift certificates into the pool and follows batches (GCP)' },
         { name: 'gift_support', description: 'looks up, locks and unlocks gift certificates, reads their audit (GCP)' },
       ],
-      migrations: all('migrations'),
-      projections: all('projections'),
-      sagas: all('sagas'),
-      effects: all('effects'),
-      timers: all('timers'),
-      routes: all('routes'),
-      publishedStreams: all('publishedStreams'),
+      ...mergeContextParts(parts),
     };
   };
 }

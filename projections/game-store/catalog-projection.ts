@@ -126,18 +126,8 @@ export function catalogProjection(biSchema = 'bi'): Projection<ProductEvent> {
   });
 }
 
-interface ProductRowState {
-  product_id: string;
-  title: string;
-  developer_id: string;
-  status: string;
-  vat: string;
-  payment_subject: string;
-  listed_at: string;
-  updated_at: string;
-  updated_by: string;
-  version: string;
-}
+/** A product row as a batch folds it: times as ISO text, the version as decimal text. */
+type ProductRowState = Omit<ProductRow, 'listed_at' | 'updated_at' | 'version'> & { listed_at: string; updated_at: string; version: string };
 
 interface HistoryRow {
   product_id: string;

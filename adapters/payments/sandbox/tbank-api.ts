@@ -1,11 +1,10 @@
 import type { BuyerSide, PaymentForBuyer, SandboxPayment } from './buyer-side.js';
 import { PaymentNotFound, PaymentNotPayable } from './buyer-side.js';
-import type { FaultPlan } from './sandbox-faults.js';
+import type { ProviderSideDeps } from './provider-side.js';
 import { hang, isRecord, jsonReply, parseJsonBody, type SandboxReply, type SandboxRequest } from './sandbox-http.js';
 import { tbankPaymentIds } from './sandbox-ids.js';
-import { qrSvg, type SbpQrCodes } from './sbp-qr.js';
+import { qrSvg } from './sbp-qr.js';
 import { tbankToken } from './tbank-token.js';
-import type { WebhookDelivery } from './webhook-delivery.js';
 
 /**
  * A local T-Bank acquiring API v2 (EACQ; DOMAIN-FACTS B §2): POST JSON to /v2/<Method>, a Token on
@@ -41,14 +40,7 @@ export interface TbankSettings {
   readonly password: string;
 }
 
-export interface TbankDeps {
-  readonly settings: TbankSettings;
-  readonly now: () => Date;
-  readonly baseUrl: () => string;
-  readonly faults: FaultPlan;
-  readonly delivery: WebhookDelivery;
-  readonly qr: SbpQrCodes;
-}
+export type TbankDeps = ProviderSideDeps<TbankSettings>;
 
 type Fields = Record<string, unknown>;
 

@@ -1,11 +1,9 @@
 import type { BuyerSide, PaymentForBuyer, SandboxPayment } from './buyer-side.js';
 import { PaymentNotFound, PaymentNotPayable } from './buyer-side.js';
-import type { FaultPlan } from './sandbox-faults.js';
+import type { ProviderSideDeps } from './provider-side.js';
 import { hang, isRecord, jsonReply, parseJsonBody, type SandboxReply, type SandboxRequest } from './sandbox-http.js';
 import { errorId, yookassaPaymentId, yookassaRefundId } from './sandbox-ids.js';
 import { kopecksFromRubles, rublesFromKopecks } from './sandbox-money.js';
-import type { SbpQrCodes } from './sbp-qr.js';
-import type { WebhookDelivery } from './webhook-delivery.js';
 import { IdempotenceKeys } from './yookassa-idempotence.js';
 
 /**
@@ -62,14 +60,7 @@ export interface YookassaSettings {
   readonly captureWindowMs: number;
 }
 
-export interface YookassaDeps {
-  readonly settings: YookassaSettings;
-  readonly now: () => Date;
-  readonly baseUrl: () => string;
-  readonly faults: FaultPlan;
-  readonly delivery: WebhookDelivery;
-  readonly qr: SbpQrCodes;
-}
+export type YookassaDeps = ProviderSideDeps<YookassaSettings>;
 
 class BadRequest {
   constructor(

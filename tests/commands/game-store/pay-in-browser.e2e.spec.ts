@@ -1,13 +1,11 @@
 import assert from 'node:assert/strict';
-import { existsSync } from 'node:fs';
-import { chromium, type Browser } from 'playwright-core';
+import type { Browser } from 'playwright-core';
+import { launchChromiumOrSkip } from '../../support/chromium.js';
 import type { PaymentSandbox } from '../../../adapters/payments/sandbox/payment-sandbox.js';
 import { ManualClock } from '../../../platform/clock.js';
 import { openTestDatabase } from '../../support/test-database.js';
 import { aBuyer, givenOrderOfNewProduct, type Caller, type GameStoreSystem } from './game-store-harness.js';
 import { initiatePayment, startPayingStore, startSandbox, transactionBecomes } from './payment-harness.js';
-
-const CHROMIUM = '/usr/bin/chromium';
 
 /**
  * The walk a person makes (issue 12 "done when"): our API starts the payment, the buyer pays
@@ -24,12 +22,7 @@ describe('game store: a buyer pays in a real browser (P-3, P-4, X-5)', function 
   const clock = new ManualClock(new Date());
 
   before(async function () {
-    if (!existsSync(CHROMIUM)) {
-      if (process.env.REQUIRE_BROWSER === '1') throw new Error(`REQUIRE_BROWSER=1 but ${CHROMIUM} is missing: apt-get install -y chromium`);
-      console.warn(`    (skipped: no ${CHROMIUM}; apt-get install -y chromium to run the browser specs, REQUIRE_BROWSER=1 makes this a failure)`);
-      this.skip();
-    }
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox'] });
+    browser = await launchChromiumOrSkip(this);
     database = await openTestDatabase();
     sandbox = await startSandbox(clock);
     system = await startPayingStore({ database, clock, sandbox });

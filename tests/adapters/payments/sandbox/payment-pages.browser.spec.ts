@@ -1,11 +1,9 @@
 import assert from 'node:assert/strict';
-import { existsSync } from 'node:fs';
-import { chromium, type Browser } from 'playwright-core';
+import type { Browser } from 'playwright-core';
+import { launchChromiumOrSkip } from '../../../support/chromium.js';
 import { startPaymentSandbox, type PaymentSandbox } from '../../../../adapters/payments/sandbox/payment-sandbox.js';
 import { eventually } from '../../../support/eventually.js';
 import { startWebhookReceiver, tbankClient, yookassaClient, type WebhookReceiver } from './sandbox-test-kit.js';
-
-const CHROMIUM = '/usr/bin/chromium';
 
 /** The hosted pages in a real headless browser: Debian's chromium driven by playwright-core. */
 describe('Payment sandbox: the payment pages in a headless browser', function () {
@@ -15,12 +13,7 @@ describe('Payment sandbox: the payment pages in a headless browser', function ()
   let shop: WebhookReceiver;
 
   before(async function () {
-    if (!existsSync(CHROMIUM)) {
-      if (process.env.REQUIRE_BROWSER === '1') throw new Error(`REQUIRE_BROWSER=1 but ${CHROMIUM} is missing: apt-get install -y chromium`);
-      console.warn(`    (skipped: no ${CHROMIUM}; apt-get install -y chromium to run the browser specs, REQUIRE_BROWSER=1 makes this a failure)`);
-      this.skip();
-    }
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox'] });
+    browser = await launchChromiumOrSkip(this);
     shop = await startWebhookReceiver();
     sandbox = await startPaymentSandbox({ port: 0, delivery: { firstRetryMs: 10, attempts: 3 } });
     sandbox.setYookassaWebhookUrl(`${shop.url}/webhooks/yookassa`);

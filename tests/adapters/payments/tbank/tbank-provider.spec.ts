@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { TBankProvider } from '../../../../adapters/payments/tbank/tbank-provider.js';
 import { tbankToken } from '../../../../adapters/payments/tbank/tbank-token.js';
 import { ProviderRefusal, ProviderUnavailable, type CreatePaymentRequest } from '../../../../commands/game-store/ports/payment-provider.js';
+import { aCreatePaymentRequest } from '../create-payment-request.js';
 import { scriptedFetch, type RecordedRequest, type ScriptedAnswer } from '../yookassa/scripted-fetch.js';
 
 // Shapes per DOMAIN-FACTS B 2.3 (T-Bank EACQ protocol examples); the fidelity against a server
@@ -10,21 +11,8 @@ import { scriptedFetch, type RecordedRequest, type ScriptedAnswer } from '../yoo
 const TERMINAL = '1510572937960DEMO';
 const PASSWORD = 'test-password';
 
-const request = (overrides: Partial<CreatePaymentRequest> = {}): CreatePaymentRequest => ({
-  transactionId: 'tx_01HZY3',
-  orderId: 'ord_01HZY3',
-  amountMinor: 149900n,
-  currency: 'RUB',
-  description: 'Заказ ord_01HZY3',
-  method: 'bank_card',
-  successUrl: 'https://shop.example/return?tx=tx_01HZY3',
-  failUrl: 'https://shop.example/fail?tx=tx_01HZY3',
-  notificationUrl: 'https://api.example/webhooks/tbank',
-  expiresAt: new Date('2026-05-01T12:00:00.250Z'),
-  receipt: { lines: [] },
-  resume: false,
-  ...overrides,
-});
+const request = (overrides: Partial<CreatePaymentRequest> = {}): CreatePaymentRequest =>
+  aCreatePaymentRequest({ notificationUrl: 'https://api.example/webhooks/tbank', expiresAt: new Date('2026-05-01T12:00:00.250Z'), ...overrides });
 
 const ok = (fields: Record<string, unknown>): ScriptedAnswer => ({ status: 200, json: { Success: true, ErrorCode: '0', TerminalKey: TERMINAL, ...fields } });
 const refused = (code: string, message = 'Неверный статус транзакции'): ScriptedAnswer => ({ status: 200, json: { Success: false, ErrorCode: code, Message: message, Details: '' } });

@@ -2,27 +2,15 @@ import assert from 'node:assert/strict';
 import { formatRubles, parseRubles } from '../../../../adapters/payments/yookassa/yookassa-client.js';
 import { YooKassaProvider } from '../../../../adapters/payments/yookassa/yookassa-provider.js';
 import { ProviderRefusal, ProviderUnavailable, type CreatePaymentRequest } from '../../../../commands/game-store/ports/payment-provider.js';
+import { aCreatePaymentRequest } from '../create-payment-request.js';
 import { scriptedFetch, type RecordedRequest, type ScriptedAnswer } from './scripted-fetch.js';
 
 // The request and response shapes below follow DOMAIN-FACTS B 1 and the official OpenAPI
 // document (CreatePaymentRequest, Payment, ReceiptDataItem, Error); the fidelity against a
 // server is the contract suite's (tests/adapters/payments/payment-provider.contract.ts).
 
-const request = (overrides: Partial<CreatePaymentRequest> = {}): CreatePaymentRequest => ({
-  transactionId: 'tx_01HZY3',
-  orderId: 'ord_01HZY3',
-  amountMinor: 149900n,
-  currency: 'RUB',
-  description: 'Заказ ord_01HZY3',
-  method: 'bank_card',
-  successUrl: 'https://shop.example/return?tx=tx_01HZY3',
-  failUrl: 'https://shop.example/fail?tx=tx_01HZY3',
-  notificationUrl: 'https://api.example/webhooks/yookassa',
-  expiresAt: new Date('2026-05-01T12:00:00Z'),
-  receipt: { lines: [] },
-  resume: false,
-  ...overrides,
-});
+const request = (overrides: Partial<CreatePaymentRequest> = {}): CreatePaymentRequest =>
+  aCreatePaymentRequest({ notificationUrl: 'https://api.example/webhooks/yookassa', expiresAt: new Date('2026-05-01T12:00:00Z'), ...overrides });
 
 const payment = (fields: Record<string, unknown> = {}) => ({
   id: '2f0a1b2c-000f-5000-a000-000000000009',
