@@ -11,6 +11,8 @@ import {
   type ProviderNotification,
   type ProviderPaymentState,
   type ProviderPaymentStatus,
+  type ProviderRefundState,
+  type RefundRequest,
 } from '../../../commands/game-store/ports/payment-provider.js';
 import { TBankClient, type TBankAnswer, type TBankClientOptions } from './tbank-client.js';
 
@@ -46,6 +48,15 @@ export class TBankProvider implements PaymentProvider {
   readonly methods: readonly PaymentMethod[] = ['bank_card', 'sbp'];
   readonly widget = false;
   readonly notificationReply: NotificationReply = { status: 200, contentType: 'text/plain', body: 'OK' };
+
+  /** Until the refund helper lands (issue 13, in progress today). */
+  async refundPayment(_request: RefundRequest): Promise<ProviderRefundState> {
+    throw new ProviderUnavailable(this.name, 'refunds are not wired yet');
+  }
+
+  async fetchRefund(_refund: { readonly providerRefundId: string }): Promise<ProviderRefundState> {
+    throw new ProviderUnavailable(this.name, 'refunds are not wired yet');
+  }
   private readonly client: TBankClient;
 
   constructor(options: TBankProviderOptions) {

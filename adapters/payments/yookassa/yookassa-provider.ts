@@ -11,6 +11,8 @@ import {
   type ProviderNotification,
   type ProviderPaymentState,
   type VatRate,
+  type ProviderRefundState,
+  type RefundRequest,
 } from '../../../commands/game-store/ports/payment-provider.js';
 import { formatRubles, idempotenceKey, isRecord, parseRubles, YooKassaClient, type YooKassaClientOptions } from './yookassa-client.js';
 
@@ -66,6 +68,15 @@ export class YooKassaProvider implements PaymentProvider {
   readonly methods: readonly PaymentMethod[] = ['bank_card', 'sbp', 'sberpay', 'tpay'];
   readonly widget = true;
   readonly notificationReply: NotificationReply = { status: 200, contentType: 'application/json', body: '{}' };
+
+  /** Until the refund helper lands (issue 13, in progress today). */
+  async refundPayment(_request: RefundRequest): Promise<ProviderRefundState> {
+    throw new ProviderUnavailable(this.name, 'refunds are not wired yet');
+  }
+
+  async fetchRefund(_refund: { readonly providerRefundId: string }): Promise<ProviderRefundState> {
+    throw new ProviderUnavailable(this.name, 'refunds are not wired yet');
+  }
   private readonly client: YooKassaClient;
 
   constructor(options: YooKassaProviderOptions) {

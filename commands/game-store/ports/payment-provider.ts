@@ -156,4 +156,42 @@ export interface PaymentProvider {
   verifyNotification(notification: ProviderNotification): Promise<NotificationVerdict>;
   /** What to answer a notification that was handled (T-Bank: 200 `OK`; YooKassa: 200). */
   readonly notificationReply: NotificationReply;
+  /**
+   * Return (part of) a succeeded payment (issue 13). Safe to repeat for one `refundId`: YooKassa
+   * POST /v3/refunds with an Idempotence-Key derived from the refund id; T-Bank `Cancel` with
+   * `Amount` and `ExternalRequestId` = the refund id. Returns the refund as the provider has it
+   * (often `pending` at YooKassa). Throws ProviderRefusal (e.g. more than what is left to refund)
+   * / ProviderUnavailable.
+   */
+  refundPayment(request: RefundRequest): Promise<ProviderRefundState>;
+  /** The refund as the provider has it now (YooKassa GET /v3/refunds/{id}; T-Bank: `Cancel` repeated with the same ExternalRequestId, or GetState). Throws ProviderUnavailable. */
+  fetchRefund(refund: { readonly providerRefundId: string; readonly providerPaymentId: string; readonly refundId: string; readonly amountMinor: bigint }): Promise<ProviderRefundState>;
+}
+
+export interface RefundRequest {
+  /** Ours (a UUID); the provider's idempotency key derives from it. */
+  readonly refundId: string;
+  readonly transactionId: string;
+  readonly providerPaymentId: string;
+  /** What to return now, minor units (≤ what is left of the payment). */
+  readonly amountMinor: bigint;
+  readonly currency: 'RUB';
+  readonly description: string;
+}
+
+/** A refund's status, normalized: YooKassa pending|succeeded|canceled; T-Bank REFUNDED/PARTIAL_REFUNDED/REVERSED → succeeded, its errors → failed. */
+export type ProviderRefundStatus = 'pending' | 'succeeded' | 'failed';
+
+export interface ProviderRefundState {
+  readonly provider: ProviderName;
+  /** YooKassa's refund id; T-Bank has none: our refund id (its ExternalRequestId). */
+  readonly providerRefundId: string;
+  readonly providerPaymentId: string;
+  readonly status: ProviderRefundStatus;
+  /** The provider's own word (`succeeded`, `PARTIAL_REFUNDED` …). */
+  readonly providerStatus: string;
+  readonly amountMinor: bigint;
+  readonly currency: 'RUB';
+  /** Why it failed (YooKassa cancellation_details.reason, T-Bank ErrorCode/Message). */
+  readonly reason?: string;
 }
