@@ -8,6 +8,22 @@ export interface SandboxPayment {
   readonly method: string;
 }
 
+/**
+ * Inspection for tests: one refund of a sandbox payment, listed once however often it was asked
+ * for (YooKassa: a Refund object; T-Bank: a Cancel that returned money) — "never paid back twice".
+ */
+export interface SandboxRefund {
+  /** YooKassa's refund id; T-Bank has none: `<PaymentId>-<n>`. */
+  readonly id: string;
+  readonly paymentId: string;
+  /** YooKassa pending | succeeded | canceled; T-Bank REFUNDING … PARTIAL_REFUNDED | REFUNDED | PARTIAL_REVERSED | REVERSED, or REJECTED when turned down. */
+  readonly status: string;
+  readonly amountMinor: bigint;
+  /** Ours as the provider holds it: YooKassa metadata.refund_id, T-Bank ExternalRequestId. */
+  readonly refundId?: string;
+  readonly createdAt: string;
+}
+
 /** What the hosted pages show of a payment. */
 export interface PaymentForBuyer {
   readonly provider: 'yookassa' | 'tbank';
@@ -46,6 +62,8 @@ export interface BuyerSide {
   /** The SBP payload of the payment (made on first use). */
   sbpPayload(id: string): string;
   payments(): readonly SandboxPayment[];
+  /** The payment's refunds, once each (undefined: no such payment). */
+  refunds(id: string): readonly SandboxRefund[] | undefined;
   redeliver(id: string, times: number): Promise<void>;
   /** Expire what is overdue (sends the notifications that go with it). */
   sweep(): Promise<void>;

@@ -1,6 +1,6 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { BuyerSide, SandboxPayment } from './buyer-side.js';
+import type { BuyerSide, SandboxPayment, SandboxRefund } from './buyer-side.js';
 import { PaymentNotFound, PaymentNotPayable } from './buyer-side.js';
 import { HostedPages } from './hosted-pages.js';
 import { FaultPlan, readFault, type SandboxFault } from './sandbox-faults.js';
@@ -18,7 +18,7 @@ import { YookassaApi, type YookassaSettings } from './yookassa-api.js';
  */
 
 export type { SandboxFault } from './sandbox-faults.js';
-export type { SandboxPayment } from './buyer-side.js';
+export type { SandboxPayment, SandboxRefund } from './buyer-side.js';
 
 /** The credentials a sandbox has when none are given (also what `npm run payment-sandbox` uses). */
 export const SANDBOX_DEFAULT_CREDENTIALS = {
@@ -52,6 +52,8 @@ export interface PaymentSandbox {
   redeliver(provider: 'yookassa' | 'tbank', providerPaymentId: string, times: number): Promise<void>;
   /** Inspection for tests: every payment with its status and our ids. */
   payments(provider: 'yookassa' | 'tbank'): readonly SandboxPayment[];
+  /** Inspection for tests: a payment's refunds, each once however often it was asked for (throws for an unknown payment). */
+  refunds(provider: 'yookassa' | 'tbank', providerPaymentId: string): readonly SandboxRefund[];
   /** Every notification attempt with the reply it got. */
   deliveries(): readonly { provider: string; url: string; body: unknown; status: number; reply: string }[];
   stop(): Promise<void>;
@@ -98,7 +100,7 @@ export async function startPaymentSandbox(options: PaymentSandboxOptions): Promi
     return textReply(404, 'Not found');
   }
 
-  /** POST /sandbox/faults, POST /sandbox/{provider}/payments/{id}/pay|decline|redeliver?times=N, GET /sandbox/{provider}/payments, GET /sandbox/deliveries. */
+  /** POST /sandbox/faults, POST /sandbox/{provider}/payments/{id}/pay|decline|redeliver?times=N, GET /sandbox/{provider}/payments, GET /sandbox/{provider}/payments/{id}/refunds, GET /sandbox/deliveries. */
   async function controls(request: SandboxRequest): Promise<SandboxReply> {
     const parts = request.path.split('/').filter((p) => p !== '').map(decodeURIComponent);
     if (parts.length === 2 && parts[1] === 'faults' && request.method === 'POST') {
@@ -112,6 +114,11 @@ export async function startPaymentSandbox(options: PaymentSandboxOptions): Promi
     const provider = parts[1];
     if ((provider === 'yookassa' || provider === 'tbank') && parts[2] === 'payments') {
       if (parts.length === 3 && request.method === 'GET') return jsonReply(200, sides[provider].payments().map((p) => ({ ...p, amountMinor: String(p.amountMinor) })));
+      if (parts.length === 5 && request.method === 'GET' && parts[4] === 'refunds') {
+        const refunds = sides[provider].refunds(parts[3]!);
+        if (refunds === undefined) return jsonReply(404, { error: `${provider} payment ${parts[3]!} is not in the sandbox` });
+        return jsonReply(200, refunds.map((r) => ({ ...r, amountMinor: String(r.amountMinor) })));
+      }
       if (parts.length === 5 && request.method === 'POST' && parts[4] === 'redeliver') {
         const times = Number(request.query.get('times') ?? '1');
         if (!Number.isInteger(times) || times < 1 || times > 1000) return jsonReply(400, { error: 'times must be an integer from 1 to 1000' });
@@ -192,6 +199,11 @@ export async function startPaymentSandbox(options: PaymentSandboxOptions): Promi
     },
     redeliver: (provider, id, times) => side(provider).redeliver(id, times),
     payments: (provider) => side(provider).payments(),
+    refunds: (provider, id) => {
+      const refunds = side(provider).refunds(id);
+      if (refunds === undefined) throw new PaymentNotFound(provider, id);
+      return refunds;
+    },
     deliveries: (): readonly DeliveryAttempt[] => delivery.log,
     stop: async () => {
       clearInterval(sweeper);

@@ -1,6 +1,7 @@
-import type { BuyerSide, PaymentForBuyer, SandboxPayment } from './buyer-side.js';
+import type { BuyerSide, PaymentForBuyer, SandboxPayment, SandboxRefund } from './buyer-side.js';
 import { PaymentNotFound, PaymentNotPayable } from './buyer-side.js';
 import type { ProviderSideDeps } from './provider-side.js';
+import { REFUND_OUTCOME_FAULTS } from './sandbox-faults.js';
 import { hang, isRecord, jsonReply, parseJsonBody, type SandboxReply, type SandboxRequest } from './sandbox-http.js';
 import { tbankPaymentIds } from './sandbox-ids.js';
 import { qrSvg } from './sbp-qr.js';
@@ -16,6 +17,35 @@ const MIN_CARD_KOPECKS = 100;
 const MIN_SBP_KOPECKS = 1000;
 const DEFAULT_REDIRECT_MS = 72 * 60 * 60 * 1000;
 const PAYABLE = ['NEW', 'FORM_SHOWED'];
+/** A Cancel returns money from these (a hold is released from AUTHORIZED / PARTIAL_REVERSED, a charge refunded from CONFIRMED / PARTIAL_REFUNDED). */
+const RETURNABLE = ['AUTHORIZED', 'PARTIAL_REVERSED', 'CONFIRMED', 'PARTIAL_REFUNDED'];
+/** How long a `pending` Cancel fault keeps the refund in processing when it names no pendingMs. */
+const DEFAULT_REFUND_PENDING_MS = 1000;
+/** A turned-down refund's ErrorCode when the fault names none ("невозможно провести операцию": T-Bank documents no code for it). */
+const REFUND_TURNED_DOWN = { errorCode: '11', message: 'Невозможно провести операцию', details: 'The refund was turned down (sandbox fault)' };
+
+/**
+ * One Cancel request of a payment: what it returned (or holds, or was refused), kept for its
+ * ExternalRequestId — a repeat answers this operation's state and never returns money again.
+ */
+interface CancelOperation {
+  readonly number: number;
+  readonly externalRequestId: string | undefined;
+  /** Amount as the request sent it (undefined: all that is left); a repeat must send the same. */
+  readonly requestedAmount: number | undefined;
+  /** Kopecks this operation returns (0 for the cancel of an unpaid payment). */
+  readonly kopecks: number;
+  readonly returnsMoney: boolean;
+  readonly reversal: boolean;
+  readonly createdAt: Date;
+  state: 'done' | 'processing' | 'rejected';
+  /** The payment status it ended in (done), or is processing in. */
+  status: string;
+  answer: Fields;
+  /** While processing: the status to go back to if turned down, when and how it is decided. */
+  processing?: { readonly before: string; readonly at: number; readonly outcome: 'succeeded' | { readonly errorCode: string; readonly message: string } };
+  rejection?: { readonly errorCode: string; readonly message: string };
+}
 
 interface TbankPayment {
   readonly paymentId: string;
@@ -29,9 +59,12 @@ interface TbankPayment {
   readonly twoStage: boolean;
   status: string;
   method: 'bank_card' | 'sbp' | 'any';
-  /** What is charged now (after refunds / partial reversals). */
+  /** The payment's amount: Init's, or what Confirm charged — what GetState, CheckOrder and notifications say. */
+  paidKopecks: number;
+  /** What is charged now (after refunds / partial reversals; a refund in processing holds its part). */
   currentKopecks: number;
-  readonly cancelRequests: Map<string, Record<string, unknown>>;
+  readonly cancelRequests: Map<string, CancelOperation>;
+  readonly operations: CancelOperation[];
   lastNotification?: { readonly url: string; readonly body: Record<string, unknown> };
 }
 
@@ -73,7 +106,7 @@ export class TbankApi implements BuyerSide {
       return jsonReply(200, this.errorJson(new TbankError('204', 'Неверный токен', 'The Token does not match the request signed with the terminal password (or the TerminalKey is unknown)')));
     }
     await this.sweep();
-    const fault = this.deps.faults.take('tbank', method);
+    const fault = this.deps.faults.take('tbank', method, ['http500', 'error', 'timeout']);
     if (fault?.kind === 'http500') return jsonReply(500, { Success: false, ErrorCode: '3', Message: 'Внутренняя ошибка системы' });
     if (fault?.kind === 'error') {
       const f = fault.provider === 'tbank' ? fault : undefined;
@@ -127,6 +160,7 @@ export class TbankApi implements BuyerSide {
       paymentId: this.nextPaymentId(),
       orderId: f.OrderId,
       originalKopecks: amount,
+      paidKopecks: amount,
       currentKopecks: amount,
       description: f.Description as string | undefined,
       notificationUrl: f.NotificationURL as string | undefined,
@@ -137,6 +171,7 @@ export class TbankApi implements BuyerSide {
       status: 'NEW',
       method: isRecord(f.DATA) && f.DATA.QR === 'true' ? 'sbp' : 'any',
       cancelRequests: new Map(),
+      operations: [],
     };
     this.paymentsById.set(payment.paymentId, payment);
     return { Status: 'NEW', PaymentId: payment.paymentId, OrderId: payment.orderId, Amount: amount, PaymentURL: `${this.deps.baseUrl()}/pay/tbank/${payment.paymentId}` };
@@ -151,7 +186,7 @@ export class TbankApi implements BuyerSide {
 
   private getState(f: Fields): Fields {
     const p = this.find(f);
-    return { Status: p.status, PaymentId: p.paymentId, OrderId: p.orderId, Amount: p.currentKopecks, Message: 'OK' };
+    return { Status: p.status, PaymentId: p.paymentId, OrderId: p.orderId, Amount: p.paidKopecks, Message: 'OK' };
   }
 
   private async getQr(f: Fields): Promise<Fields> {
@@ -173,7 +208,7 @@ export class TbankApi implements BuyerSide {
       OrderId: f.OrderId,
       Payments: payments.map((p) => ({
         PaymentId: p.paymentId,
-        Amount: p.currentKopecks,
+        Amount: p.paidKopecks,
         Status: p.status,
         Success: p.status !== 'REJECTED',
         ErrorCode: p.status === 'REJECTED' ? '1051' : '0',
@@ -182,35 +217,86 @@ export class TbankApi implements BuyerSide {
     };
   }
 
+  /**
+   * Cancel (EACQ §2.10): NEW → CANCELED (Amount ignored); AUTHORIZED → PARTIAL_REVERSED | REVERSED;
+   * CONFIRMED → PARTIAL_REFUNDED | REFUNDED, `Amount` at least 100 and at most what is left.
+   * With an ExternalRequestId seen before, "the current state of the operation" comes back
+   * and nothing is returned again (the same id with another Amount is refused); a refund fault
+   * holds it in REFUNDING (ASYNC_REFUNDING for SBP, REVERSING for a hold) for a while.
+   */
   private async cancel(f: Fields): Promise<Fields> {
     const p = this.find(f);
     const externalId = f.ExternalRequestId;
     if (externalId !== undefined && typeof externalId !== 'string') throw new TbankError('9999', 'Неверные параметры', 'ExternalRequestId is a string');
-    if (externalId !== undefined) {
-      const earlier = p.cancelRequests.get(externalId);
-      if (earlier) return { ...earlier, Status: p.status };
-    }
-    const original = p.currentKopecks;
     const requested = f.Amount;
     if (requested !== undefined && (typeof requested !== 'number' || !Number.isSafeInteger(requested) || requested < 100)) throw new TbankError('9999', 'Неверная сумма', 'Amount is an integer of at least 100 kopecks');
-    let notify = false;
+    const known = externalId === undefined || externalId === '' ? undefined : p.cancelRequests.get(externalId);
+    if (known) return this.cancelAgain(p, known, requested);
+
+    const original = p.currentKopecks;
+    const number = p.operations.length + 1;
+    const at = this.deps.now();
+    let operation: CancelOperation;
     if (PAYABLE.includes(p.status)) {
       p.status = 'CANCELED';
       p.currentKopecks = 0;
-    } else if (p.status === 'AUTHORIZED' || p.status === 'CONFIRMED' || p.status === 'PARTIAL_REFUNDED' || p.status === 'PARTIAL_REVERSED') {
-      const take = (requested as number | undefined) ?? p.currentKopecks;
+      operation = { number, externalRequestId: externalId || undefined, requestedAmount: requested, kopecks: 0, returnsMoney: false, reversal: false, createdAt: at, state: 'done', status: p.status, answer: {} };
+    } else if (RETURNABLE.includes(p.status)) {
+      const take = requested ?? p.currentKopecks;
       if (take > p.currentKopecks) throw new TbankError('9999', 'Неверная сумма', `At most ${p.currentKopecks} kopecks are left to return`);
-      p.currentKopecks -= take;
       const reversal = p.status === 'AUTHORIZED' || p.status === 'PARTIAL_REVERSED';
-      p.status = p.currentKopecks === 0 ? (reversal ? 'REVERSED' : 'REFUNDED') : reversal ? 'PARTIAL_REVERSED' : 'PARTIAL_REFUNDED';
-      notify = true;
+      operation = { number, externalRequestId: externalId || undefined, requestedAmount: requested, kopecks: take, returnsMoney: true, reversal, createdAt: at, state: 'processing', status: p.status, answer: {} };
+      const fault = this.deps.faults.take('tbank', 'Cancel', REFUND_OUTCOME_FAULTS);
+      const before = p.status;
+      p.currentKopecks -= take;
+      if (fault?.provider === 'tbank' && (fault.kind === 'pending' || fault.kind === 'canceled')) {
+        const outcome = fault.kind === 'pending' ? ('succeeded' as const) : { errorCode: fault.errorCode ?? REFUND_TURNED_DOWN.errorCode, message: fault.message ?? REFUND_TURNED_DOWN.message };
+        const pendingMs = fault.pendingMs ?? (fault.kind === 'pending' ? DEFAULT_REFUND_PENDING_MS : 0);
+        operation.processing = { before, at: at.getTime() + pendingMs, outcome };
+        p.status = reversal ? 'REVERSING' : p.method === 'sbp' ? 'ASYNC_REFUNDING' : 'REFUNDING';
+        operation.status = p.status;
+      }
     } else {
       throw new TbankError('8', 'Неверный статус транзакции', `Payment is ${p.status}: it cannot be cancelled`);
     }
-    const answer: Fields = { Status: p.status, PaymentId: p.paymentId, OrderId: p.orderId, OriginalAmount: original, NewAmount: p.currentKopecks, ...(externalId === undefined ? {} : { ExternalRequestId: externalId }) };
-    if (externalId !== undefined) p.cancelRequests.set(externalId, answer);
-    if (notify) await this.notify(p);
-    return answer;
+    operation.answer = { PaymentId: p.paymentId, OrderId: p.orderId, OriginalAmount: original, NewAmount: p.currentKopecks, ...(operation.externalRequestId === undefined ? {} : { ExternalRequestId: operation.externalRequestId }) };
+    p.operations.push(operation);
+    if (operation.externalRequestId !== undefined) p.cancelRequests.set(operation.externalRequestId, operation);
+    if (operation.state === 'processing') {
+      if (operation.processing === undefined || operation.processing.at <= at.getTime()) await this.settle(p, operation);
+      if (operation.rejection) throw new TbankError(operation.rejection.errorCode, operation.rejection.message, REFUND_TURNED_DOWN.details);
+    }
+    return { Status: operation.status, ...operation.answer };
+  }
+
+  /** A Cancel with an ExternalRequestId already seen: the operation's state now, nothing returned again. */
+  private cancelAgain(p: TbankPayment, operation: CancelOperation, requested: unknown): Fields {
+    if (operation.returnsMoney && requested !== operation.requestedAmount) {
+      throw new TbankError('9999', 'Неверные параметры', `ExternalRequestId ${operation.externalRequestId ?? ''} was used with ${operation.requestedAmount === undefined ? 'no Amount' : `Amount ${operation.requestedAmount}`}: a new operation needs a new ExternalRequestId`);
+    }
+    if (operation.state === 'rejected') throw new TbankError(operation.rejection!.errorCode, operation.rejection!.message, REFUND_TURNED_DOWN.details);
+    // done: the payment's current status (T-Bank: "the current state of the payment operation"); processing: REFUNDING …
+    return { ...operation.answer, Status: operation.state === 'done' ? p.status : operation.status };
+  }
+
+  /** A refund in processing is decided: it returns the money (PARTIAL_REFUNDED … and a notification) or is turned down (the payment as it was). */
+  private async settle(p: TbankPayment, operation: CancelOperation): Promise<void> {
+    if (operation.state !== 'processing') return;
+    const outcome = operation.processing?.outcome ?? 'succeeded';
+    if (outcome === 'succeeded') {
+      operation.state = 'done';
+      p.status = p.currentKopecks === 0 ? (operation.reversal ? 'REVERSED' : 'REFUNDED') : operation.reversal ? 'PARTIAL_REVERSED' : 'PARTIAL_REFUNDED';
+      operation.status = p.status;
+      delete operation.processing;
+      await this.notify(p);
+    } else {
+      operation.state = 'rejected';
+      operation.status = 'REJECTED';
+      operation.rejection = outcome;
+      p.currentKopecks += operation.kopecks;
+      p.status = operation.processing!.before;
+      delete operation.processing;
+    }
   }
 
   private async confirm(f: Fields): Promise<Fields> {
@@ -219,6 +305,7 @@ export class TbankApi implements BuyerSide {
     if (f.Amount !== undefined) {
       if (typeof f.Amount !== 'number' || !Number.isSafeInteger(f.Amount) || f.Amount <= 0 || f.Amount > p.currentKopecks) throw new TbankError('9999', 'Неверная сумма', 'Amount is at most the authorized amount');
       p.currentKopecks = f.Amount;
+      p.paidKopecks = f.Amount;
     }
     p.status = 'CONFIRMED';
     await this.notify(p);
@@ -248,7 +335,8 @@ export class TbankApi implements BuyerSide {
       Status: p.status,
       PaymentId: Number(p.paymentId),
       ErrorCode: rejected ? '1051' : '0',
-      Amount: rejected ? p.originalKopecks : p.status === 'REFUNDED' || p.status === 'REVERSED' ? p.originalKopecks : p.currentKopecks,
+      // the payment's amount whatever was returned of it (what is left is Cancel's NewAmount)
+      Amount: p.paidKopecks,
       ...(p.method === 'bank_card' ? { CardId: 867911, Pan: '430000******0777', ExpDate: '1230' } : {}),
     };
     const body = { ...fields, Token: tbankToken(fields, this.deps.settings.password) };
@@ -307,6 +395,21 @@ export class TbankApi implements BuyerSide {
     return [...this.paymentsById.values()].map((p) => ({ id: p.paymentId, status: p.status, amountMinor: BigInt(p.currentKopecks), transactionId: p.orderId, method: p.method }));
   }
 
+  refunds(id: string): readonly SandboxRefund[] | undefined {
+    const p = this.paymentsById.get(id);
+    if (!p) return undefined;
+    return p.operations
+      .filter((operation) => operation.returnsMoney)
+      .map((operation) => ({
+        id: `${p.paymentId}-${operation.number}`,
+        paymentId: p.paymentId,
+        status: operation.status,
+        amountMinor: BigInt(operation.kopecks),
+        ...(operation.externalRequestId === undefined ? {} : { refundId: operation.externalRequestId }),
+        createdAt: operation.createdAt.toISOString(),
+      }));
+  }
+
   async redeliver(id: string, times: number): Promise<void> {
     const p = this.paymentsById.get(id);
     if (!p) throw new PaymentNotFound('tbank', id);
@@ -315,7 +418,11 @@ export class TbankApi implements BuyerSide {
   }
 
   async sweep(): Promise<void> {
-    for (const p of this.paymentsById.values()) this.expireIfDue(p);
+    const now = this.deps.now().getTime();
+    for (const p of this.paymentsById.values()) {
+      this.expireIfDue(p);
+      for (const operation of p.operations) if (operation.state === 'processing' && operation.processing && now >= operation.processing.at) await this.settle(p, operation);
+    }
   }
 
   /** RedirectDueDate passed while unpaid → DEADLINE_EXPIRED (T-Bank sends no notification for it by default). */

@@ -1,6 +1,7 @@
-import type { BuyerSide, PaymentForBuyer, SandboxPayment } from './buyer-side.js';
+import type { BuyerSide, PaymentForBuyer, SandboxPayment, SandboxRefund } from './buyer-side.js';
 import { PaymentNotFound, PaymentNotPayable } from './buyer-side.js';
 import type { ProviderSideDeps } from './provider-side.js';
+import { REFUND_OUTCOME_FAULTS, type RefundCancellationReason } from './sandbox-faults.js';
 import { hang, isRecord, jsonReply, parseJsonBody, type SandboxReply, type SandboxRequest } from './sandbox-http.js';
 import { errorId, yookassaPaymentId, yookassaRefundId } from './sandbox-ids.js';
 import { kopecksFromRubles, rublesFromKopecks } from './sandbox-money.js';
@@ -41,6 +42,8 @@ interface YooPayment {
   lastNotification?: { readonly url: string; readonly body: unknown };
 }
 
+type RefundStatus = 'pending' | 'succeeded' | 'canceled';
+
 interface YooRefund {
   readonly id: string;
   readonly paymentId: string;
@@ -48,8 +51,18 @@ interface YooRefund {
   readonly currency: string;
   readonly description: string | undefined;
   readonly metadata: Readonly<Record<string, string | null>> | undefined;
+  readonly withReceipt: boolean;
   readonly createdAt: Date;
+  status: RefundStatus;
+  /** While pending: when it is decided, and how (a `canceled` fault turns it down). */
+  decision?: { readonly at: number; readonly outcome: 'succeeded' | { readonly reason: RefundCancellationReason } };
+  cancellation?: { readonly party: 'yoo_money' | 'refund_network'; readonly reason: RefundCancellationReason };
 }
+
+/** How long a `pending` refund fault keeps the refund pending when it names no pendingMs. */
+const DEFAULT_REFUND_PENDING_MS = 1000;
+/** Turned down by YooKassa itself (the shop's balance, the wallet) rather than by the refund network. */
+const YOO_MONEY_REFUSALS: readonly RefundCancellationReason[] = ['insufficient_funds', 'yoo_money_account_closed'];
 
 export interface YookassaSettings {
   readonly shopId: string;
@@ -98,7 +111,7 @@ export class YookassaApi implements BuyerSide {
     const route = this.route(request.method, path);
     if (!route) return notFound(`Incorrect URL: ${request.method} /v3${path}`);
     await this.sweep();
-    const fault = route.operation ? this.deps.faults.take('yookassa', route.operation) : undefined;
+    const fault = route.operation ? this.deps.faults.take('yookassa', route.operation, ['http500', 'http202', 'timeout']) : undefined;
     if (fault?.kind === 'http500') return jsonReply(500, errorBody('internal_server_error', 'Internal server error. The result of the operation is unknown: repeat the request with the same Idempotence-Key'));
     if (fault?.kind === 'http202') {
       const retryAfter = fault.provider === 'yookassa' ? (fault.retryAfterMs ?? 1800) : 1800;
@@ -108,7 +121,7 @@ export class YookassaApi implements BuyerSide {
     return fault?.kind === 'timeout' ? hang : reply;
   }
 
-  private route(method: string, path: string): { operation?: 'create' | 'get' | 'cancel'; run: (body: unknown) => Promise<SandboxReply> } | undefined {
+  private route(method: string, path: string): { operation?: 'create' | 'get' | 'cancel' | 'refund' | 'getRefund'; run: (body: unknown) => Promise<SandboxReply> } | undefined {
     const parts = path.split('/').filter((p) => p !== '');
     if (parts[0] === 'payments') {
       if (parts.length === 1 && method === 'POST') return { operation: 'create', run: (body) => this.createPayment(body) };
@@ -118,8 +131,8 @@ export class YookassaApi implements BuyerSide {
       if (parts.length === 3 && parts[2] === 'cancel' && method === 'POST' && payment) return { operation: 'cancel', run: () => this.cancel(payment) };
     }
     if (parts[0] === 'refunds') {
-      if (parts.length === 1 && method === 'POST') return { run: (body) => this.createRefund(body) };
-      if (parts.length === 2 && method === 'GET') return { run: async () => this.getRefund(decodeURIComponent(parts[1]!)) };
+      if (parts.length === 1 && method === 'POST') return { operation: 'refund', run: (body) => this.createRefund(body) };
+      if (parts.length === 2 && method === 'GET') return { operation: 'getRefund', run: async () => this.getRefund(decodeURIComponent(parts[1]!)) };
     }
     return undefined;
   }
@@ -258,35 +271,79 @@ export class YookassaApi implements BuyerSide {
     return jsonReply(200, this.paymentJson(payment));
   }
 
+  /**
+   * POST /refunds: only a succeeded payment, in its currency, at most what is left of it (pending
+   * refunds hold their part); several partial refunds add up. Succeeded at once unless a refund
+   * fault says pending (decided later by the sweep) or canceled. Each success sends refund.succeeded.
+   */
   private async createRefund(body: unknown): Promise<SandboxReply> {
     if (!isRecord(body)) return invalidRequest('The request body must be a JSON object with the refund', 'payment_id');
-    if (typeof body.payment_id !== 'string') return invalidRequest('payment_id is required', 'payment_id');
+    if (typeof body.payment_id !== 'string' || body.payment_id === '') return invalidRequest('payment_id is required', 'payment_id');
     const payment = this.paymentsById.get(body.payment_id);
-    if (!payment) return invalidRequest(`Payment ${body.payment_id} does not exist`, 'payment_id');
+    if (!payment) return invalidRequest(`Payment ${body.payment_id.slice(0, 64)} does not exist`, 'payment_id');
     let kopecks: bigint;
     let currency: string;
+    let metadata: Record<string, string | null> | undefined;
     try {
       ({ kopecks, currency } = readAmount(body.amount, 'amount'));
+      metadata = body.metadata === undefined ? undefined : readMetadata(body.metadata);
+      if (body.receipt !== undefined) checkReceipt(body.receipt, kopecks);
     } catch (err) {
       if (err instanceof BadRequest) return invalidRequest(err.description, err.parameter);
       throw err;
     }
     if (payment.status !== 'succeeded') return invalidRequest(`Payment is ${payment.status}: only a succeeded payment can be refunded`, 'payment_id');
     if (currency !== payment.currency) return invalidRequest('The refund currency must be the payment currency', 'amount.currency');
-    if (kopecks <= 0n || kopecks > payment.amountKopecks - payment.refundedKopecks) return invalidRequest('The refund amount must be positive and at most what is left of the payment', 'amount.value');
+    const left = this.leftToRefund(payment);
+    if (kopecks <= 0n || kopecks > left) return invalidRequest(`The refund amount must be positive and at most what is left of the payment (${rublesFromKopecks(left)})`, 'amount.value');
     if (body.description !== undefined && (typeof body.description !== 'string' || body.description.length > 250)) return invalidRequest('description must be a string of at most 250 characters', 'description');
-    let metadata: Record<string, string | null> | undefined;
-    try {
-      metadata = body.metadata === undefined ? undefined : readMetadata(body.metadata);
-    } catch (err) {
-      if (err instanceof BadRequest) return invalidRequest(err.description, err.parameter);
-      throw err;
+    const now = this.deps.now();
+    const refund: YooRefund = {
+      id: yookassaRefundId(),
+      paymentId: payment.id,
+      amountKopecks: kopecks,
+      currency,
+      description: body.description as string | undefined,
+      metadata,
+      withReceipt: body.receipt !== undefined,
+      createdAt: now,
+      status: 'pending',
+    };
+    const fault = this.deps.faults.take('yookassa', 'refund', REFUND_OUTCOME_FAULTS);
+    if (fault?.provider === 'yookassa' && fault.kind === 'canceled') {
+      refund.decision = { at: now.getTime() + (fault.pendingMs ?? 0), outcome: { reason: fault.reason ?? 'general_decline' } };
+    } else if (fault?.provider === 'yookassa' && fault.kind === 'pending') {
+      refund.decision = { at: now.getTime() + (fault.pendingMs ?? DEFAULT_REFUND_PENDING_MS), outcome: 'succeeded' };
+    } else {
+      refund.decision = { at: now.getTime(), outcome: 'succeeded' };
     }
-    const refund: YooRefund = { id: yookassaRefundId(), paymentId: payment.id, amountKopecks: kopecks, currency, description: body.description as string | undefined, metadata, createdAt: this.deps.now() };
     this.refundsById.set(refund.id, refund);
-    payment.refundedKopecks += kopecks;
-    await this.send({ type: 'notification', event: 'refund.succeeded', object: this.refundJson(refund) }, undefined);
+    // decided at once unless a fault holds it pending: the answer then shows the outcome
+    if (refund.decision.at <= now.getTime()) await this.decide(refund);
     return jsonReply(200, this.refundJson(refund));
+  }
+
+  /** A pending refund's outcome: succeeded (the money leaves the payment, refund.succeeded is sent) or canceled (nothing moves; YooKassa has no event for it). */
+  private async decide(refund: YooRefund): Promise<void> {
+    const decision = refund.decision;
+    const payment = this.paymentsById.get(refund.paymentId);
+    if (refund.status !== 'pending' || !decision || !payment) return;
+    delete refund.decision;
+    if (decision.outcome === 'succeeded') {
+      refund.status = 'succeeded';
+      payment.refundedKopecks += refund.amountKopecks;
+      await this.send({ type: 'notification', event: 'refund.succeeded', object: this.refundJson(refund) }, undefined);
+    } else {
+      refund.status = 'canceled';
+      refund.cancellation = { party: YOO_MONEY_REFUSALS.includes(decision.outcome.reason) ? 'yoo_money' : 'refund_network', reason: decision.outcome.reason };
+    }
+  }
+
+  /** What may still be refunded: the payment less its succeeded refunds and the pending ones (they hold their part). */
+  private leftToRefund(payment: YooPayment): bigint {
+    let pending = 0n;
+    for (const refund of this.refundsById.values()) if (refund.paymentId === payment.id && refund.status === 'pending') pending += refund.amountKopecks;
+    return payment.amountKopecks - payment.refundedKopecks - pending;
   }
 
   private getRefund(id: string): SandboxReply {
@@ -312,7 +369,7 @@ export class YookassaApi implements BuyerSide {
       test: true,
       ...(p.refundedKopecks > 0n ? { refunded_amount: amount(p.refundedKopecks, p.currency) } : {}),
       paid,
-      refundable: p.status === 'succeeded' && p.refundedKopecks < p.amountKopecks,
+      refundable: p.status === 'succeeded' && this.leftToRefund(p) > 0n,
       ...(p.withReceipt ? { receipt_registration: p.status === 'succeeded' ? 'succeeded' : p.status === 'canceled' ? 'canceled' : 'pending' } : {}),
       metadata: p.metadata,
       ...(p.cancellation ? { cancellation_details: p.cancellation } : {}),
@@ -336,13 +393,20 @@ export class YookassaApi implements BuyerSide {
   }
 
   private refundJson(r: YooRefund): Record<string, unknown> {
+    const payment = this.paymentsById.get(r.paymentId);
+    const succeeded = r.status === 'succeeded';
     return {
       id: r.id,
       payment_id: r.paymentId,
-      status: 'succeeded',
+      status: r.status,
+      ...(r.cancellation ? { cancellation_details: r.cancellation } : {}),
+      ...(r.withReceipt ? { receipt_registration: succeeded ? 'succeeded' : r.status === 'canceled' ? 'canceled' : 'pending' } : {}),
       created_at: r.createdAt.toISOString(),
       amount: amount(r.amountKopecks, r.currency),
       ...(r.description === undefined ? {} : { description: r.description }),
+      // SBP: the operation at the NSPK (required once succeeded); cards: the refund's RRN
+      ...(payment?.methodType === 'sbp' ? { refund_method: { type: 'sbp', ...(succeeded ? { sbp_operation_id: `SBPR${r.id.replace(/-/g, '').slice(0, 28).toUpperCase()}` } : {}) } } : {}),
+      ...(payment?.methodType === 'bank_card' && succeeded ? { refund_authorization_details: { rrn: `9${r.id.replace(/[^0-9]/g, '').padEnd(11, '0').slice(0, 11)}` } } : {}),
       ...(r.metadata === undefined ? {} : { metadata: r.metadata }),
     };
   }
@@ -419,6 +483,20 @@ export class YookassaApi implements BuyerSide {
     }));
   }
 
+  refunds(id: string): readonly SandboxRefund[] | undefined {
+    if (!this.paymentsById.has(id)) return undefined;
+    return [...this.refundsById.values()]
+      .filter((r) => r.paymentId === id)
+      .map((r) => ({
+        id: r.id,
+        paymentId: r.paymentId,
+        status: r.status,
+        amountMinor: r.amountKopecks,
+        ...(typeof r.metadata?.refund_id === 'string' ? { refundId: r.metadata.refund_id } : {}),
+        createdAt: r.createdAt.toISOString(),
+      }));
+  }
+
   async redeliver(id: string, times: number): Promise<void> {
     const p = this.paymentsById.get(id);
     if (!p) throw new PaymentNotFound('yookassa', id);
@@ -439,6 +517,9 @@ export class YookassaApi implements BuyerSide {
         delete p.expiresAt;
         await this.notify(p, 'payment.canceled');
       }
+    }
+    for (const refund of this.refundsById.values()) {
+      if (refund.status === 'pending' && refund.decision && now >= refund.decision.at) await this.decide(refund);
     }
   }
 
