@@ -18,6 +18,21 @@ export class PermanentEffectFailure extends Error {
   override readonly name = 'PermanentEffectFailure';
 }
 
+/**
+ * Thrown by a handler whose outside system has not finished yet (a fiscal receipt the cash
+ * register still holds in `wait`): asked again after `retryAfterMs`, and the wait is not a
+ * failed attempt — it neither uses up the attempt budget nor logs a warning.
+ */
+export class EffectNotReady extends Error {
+  override readonly name = 'EffectNotReady';
+  constructor(
+    message: string,
+    readonly retryAfterMs: number,
+  ) {
+    super(message);
+  }
+}
+
 export interface OutboxWorkerOptions {
   readonly maxAttempts?: number;
   readonly baseDelayMs?: number;
@@ -101,6 +116,14 @@ export class OutboxWorker {
         update outbox set status = 'done', completed_at = ${this.clock.now().toISOString()}::timestamptz, locked_until = null, last_error = null
         where idempotency_key = ${row.idempotency_key}`.execute(this.database.db);
     } catch (error) {
+      if (error instanceof EffectNotReady) {
+        const retryAt = new Date(this.clock.now().getTime() + Math.max(0, error.retryAfterMs));
+        await sql`
+          update outbox set attempts = greatest(attempts - 1, 0), last_error = ${error.message.slice(0, 2000)},
+                            next_attempt_at = ${retryAt.toISOString()}::timestamptz, locked_until = null
+          where idempotency_key = ${row.idempotency_key}`.execute(this.database.db);
+        return;
+      }
       this.options.onError?.(row.kind, row.idempotency_key, error);
       const message = error instanceof Error ? error.message : String(error);
       const dead = error instanceof PermanentEffectFailure || row.attempts >= (this.options.maxAttempts ?? 8);

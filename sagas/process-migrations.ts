@@ -57,4 +57,16 @@ export const processMigrations: Migrations = {
       await sql`alter table timers add constraint timers_status_check check (status in ('scheduled', 'fired', 'cancelled', 'failed'))`.execute(db);
     },
   },
+  'sagas-0005-flow-links': {
+    async up(db) {
+      // a stream whose events belong to a flow they do not name (a payment transaction of an order)
+      await sql`
+        create table saga_flow_links (
+          saga text not null,
+          stream_name text not null,
+          flow_id text not null,
+          primary key (saga, stream_name)
+        )`.execute(db);
+    },
+  },
 };

@@ -15,6 +15,12 @@ export interface SagaReaction<S> {
   readonly effects?: readonly Effect[];
   readonly schedule?: readonly TimerRequest[];
   readonly cancelTimers?: readonly string[];
+  /**
+   * Streams whose later events belong to this flow although they do not name it (an order's
+   * payment transaction): from now on `flowId` returning null for an event of such a stream
+   * routes it here. Stored with the state, in the same transaction.
+   */
+  readonly linkStreams?: readonly string[];
 }
 
 /** What a saga's timers carry: at least the flow they belong to. */
@@ -31,8 +37,10 @@ export interface SagaTimerPayload {
 export interface Saga<S, E extends DomainEvent = any, P extends SagaTimerPayload = SagaTimerPayload> {
   readonly name: string;
   readonly events: t.Type<E, unknown, unknown>;
-  /** The flow an event belongs to; null to ignore the event. */
+  /** The flow an event belongs to; null for none — unless its stream was linked to a flow (`SagaReaction.linkStreams`), then that flow. */
   flowId(event: ProjectedEvent<E>): string | null;
+  /** Whether its reactions link streams to flows (`SagaReaction.linkStreams`): only then are links looked up. */
+  readonly linksStreams?: boolean;
   readonly initialState: S;
   react(state: S, event: ProjectedEvent<E>, now: Date): SagaReaction<S>;
   /** The saga's own timer kind (`sagaTimer(name, payload codec)`); its timers come back to `onTimer`. */
@@ -55,13 +63,20 @@ export function sagaProjection<S, E extends DomainEvent>(saga: Saga<S, E>, clock
     events: saga.events,
     async apply(trx, events) {
       const states = new Map<string, S>();
+      const links = new Map<string, string | null>();
       for (const event of events) {
-        const flowId = saga.flowId(event);
+        const flowId = saga.flowId(event) ?? (saga.linksStreams ? await linkedFlow(trx, saga.name, event.streamName, links) : null);
         if (flowId === null) continue;
         const state = states.get(flowId) ?? (await loadSagaState(trx, saga, flowId));
         const now = clock.now();
         const reaction = saga.react(state, event, now);
         await storeReaction(trx, reaction, now);
+        for (const stream of reaction.linkStreams ?? []) {
+          await sql`
+            insert into saga_flow_links (saga, stream_name, flow_id) values (${saga.name}, ${stream}, ${flowId})
+            on conflict (saga, stream_name) do nothing`.execute(trx);
+          links.set(stream, flowId);
+        }
         states.set(flowId, reaction.state);
       }
       for (const [flowId, state] of states) await saveSagaState(trx, saga.name, flowId, state);
@@ -79,6 +94,15 @@ export function sagaTimerFiring<S, E extends DomainEvent, P extends SagaTimerPay
     await storeReaction(trx, reaction, now);
     await saveSagaState(trx, saga.name, due.payload.flowId, reaction.state);
   });
+}
+
+/** The flow a stream was linked to (cached for the batch; null when none). */
+async function linkedFlow(trx: Transaction<any>, saga: string, stream: string, cache: Map<string, string | null>): Promise<string | null> {
+  if (cache.has(stream)) return cache.get(stream)!;
+  const { rows } = await sql<{ flow_id: string }>`select flow_id from saga_flow_links where saga = ${saga} and stream_name = ${stream}`.execute(trx);
+  const flow = rows[0]?.flow_id ?? null;
+  cache.set(stream, flow);
+  return flow;
 }
 
 async function storeReaction<S>(trx: Transaction<any>, reaction: SagaReaction<S>, now: Date): Promise<void> {

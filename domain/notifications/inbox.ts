@@ -12,7 +12,18 @@ import { eventCodec } from '../event-codec.js';
  * the event types are unchanged, so existing logs replay). `kind` is the template's name
  * (`./templates.ts`); the codec lists every kind ever recorded, so a stored event keeps decoding.
  */
-export const NotificationKind = t.keyof({ 'ticket.purchased': null, 'event.cancelled': null, 'event.reminder': null, 'gcp.pool_exhausted': null }, 'NotificationKind');
+export const NotificationKind = t.keyof(
+  {
+    'ticket.purchased': null,
+    'event.cancelled': null,
+    'event.reminder': null,
+    'gcp.pool_exhausted': null,
+    'game-store.order_confirmed': null,
+    'game-store.receipt_registered': null,
+    'game-store.refund_completed': null,
+  },
+  'NotificationKind',
+);
 export type NotificationKind = t.TypeOf<typeof NotificationKind>;
 
 export const NotificationContent = t.type({

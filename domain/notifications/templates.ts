@@ -43,6 +43,27 @@ export const notificationTemplates = {
     title: `Gift certificates of ${p.nominal} ${p.currency} ran out`,
     body: `Channel ${p.channel} asked for a ${p.nominal} ${p.currency} certificate and none is left in the pool: issuing is blocked until a batch is loaded.`,
   })),
+  /** To a game buyer: the order is paid and its games are in the library (P-5). */
+  'game-store.order_confirmed': template(['orderId', 'games', 'total', 'currency'], (p) => ({
+    title: 'Your games are in your library',
+    body: `Order ${p.orderId} is paid (${p.total} ${p.currency}): ${p.games}. Find them in your library.`,
+  })),
+  /** To a game buyer: the fiscal receipt (54-FZ) of a sale or a refund is registered, with the attributes to check it at the tax service. */
+  'game-store.receipt_registered': template(
+    ['orderId', 'operation', 'total', 'currency', 'fiscalDocumentNumber', 'fiscalSign', 'fiscalDriveNumber', 'registeredAt', 'receiptUrl'],
+    (p) => ({
+      title: p.operation === 'sell_refund' ? `Refund receipt for order ${p.orderId}` : `Receipt for order ${p.orderId}`,
+      body:
+        `${p.operation === 'sell_refund' ? 'Refund' : 'Sale'} of ${p.total} ${p.currency}, registered ${minuteOf(p.registeredAt)} UTC: ` +
+        `ФД ${p.fiscalDocumentNumber}, ФП ${p.fiscalSign}, ФН ${p.fiscalDriveNumber}.${p.receiptUrl ? ` ${p.receiptUrl}` : ''}`,
+    }),
+    (p) => (Number.isNaN(new Date(p.registeredAt).getTime()) ? { parameter: 'registeredAt', problem: 'is not a date' } : undefined),
+  ),
+  /** To a game buyer: a refund is paid back and its games left the library. */
+  'game-store.refund_completed': template(['orderId', 'games', 'total', 'currency'], (p) => ({
+    title: `Refund for order ${p.orderId}`,
+    body: `${p.total} ${p.currency} is on its way back to you for: ${p.games}. These games are no longer in your library.`,
+  })),
 } as const;
 
 type Templates = typeof notificationTemplates;

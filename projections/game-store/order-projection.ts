@@ -1,4 +1,4 @@
-import { sql, type Kysely } from 'kysely';
+import { sql, type Kysely, type Transaction } from 'kysely';
 import type { Migrations } from '../../adapters/database/migrations.js';
 import { formatPosition } from '../../adapters/eventstore/event-store.js';
 import { GameOrderEvent } from '../../domain/game-store/game-order.js';
@@ -24,7 +24,12 @@ export function orderProjection(biSchema = 'bi'): Projection<GameOrderEvent> {
     async apply(trx, events) {
       const orders: unknown[] = [];
       const items: unknown[] = [];
+      const changes: Exclude<GameOrderEvent, { type: 'OrderInitiated' }>[] = [];
       for (const event of events) {
+        if (event.type !== 'OrderInitiated') {
+          changes.push(event);
+          continue;
+        }
         const d = event.data;
         orders.push({
           order_id: d.orderId,
@@ -56,7 +61,12 @@ export function orderProjection(biSchema = 'bi'): Projection<GameOrderEvent> {
           }),
         );
       }
-      if (orders.length === 0) return;
+      if (orders.length > 0) await insertOrders(trx, orders, items);
+      for (const change of changes) await applyChange(trx, change);
+    },
+  });
+
+  async function insertOrders(trx: Transaction<any>, orders: readonly unknown[], items: readonly unknown[]) {
       const orderSet = sql`jsonb_to_recordset(${JSON.stringify(orders)}::jsonb) as x(order_id text, buyer_id text, region text, currency text, total_minor text, payment_method text,
         initiated_by text, initiated_at text, lines integer, event_position text)`;
       await sql`
@@ -78,8 +88,47 @@ export function orderProjection(biSchema = 'bi'): Projection<GameOrderEvent> {
         select x.order_id, x.line_no, x.product_id, x.title, x.developer_id, x.quantity, x.unit_price_minor::numeric / 100, x.line_total_minor::numeric / 100, x.currency, x.vat,
                x.payment_subject, x.region, x.initiated_at::timestamptz
         from ${itemSet} on conflict do nothing`.execute(trx);
-    },
-  });
+  }
+
+  /** What the order's later events change: its status (`completed`, `cancelled`, `partially_refunded`, `refunded`), its lines' refunds. */
+  async function applyChange(trx: Transaction<any>, event: Exclude<GameOrderEvent, { type: 'OrderInitiated' }>) {
+    const d = event.data;
+    const setStatus = async (status: string) => {
+      await sql`update rm_game_orders set status = ${status} where order_id = ${d.orderId}`.execute(trx);
+      await sql`update ${bi('game_orders')} set status = ${status} where order_id = ${d.orderId}`.execute(trx);
+    };
+    switch (event.type) {
+      case 'OrderCompleted':
+        await sql`update rm_game_orders set status = 'completed', transaction_id = ${event.data.transactionId}, completed_at = ${event.data.completedAt}::timestamptz where order_id = ${d.orderId}`.execute(trx);
+        await sql`update ${bi('game_orders')} set status = 'completed', completed_at = ${event.data.completedAt}::timestamptz where order_id = ${d.orderId}`.execute(trx);
+        return;
+      case 'OrderCancelled':
+        await sql`update rm_game_orders set status = 'cancelled', cancel_reason = ${event.data.reason}, cancelled_at = ${event.data.cancelledAt}::timestamptz where order_id = ${d.orderId}`.execute(trx);
+        await setStatus('cancelled');
+        return;
+      case 'OrderRefundRequested':
+        await sql`update rm_game_order_items set refund_id = ${event.data.refundId}, refund_status = 'requested' where order_id = ${d.orderId} and product_id = any(${event.data.productIds}::text[])`.execute(trx);
+        return;
+      case 'OrderRefundConfirmed': {
+        await sql`update rm_game_order_items set refund_status = 'refunded', refunded_at = ${event.data.confirmedAt}::timestamptz where order_id = ${d.orderId} and refund_id = ${event.data.refundId}`.execute(trx);
+        const { rows } = await sql<{ status: string }>`
+          update rm_game_orders set refunded_minor = refunded_minor + ${event.data.amountMinor}::bigint,
+            status = case when refunded_minor + ${event.data.amountMinor}::bigint >= total_minor then 'refunded' else 'partially_refunded' end
+          where order_id = ${d.orderId} returning status`.execute(trx);
+        if (rows[0]) await sql`update ${bi('game_orders')} set status = ${rows[0].status} where order_id = ${d.orderId}`.execute(trx);
+        return;
+      }
+      case 'OrderRefundFailed':
+        await sql`update rm_game_order_items set refund_id = null, refund_status = null where order_id = ${d.orderId} and refund_id = ${event.data.refundId}`.execute(trx);
+        return;
+      case 'OrderProcessingCompleted':
+        await sql`update rm_game_orders set processed_at = ${event.data.completedAt}::timestamptz where order_id = ${d.orderId}`.execute(trx);
+        return;
+      case 'OrderRefundPending':
+      case 'StrayPaymentRefunded':
+        return;
+    }
+  }
 }
 
 export interface OrderRow {
@@ -92,6 +141,12 @@ export interface OrderRow {
   status: string;
   initiated_by: string;
   initiated_at: Date | string;
+  transaction_id: string | null;
+  completed_at: Date | string | null;
+  cancelled_at: Date | string | null;
+  cancel_reason: string | null;
+  refunded_minor: string | number;
+  processed_at: Date | string | null;
 }
 
 export interface OrderItemRow {
@@ -105,6 +160,9 @@ export interface OrderItemRow {
   line_total_minor: string | number;
   vat: string;
   payment_subject: string;
+  refund_id: string | null;
+  refund_status: string | null;
+  refunded_at: Date | string | null;
 }
 
 export type OrderWithItems = OrderRow & { readonly items: readonly OrderItemRow[] };
@@ -168,6 +226,16 @@ function orderMigrations(biSchema: string): Migrations {
           )`.execute(db);
         await sql`comment on table ${bi('game_orders')} is 'One row per game order: the buyer id (no e-mail or name), region, currency, total from the catalog at initiation, preferred payment method, status'`.execute(db);
         await sql`comment on table ${bi('game_order_items')} is 'The lines of game orders as priced from the catalog at initiation (unit price, line total, VAT rate, payment subject)'`.execute(db);
+      },
+    },
+      'game-store-orders-0002-lifecycle': {
+      async up(db) {
+        await sql`
+          alter table rm_game_orders add column transaction_id text, add column completed_at timestamptz, add column cancelled_at timestamptz, add column cancel_reason text,
+            add column refunded_minor bigint not null default 0, add column processed_at timestamptz`.execute(db);
+        await sql`alter table rm_game_order_items add column refund_id text, add column refund_status text, add column refunded_at timestamptz`.execute(db);
+        await sql`alter table ${bi('game_orders')} add column completed_at timestamptz`.execute(db);
+        await sql`comment on column ${bi('game_orders')}.status is 'pending_payment, completed (paid), cancelled (its payment failed, expired or was cancelled), partially_refunded, refunded'`.execute(db);
       },
     },
   };
