@@ -12,6 +12,7 @@ import {
   type ProviderPaymentState,
   type ProviderPaymentStatus,
   type ProviderRefundState,
+  type ProviderRefundStatus,
   type RefundRequest,
 } from '../../../commands/game-store/ports/payment-provider.js';
 import { TBankClient, type TBankAnswer, type TBankClientOptions } from './tbank-client.js';
@@ -26,7 +27,13 @@ const PAID = new Set(['AUTHORIZED', 'CONFIRMING', 'CONFIRM_CHECKING', 'CONFIRMED
 /** Decided without money, or on its way there: nothing to cancel. */
 const DEAD = new Set([...FAILED, ...CANCELLED, 'REVERSING']);
 
-/** T-Bank's normalization (the port's ProviderPaymentStatus). */
+/** A Cancel that returned the money: refunded (a charge) or reversed (a hold), in part or in full. */
+const REFUND_DONE = new Set(['REFUNDED', 'PARTIAL_REFUNDED', 'REVERSED', 'PARTIAL_REVERSED']);
+
+/**
+ * T-Bank's normalization (the port's ProviderPaymentStatus). PARTIAL_REFUNDED is still a paid
+ * payment (part of the money stays with it): `succeeded`; only REFUNDED is `refunded`.
+ */
 export function tbankStatus(status: string): ProviderPaymentStatus {
   if (status === 'REFUNDED') return 'refunded';
   if (SUCCEEDED.has(status)) return 'succeeded';
@@ -48,15 +55,6 @@ export class TBankProvider implements PaymentProvider {
   readonly methods: readonly PaymentMethod[] = ['bank_card', 'sbp'];
   readonly widget = false;
   readonly notificationReply: NotificationReply = { status: 200, contentType: 'text/plain', body: 'OK' };
-
-  /** Until the refund helper lands (issue 13, in progress today). */
-  async refundPayment(_request: RefundRequest): Promise<ProviderRefundState> {
-    throw new ProviderUnavailable(this.name, 'refunds are not wired yet');
-  }
-
-  async fetchRefund(_refund: { readonly providerRefundId: string }): Promise<ProviderRefundState> {
-    throw new ProviderUnavailable(this.name, 'refunds are not wired yet');
-  }
   private readonly client: TBankClient;
 
   constructor(options: TBankProviderOptions) {
@@ -146,6 +144,43 @@ export class TBankProvider implements PaymentProvider {
   }
 
   /**
+   * Cancel with Amount (kopecks) and ExternalRequestId = our refund id: T-Bank checks the id
+   * before returning money — one it has seen answers that operation's current state instead of a
+   * second refund — so an unknown outcome (HTTP 500, timeout) is repeated by the client with the
+   * same body, and so is a repeat after a crash. `Success: false` (more than is left, a payment
+   * in the wrong status …) is a ProviderRefusal with the ErrorCode. T-Bank has no refund id: ours
+   * stands for it.
+   */
+  async refundPayment(request: RefundRequest): Promise<ProviderRefundState> {
+    if (request.currency !== 'RUB') throw new ProviderRefusal('tbank', 'unsupported_currency', `T-Bank: currency ${String(request.currency)}`);
+    if (request.amountMinor <= 0n) throw new ProviderRefusal('tbank', 'invalid_amount', 'T-Bank: a refund needs a positive amount');
+    const answer = await this.refundCall(request);
+    return refundStateOf(answer, request);
+  }
+
+  /**
+   * The refund now: the same Cancel again (same PaymentId, Amount, ExternalRequestId). T-Bank
+   * documents that a known ExternalRequestId answers "the current state of the payment
+   * operation" without a second refund — which names THIS refund's outcome, where GetState
+   * would only give the payment's status (PARTIAL_REFUNDED says nothing about which refund) —
+   * and a Cancel that never reached T-Bank is carried out now, once. A refusal now is the
+   * refund's failure (returned, not thrown).
+   */
+  async fetchRefund(refund: { readonly providerRefundId: string; readonly providerPaymentId: string; readonly refundId: string; readonly amountMinor: bigint }): Promise<ProviderRefundState> {
+    const request = { refundId: refund.refundId, providerPaymentId: refund.providerPaymentId, amountMinor: refund.amountMinor };
+    try {
+      return refundStateOf(await this.refundCall(request), request);
+    } catch (error) {
+      if (!(error instanceof ProviderRefusal)) throw error;
+      return { provider: 'tbank', providerRefundId: refund.refundId, providerPaymentId: refund.providerPaymentId, status: 'failed', providerStatus: `ErrorCode ${error.code}`, amountMinor: refund.amountMinor, currency: 'RUB', reason: error.message };
+    }
+  }
+
+  private refundCall(request: { readonly refundId: string; readonly providerPaymentId: string; readonly amountMinor: bigint }): Promise<TBankAnswer> {
+    return this.client.call('Cancel', { PaymentId: request.providerPaymentId, Amount: kopecks(request.amountMinor), ExternalRequestId: request.refundId }, { repeatable: true });
+  }
+
+  /**
    * After an Init whose answer was lost: the order's payments at T-Bank. A paid one is the
    * transaction's payment; live unpaid ones are cancelled (so the next Init is the only live one).
    */
@@ -178,6 +213,27 @@ export class TBankProvider implements PaymentProvider {
       throw new ProviderUnavailable('tbank', `T-Bank payment ${paymentId} is ${now.providerStatus} and could not be cancelled (${error.code}); try again later`);
     }
   }
+}
+
+/**
+ * A Cancel's answer as a refund: the money returned (REFUNDED, PARTIAL_REFUNDED, REVERSED,
+ * PARTIAL_REVERSED) → succeeded; CANCELED (the payment was never paid: it was stopped, nothing
+ * returned) → failed; anything else (REFUNDING, ASYNC_REFUNDING for SBP, REVERSING …) → pending,
+ * never a guess that money did or did not move.
+ */
+function refundStateOf(answer: TBankAnswer, request: { readonly refundId: string; readonly providerPaymentId: string; readonly amountMinor: bigint }): ProviderRefundState {
+  const providerStatus = typeof answer.Status === 'string' && answer.Status !== '' ? answer.Status : 'UNKNOWN';
+  const status: ProviderRefundStatus = REFUND_DONE.has(providerStatus) ? 'succeeded' : providerStatus === 'CANCELED' ? 'failed' : 'pending';
+  return {
+    provider: 'tbank',
+    providerRefundId: request.refundId,
+    providerPaymentId: paymentIdOf(answer) ?? request.providerPaymentId,
+    status,
+    providerStatus,
+    amountMinor: request.amountMinor,
+    currency: 'RUB',
+    ...(status === 'failed' ? { reason: 'CANCELED: the payment was not paid, it was cancelled and nothing was returned' } : {}),
+  };
 }
 
 function stateOf(answer: TBankAnswer, known: { readonly paymentId: string; readonly transactionId?: string | undefined; readonly amountMinor?: bigint }): ProviderPaymentState {

@@ -10,9 +10,10 @@ import {
   type PaymentProvider,
   type ProviderNotification,
   type ProviderPaymentState,
-  type VatRate,
   type ProviderRefundState,
+  type ProviderRefundStatus,
   type RefundRequest,
+  type VatRate,
 } from '../../../commands/game-store/ports/payment-provider.js';
 import { formatRubles, idempotenceKey, isRecord, parseRubles, YooKassaClient, type YooKassaClientOptions } from './yookassa-client.js';
 
@@ -68,15 +69,6 @@ export class YooKassaProvider implements PaymentProvider {
   readonly methods: readonly PaymentMethod[] = ['bank_card', 'sbp', 'sberpay', 'tpay'];
   readonly widget = true;
   readonly notificationReply: NotificationReply = { status: 200, contentType: 'application/json', body: '{}' };
-
-  /** Until the refund helper lands (issue 13, in progress today). */
-  async refundPayment(_request: RefundRequest): Promise<ProviderRefundState> {
-    throw new ProviderUnavailable(this.name, 'refunds are not wired yet');
-  }
-
-  async fetchRefund(_refund: { readonly providerRefundId: string }): Promise<ProviderRefundState> {
-    throw new ProviderUnavailable(this.name, 'refunds are not wired yet');
-  }
   private readonly client: YooKassaClient;
 
   constructor(options: YooKassaProviderOptions) {
@@ -145,12 +137,14 @@ export class YooKassaProvider implements PaymentProvider {
       return { kind: 'refused', status: 400, reason: 'not a YooKassa notification: an object with type "notification", the event and the payment object with its id was expected' };
     }
     const event = body.event;
-    let paymentId: string;
-    if (event.startsWith('payment.')) paymentId = body.object.id;
-    else if (event === 'refund.succeeded') {
+    const paymentId = body.object.id;
+    if (event.startsWith('refund.')) {
       if (typeof body.object.payment_id !== 'string' || body.object.payment_id === '') return { kind: 'refused', status: 400, reason: 'a refund notification without object.payment_id' };
-      paymentId = body.object.payment_id;
-    } else return { kind: 'ignored', reason: `event ${event} is not about a payment` };
+      // a refund is followed by whoever asked for it (fetchRefund): the payment it comes from is
+      // still paid (YooKassa keeps it succeeded), so nothing here is a payment's news
+      return { kind: 'ignored', reason: `event ${event} is about refund ${body.object.id.slice(0, 64)}, not a payment` };
+    }
+    if (!event.startsWith('payment.')) return { kind: 'ignored', reason: `event ${event} is not about a payment` };
     try {
       // never the body's word: the payment as YooKassa has it now
       return { kind: 'verified', payment: await this.fetchPayment(paymentId) };
@@ -159,6 +153,36 @@ export class YooKassaProvider implements PaymentProvider {
         return { kind: 'refused', status: 400, reason: `YooKassa knows no payment ${paymentId.slice(0, 64)} (${error.code})` };
       }
       if (error instanceof ProviderRefusal) throw new ProviderUnavailable('yookassa', `the notified payment could not be fetched: ${error.message}`);
+      throw error;
+    }
+  }
+
+  /**
+   * POST /refunds with an Idempotence-Key derived from our refund id alone: every repeat of one
+   * refund (after a 500, a 202, a timeout — the client repeats those itself — or a crash) is the
+   * same call with the same body and gets the same Refund back; money leaves once. YooKassa's
+   * 4xx (more than is left, a payment not succeeded …) is a ProviderRefusal with its code.
+   */
+  async refundPayment(request: RefundRequest): Promise<ProviderRefundState> {
+    if (request.currency !== 'RUB') throw new ProviderRefusal('yookassa', 'unsupported_currency', `YooKassa: currency ${String(request.currency)}`);
+    if (request.amountMinor <= 0n) throw new ProviderRefusal('yookassa', 'invalid_amount', 'YooKassa: a refund needs a positive amount');
+    const body = {
+      payment_id: request.providerPaymentId,
+      amount: { value: formatRubles(request.amountMinor), currency: request.currency },
+      ...(request.description === '' ? {} : { description: truncate(request.description, 250) }),
+      metadata: { refund_id: request.refundId, transaction_id: request.transactionId },
+    };
+    const answer = await this.client.call({ method: 'POST', path: '/refunds', idempotenceKey: idempotenceKey('refund', request.refundId), body });
+    return refundStateOf(decodeRefund(answer, request.providerPaymentId));
+  }
+
+  /** GET /refunds/{id}: the refund as YooKassa has it now. Anything but a Refund of that payment is ProviderUnavailable (the port's word: try later). */
+  async fetchRefund(refund: { readonly providerRefundId: string; readonly providerPaymentId: string; readonly refundId: string; readonly amountMinor: bigint }): Promise<ProviderRefundState> {
+    try {
+      const answer = await this.client.call({ method: 'GET', path: `/refunds/${encodeURIComponent(refund.providerRefundId)}` });
+      return refundStateOf(decodeRefund(answer, refund.providerPaymentId));
+    } catch (error) {
+      if (error instanceof ProviderRefusal) throw new ProviderUnavailable('yookassa', `the refund ${refund.providerRefundId.slice(0, 64)} could not be read: ${error.message}`);
       throw error;
     }
   }
@@ -187,6 +211,43 @@ function decodePayment(json: unknown): YooKassaPayment {
     transactionId: typeof metadata.transaction_id === 'string' ? metadata.transaction_id : undefined,
     cancellationReason: typeof cancellation.reason === 'string' ? cancellation.reason : undefined,
     confirmation: isRecord(json.confirmation) ? json.confirmation : undefined,
+  };
+}
+
+/** A YooKassa Refund object as far as we read it. */
+interface YooKassaRefund {
+  readonly id: string;
+  readonly paymentId: string;
+  readonly status: string;
+  readonly amountMinor: bigint;
+  readonly cancellationReason: string | undefined;
+}
+
+function decodeRefund(json: unknown, expectedPaymentId: string): YooKassaRefund {
+  const bad = (what: string) => new ProviderUnavailable('yookassa', `YooKassa answered something that is not a Refund (${what})`);
+  if (!isRecord(json)) throw bad('not an object');
+  if (typeof json.id !== 'string' || json.id === '') throw bad('id');
+  if (typeof json.status !== 'string') throw bad('status');
+  if (json.payment_id !== expectedPaymentId) throw bad('payment_id is not the refunded payment');
+  if (!isRecord(json.amount) || json.amount.currency !== 'RUB') throw bad('amount.currency');
+  const amountMinor = parseRubles(json.amount.value);
+  if (amountMinor === undefined) throw bad('amount.value');
+  const cancellation = isRecord(json.cancellation_details) ? json.cancellation_details : {};
+  return { id: json.id, paymentId: expectedPaymentId, status: json.status, amountMinor, cancellationReason: typeof cancellation.reason === 'string' ? cancellation.reason : undefined };
+}
+
+/** pending | succeeded | canceled (+ why); a status YooKassa may add later is "not decided yet", never a guess at money moved or not. */
+function refundStateOf(refund: YooKassaRefund): ProviderRefundState {
+  const status: ProviderRefundStatus = refund.status === 'succeeded' ? 'succeeded' : refund.status === 'canceled' ? 'failed' : 'pending';
+  return {
+    provider: 'yookassa',
+    providerRefundId: refund.id,
+    providerPaymentId: refund.paymentId,
+    status,
+    providerStatus: refund.status,
+    amountMinor: refund.amountMinor,
+    currency: 'RUB',
+    ...(status === 'failed' ? { reason: refund.cancellationReason ?? 'canceled' } : {}),
   };
 }
 

@@ -201,6 +201,99 @@ describe('T-Bank adapter (EACQ v2, against a scripted server)', () => {
     });
   });
 
+  describe('refundPayment and fetchRefund (Cancel with Amount and ExternalRequestId)', () => {
+    const REFUND_ID = '0b5b6c2e-4c8f-4a57-9d3c-2f1a6e9b7c10';
+    const refundRequest = (overrides: Partial<Parameters<TBankProvider['refundPayment']>[0]> = {}) => ({
+      refundId: REFUND_ID,
+      transactionId: 'tx_01HZY3',
+      providerPaymentId: '7277900132',
+      amountMinor: 49900n,
+      currency: 'RUB' as const,
+      description: 'Возврат по заказу ord_01HZY3',
+      ...overrides,
+    });
+    const cancelled = (fields: Record<string, unknown> = {}) => ok({ OrderId: 'tx_01HZY3', PaymentId: '7277900132', Status: 'PARTIAL_REFUNDED', OriginalAmount: 149900, NewAmount: 100000, ExternalRequestId: REFUND_ID, ...fields });
+    const asFetched = { providerRefundId: REFUND_ID, providerPaymentId: '7277900132', refundId: REFUND_ID, amountMinor: 49900n };
+
+    it('given a refund of 499.00, then one signed Cancel with PaymentId, Amount in kopecks and ExternalRequestId = our refund id (all in the Token); our refund id stands for T-Bank\'s', async () => {
+      const { provider, requests, methods } = providerWith(() => cancelled());
+      const state = await provider.refundPayment(refundRequest());
+      assert.deepEqual(methods(), ['Cancel']);
+      const sent = requests[0]!.body as Record<string, unknown>;
+      assert.deepEqual({ ...sent, Token: undefined }, { TerminalKey: TERMINAL, PaymentId: '7277900132', Amount: 49900, ExternalRequestId: REFUND_ID, Token: undefined });
+      assert.equal(sent.Token, tbankToken(sent, PASSWORD));
+      assert.notEqual(sent.Token, tbankToken({ ...sent, Amount: 149900 }, PASSWORD), 'Amount is signed');
+      assert.deepEqual(state, { provider: 'tbank', providerRefundId: REFUND_ID, providerPaymentId: '7277900132', status: 'succeeded', providerStatus: 'PARTIAL_REFUNDED', amountMinor: 49900n, currency: 'RUB' });
+    });
+
+    const outcomes: [string, string, string | undefined][] = [
+      ['PARTIAL_REFUNDED', 'succeeded', undefined],
+      ['REFUNDED', 'succeeded', undefined],
+      ['PARTIAL_REVERSED', 'succeeded', undefined],
+      ['REVERSED', 'succeeded', undefined],
+      ['REFUNDING', 'pending', undefined],
+      ['ASYNC_REFUNDING', 'pending', undefined],
+      ['REVERSING', 'pending', undefined],
+      ['CONFIRMED', 'pending', undefined],
+      ['CANCELED', 'failed', 'CANCELED: the payment was not paid, it was cancelled and nothing was returned'],
+    ];
+    for (const [providerStatus, status, reason] of outcomes) {
+      it(`given Cancel answers ${providerStatus}, then the refund is ${status}`, async () => {
+        const { provider } = providerWith(() => cancelled({ Status: providerStatus }));
+        const state = await provider.refundPayment(refundRequest());
+        assert.deepEqual([state.status, state.providerStatus, state.reason], [status, providerStatus, reason]);
+      });
+    }
+
+    it('given HTTP 500 and a timeout, then the same Cancel (same ExternalRequestId, same body) is repeated — T-Bank answers a known id without a second refund', async () => {
+      const { provider, requests, sleeps } = providerWith((_, index) => (index === 0 ? { status: 500 } : index === 1 ? 'timeout' : cancelled()));
+      assert.equal((await provider.refundPayment(refundRequest())).status, 'succeeded');
+      assert.equal(requests.length, 3);
+      assert.equal(new Set(requests.map((r) => JSON.stringify(r.body))).size, 1);
+      assert.deepEqual(sleeps, [100, 200]);
+    });
+
+    it('given no answer past the retries, then ProviderUnavailable', async () => {
+      const { provider, requests } = providerWith(() => 'timeout', 1);
+      await assert.rejects(provider.refundPayment(refundRequest()), ProviderUnavailable);
+      assert.equal(requests.length, 2);
+    });
+
+    it('given Success:false (more than is left), then ProviderRefusal with the ErrorCode and Message, never repeated', async () => {
+      const { provider, requests } = providerWith(() => refused('9999', 'Неверная сумма'));
+      await assert.rejects(provider.refundPayment(refundRequest()), (error: unknown) => error instanceof ProviderRefusal && error.code === '9999' && /Неверная сумма/.test(error.message));
+      assert.equal(requests.length, 1);
+    });
+
+    it('given a currency other than RUB or no amount, then ProviderRefusal without a call', async () => {
+      const { provider, requests } = providerWith(() => cancelled());
+      await assert.rejects(provider.refundPayment(refundRequest({ currency: 'USD' as 'RUB' })), ProviderRefusal);
+      await assert.rejects(provider.refundPayment(refundRequest({ amountMinor: 0n })), ProviderRefusal);
+      assert.equal(requests.length, 0);
+    });
+
+    it('given fetchRefund, then the same Cancel as the refund (T-Bank answers the operation\'s state), not GetState', async () => {
+      const { provider, requests, methods } = providerWith((_, index) => cancelled({ Status: index === 0 ? 'REFUNDING' : 'REFUNDED', NewAmount: 0 }));
+      const first = await provider.refundPayment(refundRequest());
+      const later = await provider.fetchRefund(asFetched);
+      assert.deepEqual(methods(), ['Cancel', 'Cancel']);
+      assert.deepEqual(requests[1]!.body, requests[0]!.body);
+      assert.deepEqual([first.status, later.status, later.providerStatus, later.providerRefundId, later.amountMinor], ['pending', 'succeeded', 'REFUNDED', REFUND_ID, 49900n]);
+    });
+
+    it('given fetchRefund and the repeat is refused (the refund was turned down), then failed with the ErrorCode as the reason — returned, not thrown', async () => {
+      const { provider } = providerWith(() => refused('11', 'Невозможно провести операцию'));
+      const state = await provider.fetchRefund(asFetched);
+      assert.deepEqual([state.status, state.providerStatus, state.providerRefundId], ['failed', 'ErrorCode 11', REFUND_ID]);
+      assert.match(state.reason ?? '', /11.*Невозможно провести операцию/);
+    });
+
+    it('given fetchRefund and no answer, then ProviderUnavailable', async () => {
+      const { provider } = providerWith(() => ({ status: 502 }), 1);
+      await assert.rejects(provider.fetchRefund(asFetched), ProviderUnavailable);
+    });
+  });
+
   describe('verifyNotification', () => {
     const signed = (fields: Record<string, unknown>, password = PASSWORD) => ({ ...fields, Token: tbankToken(fields, password) });
     const genuine = { TerminalKey: TERMINAL, OrderId: 'tx_01HZY3', Success: true, Status: 'CONFIRMED', PaymentId: 2006896, ErrorCode: '0', Amount: 149900, CardId: 867911, Pan: '430000**0777', ExpDate: '1122' };
@@ -243,6 +336,16 @@ describe('T-Bank adapter (EACQ v2, against a scripted server)', () => {
         const verdict = await provider.verifyNotification({ body });
         assert.deepEqual([verdict.kind, verdict.kind === 'refused' && verdict.status], ['refused', 400], JSON.stringify(body));
       }
+    });
+
+    it('given refund notifications, then PARTIAL_REFUNDED keeps the payment succeeded (part of it is still paid) and REFUNDED makes it refunded', async () => {
+      const { provider } = providerWith(() => ({ status: 500 }));
+      const partly = await provider.verifyNotification({ body: signed({ ...genuine, Status: 'PARTIAL_REFUNDED' }) });
+      assert.deepEqual(partly.kind === 'verified' && [partly.payment.status, partly.payment.providerStatus, partly.payment.amountMinor], ['succeeded', 'PARTIAL_REFUNDED', 149900n]);
+      const wholly = await provider.verifyNotification({ body: signed({ ...genuine, Status: 'REFUNDED' }) });
+      assert.deepEqual(wholly.kind === 'verified' && [wholly.payment.status, wholly.payment.providerStatus], ['refunded', 'REFUNDED']);
+      const tampered = { ...signed({ ...genuine, Status: 'PARTIAL_REFUNDED' }), Status: 'REFUNDED' };
+      assert.deepEqual((await provider.verifyNotification({ body: tampered })).kind, 'refused');
     });
 
     it('given a signed card-binding notification (LINKCARD), then ignored', async () => {

@@ -223,6 +223,125 @@ describe('YooKassa adapter (v3, against a scripted server)', () => {
     });
   });
 
+  describe('refundPayment and fetchRefund', () => {
+    const PAYMENT_ID = '2f0a1b2c-000f-5000-a000-000000000009';
+    const REFUND_ID = '0b5b6c2e-4c8f-4a57-9d3c-2f1a6e9b7c10';
+    const refundRequest = (overrides: Partial<Parameters<YooKassaProvider['refundPayment']>[0]> = {}) => ({
+      refundId: REFUND_ID,
+      transactionId: 'tx_01HZY3',
+      providerPaymentId: PAYMENT_ID,
+      amountMinor: 49900n,
+      currency: 'RUB' as const,
+      description: 'Возврат по заказу ord_01HZY3',
+      ...overrides,
+    });
+    // shaped as the OpenAPI Refund (required: id, payment_id, amount, status, created_at)
+    const refund = (fields: Record<string, unknown> = {}) => ({
+      id: '21b23b5b-000f-5061-a000-0674e49a8c10',
+      payment_id: PAYMENT_ID,
+      status: 'succeeded',
+      amount: { value: '499.00', currency: 'RUB' },
+      created_at: '2026-05-01T12:00:00.000Z',
+      description: 'Возврат по заказу ord_01HZY3',
+      metadata: { refund_id: REFUND_ID, transaction_id: 'tx_01HZY3' },
+      ...fields,
+    });
+
+    it('given a refund of 499.00, then one POST /refunds with Basic auth, a key derived from the refund id alone, the amount as a string, our ids in metadata; the Refund as its state', async () => {
+      const { provider, requests } = providerWith(() => ({ status: 200, json: refund() }));
+      const state = await provider.refundPayment(refundRequest());
+      assert.equal(requests.length, 1);
+      const sent = requests[0]!;
+      assert.deepEqual([sent.method, sent.url], ['POST', 'https://api.yookassa.test/v3/refunds']);
+      assert.equal(sent.headers.authorization, `Basic ${Buffer.from('100500:test_secret').toString('base64')}`);
+      assert.equal(sent.headers['idempotence-key'], `refund.${REFUND_ID}`);
+      assert.deepEqual(sent.body, { payment_id: PAYMENT_ID, amount: { value: '499.00', currency: 'RUB' }, description: 'Возврат по заказу ord_01HZY3', metadata: { refund_id: REFUND_ID, transaction_id: 'tx_01HZY3' } });
+      assert.deepEqual(state, { provider: 'yookassa', providerRefundId: '21b23b5b-000f-5061-a000-0674e49a8c10', providerPaymentId: PAYMENT_ID, status: 'succeeded', providerStatus: 'succeeded', amountMinor: 49900n, currency: 'RUB' });
+    });
+
+    it('given the same refund twice, then the same key and body both times; another refund id another key; a long refund id still a valid key of at most 64 characters', async () => {
+      const { provider, requests } = providerWith(() => ({ status: 200, json: refund() }));
+      await provider.refundPayment(refundRequest());
+      await provider.refundPayment(refundRequest());
+      await provider.refundPayment(refundRequest({ refundId: 'another-refund' }));
+      await provider.refundPayment(refundRequest({ refundId: `rf_${'ü'.repeat(80)}` }));
+      const keys = requests.map((r) => r.headers['idempotence-key']!);
+      assert.equal(keys[0], keys[1]);
+      assert.deepEqual(requests[0]!.body, requests[1]!.body);
+      assert.notEqual(keys[0], keys[2]);
+      for (const key of keys) assert.match(key, /^[0-9a-zA-Z+\-_.]{1,64}$/);
+    });
+
+    it('given HTTP 500, a 202 with retry_after and a timeout before the Refund, then the same call (same key, same body) is repeated until it answers', async () => {
+      const script: ScriptedAnswer[] = [{ status: 500, json: { type: 'error', code: 'internal_server_error' } }, { status: 202, json: { type: 'error', retry_after: 300 } }, 'timeout', { status: 200, json: refund({ status: 'pending' }) }];
+      const { provider, requests, sleeps } = providerWith((_, index) => script[index]!);
+      const state = await provider.refundPayment(refundRequest());
+      assert.deepEqual([state.status, state.providerStatus], ['pending', 'pending']);
+      assert.equal(requests.length, 4);
+      assert.equal(new Set(requests.map((r) => r.headers['idempotence-key'])).size, 1);
+      assert.equal(new Set(requests.map((r) => JSON.stringify(r.body))).size, 1);
+      assert.deepEqual(sleeps, [100, 300, 400]);
+    });
+
+    it('given no answer past the retries, then ProviderUnavailable (the refund may have been made: repeat it with the same refund id)', async () => {
+      const { provider, requests } = providerWith(() => 'timeout', 2);
+      await assert.rejects(provider.refundPayment(refundRequest()), (error: unknown) => error instanceof ProviderUnavailable && error.provider === 'yookassa');
+      assert.equal(requests.length, 3);
+    });
+
+    it('given more than is left (400 invalid_request on amount.value), then ProviderRefusal with YooKassa\'s code and description, never repeated', async () => {
+      const { provider, requests } = providerWith(() => ({ status: 400, json: { type: 'error', id: 'e5', code: 'invalid_request', description: 'The refund amount must be at most what is left of the payment', parameter: 'amount.value' } }));
+      await assert.rejects(provider.refundPayment(refundRequest()), (error: unknown) => error instanceof ProviderRefusal && error.code === 'invalid_request' && /at most what is left/.test(error.message) && /amount\.value/.test(error.message));
+      assert.equal(requests.length, 1);
+    });
+
+    it('given a canceled Refund, then failed because of its cancellation_details.reason', async () => {
+      const { provider } = providerWith(() => ({ status: 200, json: refund({ status: 'canceled', cancellation_details: { party: 'refund_network', reason: 'rejected_by_payee' } }) }));
+      const state = await provider.refundPayment(refundRequest());
+      assert.deepEqual([state.status, state.providerStatus, state.reason], ['failed', 'canceled', 'rejected_by_payee']);
+    });
+
+    it('given a currency other than RUB or no amount, then ProviderRefusal without a call; an empty description is left out', async () => {
+      const { provider, requests } = providerWith(() => ({ status: 200, json: refund() }));
+      await assert.rejects(provider.refundPayment(refundRequest({ currency: 'USD' as 'RUB' })), ProviderRefusal);
+      await assert.rejects(provider.refundPayment(refundRequest({ amountMinor: 0n })), ProviderRefusal);
+      assert.equal(requests.length, 0);
+      await provider.refundPayment(refundRequest({ description: '' }));
+      assert.equal('description' in (requests[0]!.body as object), false);
+    });
+
+    it('given an answer that is not a Refund of that payment, then ProviderUnavailable, never a guess', async () => {
+      for (const json of [refund({ payment_id: 'another-payment' }), refund({ amount: { value: 'much', currency: 'RUB' } }), refund({ status: undefined }), { type: 'list' }]) {
+        const { provider } = providerWith(() => ({ status: 200, json }));
+        await assert.rejects(provider.refundPayment(refundRequest()), ProviderUnavailable, JSON.stringify(json));
+      }
+    });
+
+    const refundStatuses: [Record<string, unknown>, string, string | undefined][] = [
+      [{ status: 'pending' }, 'pending', undefined],
+      [{ status: 'succeeded' }, 'succeeded', undefined],
+      [{ status: 'canceled', cancellation_details: { party: 'yoo_money', reason: 'insufficient_funds' } }, 'failed', 'insufficient_funds'],
+      [{ status: 'canceled' }, 'failed', 'canceled'],
+      [{ status: 'something_new' }, 'pending', undefined],
+    ];
+    for (const [fields, status, reason] of refundStatuses) {
+      it(`given GET /refunds/{id} answers ${JSON.stringify(fields)}, then fetchRefund says ${status}${reason ? ` because ${reason}` : ''}`, async () => {
+        const { provider, requests } = providerWith(() => ({ status: 200, json: refund(fields) }));
+        const state = await provider.fetchRefund({ providerRefundId: '21b23b5b-000f-5061-a000-0674e49a8c10', providerPaymentId: PAYMENT_ID, refundId: REFUND_ID, amountMinor: 49900n });
+        assert.deepEqual([requests[0]!.method, requests[0]!.url, requests[0]!.headers['idempotence-key']], ['GET', 'https://api.yookassa.test/v3/refunds/21b23b5b-000f-5061-a000-0674e49a8c10', undefined]);
+        assert.deepEqual([state.status, state.providerStatus, state.reason, state.amountMinor], [status, fields.status, reason, 49900n]);
+      });
+    }
+
+    it('given GET /refunds/{id} answers 404 or YooKassa is down, then fetchRefund throws ProviderUnavailable (its only error)', async () => {
+      const unknown = providerWith(() => ({ status: 404, json: { type: 'error', id: 'e6', code: 'not_found', description: 'Refund not found' } }));
+      await assert.rejects(unknown.provider.fetchRefund({ providerRefundId: 'nope', providerPaymentId: PAYMENT_ID, refundId: REFUND_ID, amountMinor: 1n }), (error: unknown) => error instanceof ProviderUnavailable && /not_found/.test(error.message));
+      const down = providerWith(() => ({ status: 500 }), 1);
+      await assert.rejects(down.provider.fetchRefund({ providerRefundId: 'x', providerPaymentId: PAYMENT_ID, refundId: REFUND_ID, amountMinor: 1n }), ProviderUnavailable);
+      assert.equal(down.requests.length, 2);
+    });
+  });
+
   describe('verifyNotification', () => {
     const notification = (event: string, object: Record<string, unknown>) => ({ body: { type: 'notification', event, object } });
 
@@ -235,11 +354,14 @@ describe('YooKassa adapter (v3, against a scripted server)', () => {
       assert.equal(requests[0]!.method, 'GET');
     });
 
-    it('given refund.succeeded, then the refund\'s payment is fetched', async () => {
+    it('given refund.succeeded (the SDK fixture pair), then ignored without a call: a refund is followed by fetchRefund, and its payment is not news (YooKassa keeps it succeeded)', async () => {
       const { provider, requests } = providerWith(() => ({ status: 200, json: payment({ status: 'succeeded', refunded_amount: { value: '1499.00', currency: 'RUB' } }) }));
-      const verdict = await provider.verifyNotification(notification('refund.succeeded', { id: '21b23b5b-000f-5061-a000-0674e49a8c10', payment_id: '2f0a1b2c-000f-5000-a000-000000000009', status: 'succeeded' }));
-      assert.equal(verdict.kind === 'verified' && verdict.payment.status, 'refunded');
-      assert.ok(requests[0]!.url.endsWith('/payments/2f0a1b2c-000f-5000-a000-000000000009'));
+      const verdict = await provider.verifyNotification(
+        notification('refund.succeeded', { id: '21b23b5b-000f-5061-a000-0674e49a8c10', payment_id: '21b23365-000f-500b-9000-070fa3554403', status: 'succeeded', amount: { value: '2.00', currency: 'RUB' }, created_at: '2017-10-04T19:27:51.407Z' }),
+      );
+      assert.equal(verdict.kind, 'ignored');
+      assert.match(verdict.kind === 'ignored' ? verdict.reason : '', /refund 21b23b5b-000f-5061-a000-0674e49a8c10/);
+      assert.equal(requests.length, 0);
     });
 
     it('given an event about something else, then ignored without a call', async () => {
