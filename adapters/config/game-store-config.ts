@@ -1,4 +1,5 @@
 import { defineConfigSection } from './config-section.js';
+import { basisPointsOfPercent, isSharePercent } from '../../domain/game-store/product.js';
 import { envInteger, envText, envUrl } from './environment-variables.js';
 
 /** YooKassa's published notification sources (DOMAIN-FACTS B 1.6); the /32 IPv6 is the documented superset. */
@@ -6,7 +7,8 @@ export const YOOKASSA_PUBLISHED_SOURCES = ['185.71.76.0/27', '185.71.77.0/27', '
 
 /**
  * Game store (SPEC P): the payment providers. A provider whose credentials are all absent is
- * served by the local sandbox (X-5); one half-configured refuses to start.
+ * served by the local sandbox (X-5); one half-configured refuses to start. The developers'
+ * default revenue share (a product's own share, set by an admin, wins).
  */
 export const gameStoreConfigSection = defineConfigSection({
   title: 'Game store and payments',
@@ -28,8 +30,13 @@ export const gameStoreConfigSection = defineConfigSection({
     PAYMENT_WEBHOOKS_PER_SECOND: envInteger({ description: 'Notifications per second one source address may post to /webhooks/{provider} (per instance; a burst of twice that), then 429', default: 200, min: 1, max: 1_000_000 }),
     PAYMENT_PROVIDER_TIMEOUT_MS: envInteger({ description: 'How long one call to a payment provider may take before its result counts as unknown', default: 10_000, min: 50, max: 120_000 }),
     PAYMENT_PROVIDER_RETRY_MS: envInteger({ description: 'First delay between those repeats (doubling; a 202 retry_after wins)', default: 500, min: 1, max: 60_000 }),
+    DEVELOPER_REVENUE_SHARE_PERCENT: envText({
+      description: 'The developer’s share of a sale, in percent (0–100, at most two decimals: "70", "72.5"), for games without a share of their own (PUT /api/v1/catalog/products/{id}/revenue-share); credited to the developer’s balance as floor(price × share)',
+      default: '70',
+    }),
   },
   check: (v) => [
+    ...(isSharePercent(v.DEVELOPER_REVENUE_SHARE_PERCENT) ? [] : [{ variable: 'DEVELOPER_REVENUE_SHARE_PERCENT', message: 'must be a percent from 0 to 100 with at most two decimals ("70", "72.5")' }]),
     ...(v.YOOKASSA_SHOP_ID === undefined) !== (v.YOOKASSA_SECRET_KEY === undefined)
       ? [{ variable: v.YOOKASSA_SHOP_ID === undefined ? 'YOOKASSA_SHOP_ID' : 'YOOKASSA_SECRET_KEY', message: 'is required with the other YooKassa credential (set both or neither)' }]
       : [],
@@ -49,5 +56,7 @@ export const gameStoreConfigSection = defineConfigSection({
     providerRetryMs: v.PAYMENT_PROVIDER_RETRY_MS,
     providerTimeoutMs: v.PAYMENT_PROVIDER_TIMEOUT_MS,
     webhooksPerSecond: v.PAYMENT_WEBHOOKS_PER_SECOND,
+    /** Basis points (7000 = 70 %). */
+    developerRevenueShareBasisPoints: basisPointsOfPercent(v.DEVELOPER_REVENUE_SHARE_PERCENT),
   }),
 });

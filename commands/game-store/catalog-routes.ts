@@ -8,11 +8,12 @@ import { defineRoute, type Route, type RouteResult } from '../../adapters/http/r
 import { domainError, type DomainError } from '../../domain/decider.js';
 import { userDecider, streamOfUser } from '../../domain/accounts/user.js';
 import { fromMinorUnits, toMinorUnits } from '../../domain/money.js';
-import { productDecider, streamOfProduct, type ListedProduct, type ProductCommand } from '../../domain/game-store/product.js';
+import { basisPointsOfPercent, isSharePercent, percentOfBasisPoints, productDecider, SHARE_PERCENT_PATTERN, streamOfProduct, type ListedProduct, type ProductCommand } from '../../domain/game-store/product.js';
 import type { Clock } from '../../platform/clock.js';
 import { ProductView } from '../../projections/game-store/catalog-projection.js';
 import { ConcurrencyExhausted, handleCommand } from '../command-handler.js';
 import { loadAggregate } from '../load-aggregate.js';
+import { withJsonSchema } from '../../adapters/http/json-schema.js';
 import { Amount, closedObject, Currency, isId, PaymentSubject, PriceBody, Region, Title, UserId, Vat } from './catalog-codecs.js';
 
 export interface CatalogRouteDependencies {
@@ -32,6 +33,13 @@ const ListBody = closedObject(
 );
 const ReviseBody = closedObject('ReviseProduct', {}, { title: Title, vat: Vat, payment_subject: PaymentSubject });
 const IdParams = t.type({ id: t.string });
+
+const SharePercent = withJsonSchema(
+  t.refinement(t.string, isSharePercent, 'SharePercent'),
+  { type: 'string', pattern: SHARE_PERCENT_PATTERN },
+  { expected: 'a percent from 0 to 100 as a decimal string with at most two decimals ("70", "72.5")' },
+);
+const RevenueShareBody = closedObject('RevenueShare', { share_percent: SharePercent }, {});
 const PriceParams = t.type({ id: t.string, region: t.string });
 
 const MAX_REGIONS = 250;
@@ -68,7 +76,7 @@ const OWNER_ONLY = { 403: { description: 'catalog.not_owner: only the developer 
  * product as its stream has it after the command, once the read model shows it too.
  */
 export function catalogCommandRoutes(deps: CatalogRouteDependencies): Route[] {
-  async function decide(productId: string, command: ProductCommand, principal: Principal, correlationId: string, status = 200): Promise<Either<DomainError, RouteResult>> {
+  async function decide(productId: string, command: ProductCommand, principal: Principal, correlationId: string, status = 200, withRevenueShare = false): Promise<Either<DomainError, RouteResult>> {
     if (!isId(productId)) return left(productNotFound());
     let outcome;
     try {
@@ -81,7 +89,9 @@ export function catalogCommandRoutes(deps: CatalogRouteDependencies): Route[] {
     const state = outcome.right.state;
     if (state.status === 'none') return left(productNotFound());
     if (outcome.right.position) await deps.catalogReached(outcome.right.position);
-    return right({ status, body: productViewOf(state, outcome.right.revision), ...(status === 201 ? { headers: { Location: `/api/v1/catalog/products/${productId}` } } : {}) });
+    const view = productViewOf(state, outcome.right.revision);
+    const body: ProductView = withRevenueShare ? { ...view, revenue_share_percent: state.revenueShareBasisPoints === null ? null : percentOfBasisPoints(state.revenueShareBasisPoints) } : view;
+    return right({ status, body, ...(status === 201 ? { headers: { Location: `/api/v1/catalog/products/${productId}` } } : {}) });
   }
 
   /** Whether this user holds the developer role now (their account stream: authoritative, no read-model lag). */
@@ -223,6 +233,26 @@ export function catalogCommandRoutes(deps: CatalogRouteDependencies): Route[] {
       params: IdParams,
       responses: { 200: { description: 'The product, active', schema: ProductView }, ...OWNER_ONLY },
       handle: async ({ params, principal, correlationId }) => decide(params.id, { type: 'RestoreProduct', by: actorOf(principal), now: deps.clock.now() }, principal, correlationId),
+    }),
+    defineRoute({
+      method: 'put',
+      path: '/api/v1/catalog/products/:id/revenue-share',
+      summary: 'Set the developer’s revenue share of a game’s sales (issue 13)',
+      description:
+        'Admins only. `{"share_percent": "70"}`: a decimal string from 0 to 100 with at most two decimals. Each later sale of the game credits its developer floor(price × share); sales credited before keep the share they were credited at. Until one is set, the default DEVELOPER_REVENUE_SHARE_PERCENT applies. The same share again changes nothing. The answer shows `revenue_share_percent`.',
+      tags: ['game-store'],
+      auth: { roles: ['admin'] },
+      params: IdParams,
+      body: RevenueShareBody,
+      responses: {
+        200: { description: 'The product with its revenue share', schema: ProductView },
+        400: { description: 'share_percent missing, not a decimal string from 0 to 100 with at most two decimals, or an unknown field' },
+        401: { description: 'No valid access token' },
+        403: { description: 'Not an admin (a developer cannot set its own share)' },
+        404: { description: 'catalog.product_not_found' },
+      },
+      handle: async ({ params, body, principal, correlationId }) =>
+        decide(params.id, { type: 'SetRevenueShare', shareBasisPoints: basisPointsOfPercent(body.share_percent), by: actorOf(principal), now: deps.clock.now() }, principal, correlationId, 200, true),
     }),
   ];
 }

@@ -9,7 +9,9 @@ import { eventCodec } from '../event-codec.js';
  * a price per region (ISO 3166-1 alpha-2) in one currency (ISO 4217), the 54-FZ fiscal
  * attributes of its receipt lines (VAT rate, payment subject), active or withdrawn. Every
  * price change is an event carrying the price before and after, so the price history is the
- * stream itself. Orders read the price from this stream at the moment they are placed.
+ * stream itself. Orders read the price from this stream at the moment they are placed. An admin
+ * may set the developer's revenue share of its sales (basis points; none set: the configured
+ * default), which the developer's ledger reads when a sale is credited.
  *
  * Amounts are decimal strings of whole minor units ("149900" = 1 499.00 ₽) in events and
  * commands; the edge speaks major units ("1499.00", domain/money.ts). Pure: the time, the id
@@ -46,6 +48,8 @@ export const ProductEvent = t.union([
   ),
   eventCodec('ProductWithdrawn', t.type({ productId: t.string, by: t.string, at: t.string })),
   eventCodec('ProductRestored', t.type({ productId: t.string, by: t.string, at: t.string })),
+  /** The developer's share of this product's sales, in basis points (7000 = 70 %); `previous` null: the default applied until now. */
+  eventCodec('ProductRevenueShareSet', t.type({ productId: t.string, previous: t.union([t.number, t.null]), shareBasisPoints: t.number, by: t.string, at: t.string })),
 ]);
 export type ProductEvent = t.TypeOf<typeof ProductEvent>;
 
@@ -62,6 +66,8 @@ export type ProductState =
       readonly prices: Readonly<Record<string, ProductPrice>>;
       readonly vat: string;
       readonly paymentSubject: string;
+      /** The developer's revenue share in basis points; null: the configured default. */
+      readonly revenueShareBasisPoints: number | null;
       readonly listedAt: string;
       readonly updatedAt: string;
     };
@@ -90,7 +96,9 @@ export type ProductCommand =
   /** Title and / or fiscal attributes; what is unchanged makes no event. */
   | { readonly type: 'ReviseProduct'; readonly title?: string; readonly vat?: string; readonly paymentSubject?: string; readonly by: ProductActor; readonly now: Date }
   | { readonly type: 'WithdrawProduct'; readonly by: ProductActor; readonly now: Date }
-  | { readonly type: 'RestoreProduct'; readonly by: ProductActor; readonly now: Date };
+  | { readonly type: 'RestoreProduct'; readonly by: ProductActor; readonly now: Date }
+  /** Admins only: a commercial term between the store and the developer. */
+  | { readonly type: 'SetRevenueShare'; readonly shareBasisPoints: number; readonly by: ProductActor; readonly now: Date };
 
 export const streamOfProduct = (productId: string): string => `Product-${productId}`;
 export const productOfStream = (stream: string): string | undefined => (stream.startsWith('Product-') ? stream.slice('Product-'.length) : undefined);
@@ -109,6 +117,28 @@ export const isCurrencyCode = (text: string): boolean => /^[A-Z]{3}$/.test(text)
 /** Whole minor units above zero, as the events spell them (no sign, no leading zeros, ≤ 14 digits). */
 export const isAmountMinor = (text: string): boolean => /^[1-9][0-9]{0,13}$/.test(text);
 export const MAX_TITLE_LENGTH = 200;
+/** A revenue share: whole basis points from 0 to 10000 (100 %). */
+export const isRevenueShare = (bps: number): boolean => Number.isInteger(bps) && bps >= 0 && bps <= 10_000;
+
+/**
+ * A share as the edge and the configuration speak it: a percent from 0 to 100 as a decimal
+ * string with at most two decimals ("70", "72.5", "0.01") — two decimals of a percent are a
+ * basis point, so it converts without rounding.
+ */
+const SHARE_PERCENT = /^(0|[1-9][0-9]?|100)(\.[0-9]{1,2})?$/;
+export const SHARE_PERCENT_PATTERN = SHARE_PERCENT.source;
+/** "72.5" → 7250. */
+export const basisPointsOfPercent = (percent: string): number => {
+  const [whole, fraction = ''] = percent.split('.');
+  return Number(whole) * 100 + Number(fraction.padEnd(2, '0'));
+};
+export const isSharePercent = (text: string): boolean => SHARE_PERCENT.test(text) && basisPointsOfPercent(text) <= 10_000;
+/** 7000 → "70", 7250 → "72.5", 7255 → "72.55". */
+export const percentOfBasisPoints = (bps: number): string => {
+  const whole = Math.trunc(bps / 100);
+  const fraction = (bps % 100).toString().padStart(2, '0').replace(/0+$/, '');
+  return fraction === '' ? String(whole) : `${whole}.${fraction}`;
+};
 
 const notListed = (): DomainError => domainError('not_found', 'catalog.product_not_found', 'no such product');
 const notOwner = (): DomainError => domainError('forbidden', 'catalog.not_owner', 'only the developer who owns this product, or an admin, may change it');
@@ -163,6 +193,7 @@ export const productDecider: EventSourcedDecider<ProductCommand, ProductEvent, P
       ]);
     }
     if (state.status === 'none') return left(notListed());
+    if (command.type === 'SetRevenueShare' && !command.by.isAdmin) return left(domainError('forbidden', 'catalog.admin_only', 'only an admin sets a revenue share'));
     if (!command.by.isAdmin && command.by.id !== state.developerId) return left(notOwner());
     const common = { productId: state.productId, by: command.by.id, at: command.now.toISOString() };
     switch (command.type) {
@@ -196,6 +227,10 @@ export const productDecider: EventSourcedDecider<ProductCommand, ProductEvent, P
         return right(state.status === 'withdrawn' ? [] : [{ type: 'ProductWithdrawn', data: common }]);
       case 'RestoreProduct':
         return right(state.status === 'active' ? [] : [{ type: 'ProductRestored', data: common }]);
+      case 'SetRevenueShare':
+        if (!isRevenueShare(command.shareBasisPoints)) return invalid('catalog.invalid_revenue_share', 'a revenue share is from 0 to 100 % (0 to 10000 basis points, whole)', 'share_percent');
+        if (command.shareBasisPoints === state.revenueShareBasisPoints) return right([]);
+        return right([{ type: 'ProductRevenueShareSet', data: { ...common, previous: state.revenueShareBasisPoints, shareBasisPoints: command.shareBasisPoints } }]);
     }
   },
   evolve(state, event) {
@@ -209,6 +244,7 @@ export const productDecider: EventSourcedDecider<ProductCommand, ProductEvent, P
         prices: Object.fromEntries(d.prices.map((p) => [p.region, { currency: p.currency, amountMinor: p.amountMinor }])),
         vat: d.vat,
         paymentSubject: d.paymentSubject,
+        revenueShareBasisPoints: null,
         listedAt: d.listedAt,
         updatedAt: d.listedAt,
       };
@@ -230,6 +266,8 @@ export const productDecider: EventSourcedDecider<ProductCommand, ProductEvent, P
         return { ...state, status: 'withdrawn', updatedAt: at };
       case 'ProductRestored':
         return { ...state, status: 'active', updatedAt: at };
+      case 'ProductRevenueShareSet':
+        return { ...state, revenueShareBasisPoints: event.data.shareBasisPoints, updatedAt: at };
     }
   },
 };

@@ -3,18 +3,20 @@ import { sql, type Kysely, type Transaction } from 'kysely';
 import type { Migrations } from '../../adapters/database/migrations.js';
 import { formatPosition } from '../../adapters/eventstore/event-store.js';
 import { fromMinorUnits } from '../../domain/money.js';
-import { ProductEvent, productOfStream } from '../../domain/game-store/product.js';
+import { percentOfBasisPoints, ProductEvent, productOfStream } from '../../domain/game-store/product.js';
 import { defineProjection, type Projection } from '../projection.js';
 
 export const CATALOG_PROJECTION = 'game-store-catalog';
 
 /**
  * The catalog's read side (P-1):
- * - `rm_game_products`: one row per product (title, owner, status, fiscal attributes, version);
+ * - `rm_game_products`: one row per product (title, owner, status, fiscal attributes, the
+ *   developer's revenue share in basis points — null: the configured default —, version);
  * - `rm_game_product_prices`: its current price per region (minor units);
  * - `rm_game_product_price_history`: every price change (listed / set / removed) with the price
  *   before and after, in stream order.
- * BI (the configurable BI schema): `game_products` (current state) and `game_product_prices`
+ * BI (the configurable BI schema): `game_products` (current state; the revenue share each sale
+ * was credited at is in `developer_ledger`) and `game_product_prices`
  * (every price change, amounts in major units). Titles and developer ids only — no personal data.
  *
  * A batch is folded in memory over the products it touches (read with one select) and written
@@ -41,7 +43,7 @@ export function catalogProjection(biSchema = 'bi'): Projection<ProductEvent> {
         const before = products.get(id);
         if (event.type === 'ProductListed') {
           const d = event.data;
-          products.set(id, { product_id: id, title: d.title, developer_id: d.developerId, status: 'active', vat: d.vat, payment_subject: d.paymentSubject, listed_at: d.listedAt, updated_at: d.listedAt, updated_by: d.by, version: revision });
+          products.set(id, { product_id: id, title: d.title, developer_id: d.developerId, status: 'active', vat: d.vat, payment_subject: d.paymentSubject, revenue_share_bps: null, listed_at: d.listedAt, updated_at: d.listedAt, updated_by: d.by, version: revision });
           for (const p of d.prices) {
             setPrice(p.region, p, d.listedAt, d.by);
             history.push({ product_id: id, revision, region: p.region, change: 'listed', previous_currency: null, previous_amount_minor: null, currency: p.currency, amount_minor: p.amountMinor, at: d.listedAt, by: d.by, event_position: position });
@@ -76,6 +78,9 @@ export function catalogProjection(biSchema = 'bi'): Projection<ProductEvent> {
           case 'ProductRestored':
             touched.status = 'active';
             break;
+          case 'ProductRevenueShareSet':
+            touched.revenue_share_bps = event.data.shareBasisPoints;
+            break;
         }
         products.set(id, touched);
       }
@@ -83,12 +88,13 @@ export function catalogProjection(biSchema = 'bi'): Projection<ProductEvent> {
       const rows = [...products.values()];
       if (rows.length > 0) {
         const json = JSON.stringify(rows);
-        const recordset = sql`jsonb_to_recordset(${json}::jsonb) as x(product_id text, title text, developer_id text, status text, vat text, payment_subject text, listed_at text, updated_at text, updated_by text, version text)`;
+        const recordset = sql`jsonb_to_recordset(${json}::jsonb) as x(product_id text, title text, developer_id text, status text, vat text, payment_subject text, revenue_share_bps integer,
+          listed_at text, updated_at text, updated_by text, version text)`;
         await sql`
-          insert into rm_game_products (product_id, title, developer_id, status, vat, payment_subject, listed_at, updated_at, updated_by, version)
-          select x.product_id, x.title, x.developer_id, x.status, x.vat, x.payment_subject, x.listed_at::timestamptz, x.updated_at::timestamptz, x.updated_by, x.version::bigint from ${recordset}
+          insert into rm_game_products (product_id, title, developer_id, status, vat, payment_subject, revenue_share_bps, listed_at, updated_at, updated_by, version)
+          select x.product_id, x.title, x.developer_id, x.status, x.vat, x.payment_subject, x.revenue_share_bps, x.listed_at::timestamptz, x.updated_at::timestamptz, x.updated_by, x.version::bigint from ${recordset}
           on conflict (product_id) do update set title = excluded.title, status = excluded.status, vat = excluded.vat, payment_subject = excluded.payment_subject,
-            updated_at = excluded.updated_at, updated_by = excluded.updated_by, version = excluded.version`.execute(trx);
+            revenue_share_bps = excluded.revenue_share_bps, updated_at = excluded.updated_at, updated_by = excluded.updated_by, version = excluded.version`.execute(trx);
         await sql`
           insert into ${bi('game_products')} (product_id, title, developer_id, status, vat, payment_subject, listed_at, updated_at, version)
           select x.product_id, x.title, x.developer_id, x.status, x.vat, x.payment_subject, x.listed_at::timestamptz, x.updated_at::timestamptz, x.version::bigint from ${recordset}
@@ -127,7 +133,7 @@ export function catalogProjection(biSchema = 'bi'): Projection<ProductEvent> {
 }
 
 /** A product row as a batch folds it: times as ISO text, the version as decimal text. */
-type ProductRowState = Omit<ProductRow, 'listed_at' | 'updated_at' | 'version'> & { listed_at: string; updated_at: string; version: string };
+type ProductRowState = Omit<ProductRow, 'listed_at' | 'updated_at' | 'version' | 'revenue_share_bps'> & { listed_at: string; updated_at: string; version: string; revenue_share_bps: number | null };
 
 interface HistoryRow {
   product_id: string;
@@ -150,7 +156,7 @@ async function loadProducts(trx: Transaction<any>, ids: readonly string[]): Prom
   const found = new Map<string, ProductRowState>();
   if (ids.length === 0) return found;
   const { rows } = await sql<ProductRow>`select * from rm_game_products where product_id = any(${[...ids]}::text[])`.execute(trx);
-  for (const row of rows) found.set(row.product_id, { ...row, listed_at: iso(row.listed_at), updated_at: iso(row.updated_at), version: String(row.version) });
+  for (const row of rows) found.set(row.product_id, { ...row, revenue_share_bps: row.revenue_share_bps === null ? null : Number(row.revenue_share_bps), listed_at: iso(row.listed_at), updated_at: iso(row.updated_at), version: String(row.version) });
   return found;
 }
 
@@ -161,6 +167,8 @@ export interface ProductRow {
   status: string;
   vat: string;
   payment_subject: string;
+  /** Basis points; null: the configured default. */
+  revenue_share_bps: number | string | null;
   listed_at: Date | string;
   updated_at: Date | string;
   updated_by: string;
@@ -191,18 +199,25 @@ export interface PriceHistoryRow {
 
 const nullable = <C extends t.Mixed>(codec: C) => t.union([codec, t.null]);
 export const PriceView = t.type({ region: t.string, currency: t.string, amount: t.string });
-export const ProductView = t.type({
-  product_id: t.string,
-  title: t.string,
-  developer_id: t.string,
-  status: t.keyof({ active: null, withdrawn: null }),
-  vat: t.string,
-  payment_subject: t.string,
-  prices: t.array(PriceView),
-  listed_at: t.string,
-  updated_at: t.string,
-  version: t.number,
-});
+export const ProductView = t.intersection([
+  t.type({
+    product_id: t.string,
+    title: t.string,
+    developer_id: t.string,
+    status: t.keyof({ active: null, withdrawn: null }),
+    vat: t.string,
+    payment_subject: t.string,
+    prices: t.array(PriceView),
+    listed_at: t.string,
+    updated_at: t.string,
+    version: t.number,
+  }),
+  /**
+   * The developer's share of its sales in percent ("70", "72.5"); null: the configured default
+   * applies. Shown to admins and the owning developer only (a commercial term, not for buyers).
+   */
+  t.partial({ revenue_share_percent: nullable(t.string) }),
+]);
 export type ProductView = t.TypeOf<typeof ProductView>;
 export const PriceChangeView = t.type({
   revision: t.number,
@@ -216,6 +231,7 @@ export const PriceChangeView = t.type({
 export type PriceChangeView = t.TypeOf<typeof PriceChangeView>;
 
 const major = (minor: string | number): string => fromMinorUnits(BigInt(minor));
+
 
 export const productView = (row: ProductRow, prices: readonly PriceRow[]): ProductView => ({
   product_id: row.product_id,
@@ -260,10 +276,14 @@ export function catalogQueries(db: Kysely<any>) {
     return byProduct;
   };
   return {
-    async product(id: string): Promise<ProductView | undefined> {
+    /** One product; `withRevenueShare` (an admin or its developer asks) adds `revenue_share_percent`. */
+    async product(id: string, options: { readonly withRevenueShare?: (developerId: string) => boolean } = {}): Promise<ProductView | undefined> {
       const { rows } = await sql<ProductRow>`select * from rm_game_products where product_id = ${id}`.execute(db);
-      if (!rows[0]) return undefined;
-      return productView(rows[0], (await pricesOf([id])).get(id) ?? []);
+      const row = rows[0];
+      if (!row) return undefined;
+      const view = productView(row, (await pricesOf([id])).get(id) ?? []);
+      if (!options.withRevenueShare?.(row.developer_id)) return view;
+      return { ...view, revenue_share_percent: row.revenue_share_bps === null ? null : percentOfBasisPoints(Number(row.revenue_share_bps)) };
     },
     /** Products in (listed_at, product_id) order, `limit + 1` rows (the extra one says a next page exists). */
     async products(filter: ProductListFilter): Promise<ProductView[]> {
@@ -335,6 +355,11 @@ function catalogMigrations(biSchema: string): Migrations {
           )`.execute(db);
         await sql`comment on table ${bi('game_products')} is 'One row per game in the catalog: title, owning developer id, status (active / withdrawn), VAT rate and payment subject (54-FZ)'`.execute(db);
         await sql`comment on table ${bi('game_product_prices')} is 'Every price change of a game per region (listed / set / removed) with the price before and after, in major units'`.execute(db);
+      },
+    },
+    'game-store-catalog-0002-revenue-share': {
+      async up(db) {
+        await sql`alter table rm_game_products add column revenue_share_bps integer`.execute(db);
       },
     },
   };

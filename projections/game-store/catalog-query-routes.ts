@@ -60,14 +60,15 @@ export function catalogQueryRoutes(database: Database): Route[] {
       method: 'get',
       path: '/api/v1/catalog/products/:id',
       summary: 'One game with its prices per region and its status (P-1)',
-      description: 'Public, withdrawn or not (a buyer who owns it still finds its page).',
+      description:
+        'Public, withdrawn or not (a buyer who owns it still finds its page). To an admin and to the developer owning it, also `revenue_share_percent`: the developer’s share of its sales ("70", "72.5"; null: the default DEVELOPER_REVENUE_SHARE_PERCENT applies).',
       tags: ['game-store'],
       auth: 'public',
       params: t.type({ id: t.string }),
       responses: { 200: { description: 'The product', schema: ProductView }, 404: { description: 'catalog.product_not_found' } },
-      handle: async ({ params }) => {
+      handle: async ({ params, principal }) => {
         if (!UUID.test(params.id)) return notFound();
-        const product = await queries.product(params.id);
+        const product = await queries.product(params.id, { withRevenueShare: (developerId) => principal?.kind === 'user' && (principal.roles.includes('admin') || principal.id === developerId) });
         return product ? right({ status: 200, body: product }) : notFound();
       },
     }),
