@@ -1,5 +1,6 @@
 import { accountsConfigSection } from './accounts-config.js';
 import type { ConfigOf } from './config-section.js';
+import { fiscalConfigSection } from './fiscal-config.js';
 import { gameStoreConfigSection } from './game-store-config.js';
 import { gatewayConfigSection } from './gateway-config.js';
 import { giftCertificatesConfigSection } from './gift-certificates-config.js';
@@ -16,6 +17,7 @@ export const appConfigSections = {
   notifications: notificationsConfigSection,
   giftCertificates: giftCertificatesConfigSection,
   gameStore: gameStoreConfigSection,
+  fiscal: fiscalConfigSection,
 };
 
 export type AppConfig = ConfigOf<typeof appConfigSections>;
