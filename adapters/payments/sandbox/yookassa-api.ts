@@ -157,9 +157,8 @@ export class YookassaApi implements BuyerSide {
     const seen = this.idempotence.lookUp(key, path, body);
     if (seen.kind === 'conflict') return invalidRequest('The Idempotence-Key was already used with another request; use a new key for a new request', 'Idempotence-Key');
     if (seen.kind === 'replay') return seen.reply;
-    const reply = await run(body);
-    if ('status' in reply && reply.status === 200) this.idempotence.remember(key, path, body, reply);
-    return reply;
+    if (seen.kind === 'running') return seen.reply;
+    return this.idempotence.run(key, path, body, () => run(body));
   }
 
   private async createPayment(body: unknown): Promise<SandboxReply> {

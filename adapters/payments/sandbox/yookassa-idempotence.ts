@@ -14,17 +14,33 @@ function canonical(value: unknown): string {
  * YooKassa's Idempotence-Key (per shop): a key already answered with the same operation and body
  * gets that answer again; with another operation or body it is refused (400 invalid_request).
  * Only successful answers are kept: after a 4xx the caller fixes the request and may reuse the key.
+ * A key whose first request is still being carried out makes a second one with the same body wait
+ * for that answer (two racing retries never make two payments or refunds).
  */
 export class IdempotenceKeys {
   private readonly answered = new Map<string, { readonly request: string; readonly reply: SandboxReply }>();
+  private readonly running = new Map<string, { readonly request: string; readonly reply: Promise<SandboxReply> }>();
 
-  lookUp(key: string, path: string, body: unknown): { kind: 'new' } | { kind: 'replay'; reply: SandboxReply } | { kind: 'conflict' } {
+  lookUp(key: string, path: string, body: unknown): { kind: 'new' } | { kind: 'replay'; reply: SandboxReply } | { kind: 'running'; reply: Promise<SandboxReply> } | { kind: 'conflict' } {
+    const request = `${path} ${canonical(body)}`;
     const seen = this.answered.get(key);
-    if (!seen) return { kind: 'new' };
-    return seen.request === `${path} ${canonical(body)}` ? { kind: 'replay', reply: seen.reply } : { kind: 'conflict' };
+    if (seen) return seen.request === request ? { kind: 'replay', reply: seen.reply } : { kind: 'conflict' };
+    const running = this.running.get(key);
+    if (running) return running.request === request ? { kind: 'running', reply: running.reply } : { kind: 'conflict' };
+    return { kind: 'new' };
   }
 
-  remember(key: string, path: string, body: unknown, reply: SandboxReply): void {
-    this.answered.set(key, { request: `${path} ${canonical(body)}`, reply });
+  /** Carry the request out under its key: kept when it answers 200. */
+  async run(key: string, path: string, body: unknown, operation: () => Promise<SandboxReply>): Promise<SandboxReply> {
+    const request = `${path} ${canonical(body)}`;
+    const reply = operation();
+    this.running.set(key, { request, reply });
+    try {
+      const answer = await reply;
+      if ('status' in answer && answer.status === 200) this.answered.set(key, { request, reply: answer });
+      return answer;
+    } finally {
+      this.running.delete(key);
+    }
   }
 }

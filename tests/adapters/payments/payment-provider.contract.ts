@@ -10,13 +10,18 @@ import {
   type PaymentMethod,
   type PaymentProvider,
   type ProviderName,
+  type ProviderRefundState,
+  type RefundRequest,
 } from '../../../commands/game-store/ports/payment-provider.js';
+import { eventually } from '../../support/eventually.js';
 
 /**
  * The PaymentProvider contract, run for each real adapter against the REAL local sandbox
  * (adapters/payments/sandbox, an HTTP server on a free port): what the game store relies on
  * whichever provider it talks to, then each provider's own error modes (YooKassa's 500 / 202 /
- * timeout with the same Idempotence-Key; T-Bank's lost Init answer and `resume`).
+ * timeout with the same Idempotence-Key; T-Bank's lost Init answer and `resume`), and refunds
+ * (issue 13): whole, in parts, refused, repeated, lost, pending, turned down — each counted at
+ * the sandbox (its refunds control), so "never paid back twice" is proven where the money is.
  * The adapters share no protocol code with the sandbox: only the test's own forging of a
  * T-Bank Token below uses the adapter's Token function.
  */
@@ -132,6 +137,158 @@ export function paymentProviderContract(name: ProviderName, open: () => Promise<
       for (const body of [undefined, null, 'OK', 42, [], {}, { type: 'notification' }, { TerminalKey: 'x' }]) {
         const verdict = await provider.verifyNotification({ body });
         assert.deepEqual(refusal(verdict), ['refused', 400], JSON.stringify(body));
+      }
+    });
+
+    describe('refunds', () => {
+      /** A card payment the buyer paid at the sandbox. */
+      async function paidPayment(amountMinor = 149900n): Promise<{ providerPaymentId: string; transactionId: string }> {
+        const wanted = request({ amountMinor, receipt: { lines: [] } });
+        const created = await provider.createPayment(wanted);
+        await sandbox.pay(name, created.state.providerPaymentId);
+        assert.equal((await provider.fetchPayment(created.state.providerPaymentId)).status, 'succeeded');
+        return { providerPaymentId: created.state.providerPaymentId, transactionId: wanted.transactionId };
+      }
+      const refundOf = (payment: { providerPaymentId: string; transactionId: string }, amountMinor: bigint, refundId = randomUUID()): RefundRequest => ({
+        refundId,
+        transactionId: payment.transactionId,
+        providerPaymentId: payment.providerPaymentId,
+        amountMinor,
+        currency: 'RUB',
+        description: `Возврат по транзакции ${payment.transactionId}`,
+      });
+      /** What the sandbox returned of the payment: [amount, our refund id] per refund, once each. */
+      const returned = (providerPaymentId: string) => sandbox.refunds(name, providerPaymentId).map((r) => [r.amountMinor, r.refundId]);
+      const fetched = (state: ProviderRefundState, refund: RefundRequest) => provider.fetchRefund({ providerRefundId: state.providerRefundId, providerPaymentId: state.providerPaymentId, refundId: refund.refundId, amountMinor: refund.amountMinor });
+      const outcomeFault = (kind: 'pending' | 'canceled', pendingMs: number) =>
+        sandbox.injectFault(name === 'yookassa' ? { provider: 'yookassa', operation: 'refund', kind, pendingMs } : { provider: 'tbank', operation: 'Cancel', kind, pendingMs });
+
+      it('given a paid payment, when refunded in full, then the refund succeeded, the sandbox returned the amount once, and the payment is refunded', async () => {
+        const payment = await paidPayment();
+        const refund = refundOf(payment, 149900n);
+        const state = await provider.refundPayment(refund);
+        assert.deepEqual([state.provider, state.providerPaymentId, state.status, state.amountMinor, state.currency], [name, payment.providerPaymentId, 'succeeded', 149900n, 'RUB']);
+        assert.ok(state.providerRefundId !== '');
+        if (name === 'tbank') assert.equal(state.providerRefundId, refund.refundId, 'T-Bank has no refund id: ours stands for it');
+        assert.deepEqual(returned(payment.providerPaymentId), [[149900n, refund.refundId]]);
+        assert.deepEqual(await fetched(state, refund).then((s) => [s.status, s.amountMinor]), ['succeeded', 149900n]);
+        const after = await provider.fetchPayment(payment.providerPaymentId);
+        assert.deepEqual([after.status, after.amountMinor], ['refunded', 149900n]);
+      });
+
+      it('given a paid payment, when refunded in two parts and then the rest, then each succeeded, the payment stays succeeded until the last and its notifications say so', async () => {
+        const payment = await paidPayment();
+        const parts = [refundOf(payment, 50000n), refundOf(payment, 50000n)];
+        for (const part of parts) assert.equal((await provider.refundPayment(part)).status, 'succeeded');
+        const between = await provider.fetchPayment(payment.providerPaymentId);
+        assert.deepEqual([between.status, between.providerStatus, between.amountMinor], ['succeeded', name === 'tbank' ? 'PARTIAL_REFUNDED' : 'succeeded', 149900n]);
+        const rest = refundOf(payment, 49900n);
+        assert.equal((await provider.refundPayment(rest)).status, 'succeeded');
+        assert.equal((await provider.fetchPayment(payment.providerPaymentId)).status, 'refunded');
+        assert.deepEqual(returned(payment.providerPaymentId), [...parts, rest].map((r) => [r.amountMinor, r.refundId]));
+        // YooKassa: three refund.succeeded, authentic but not a payment's news; T-Bank: PARTIAL_REFUNDED twice (still paid), then REFUNDED
+        const count = name === 'yookassa' ? 4 : 5; // + payment.succeeded / AUTHORIZED, CONFIRMED
+        const verdicts = await Promise.all((await deliveriesAbout(payment.providerPaymentId, count)).map((body) => provider.verifyNotification({ body })));
+        const words = verdicts.map((v) => (v.kind === 'verified' ? `${v.payment.providerStatus}→${v.payment.status} ${v.payment.amountMinor}` : v.kind));
+        assert.deepEqual(
+          words,
+          name === 'yookassa'
+            ? ['succeeded→refunded 149900', 'ignored', 'ignored', 'ignored'] // payment.succeeded is re-fetched: refunded by now
+            : ['AUTHORIZED→pending 149900', 'CONFIRMED→succeeded 149900', 'PARTIAL_REFUNDED→succeeded 149900', 'PARTIAL_REFUNDED→succeeded 149900', 'REFUNDED→refunded 149900'],
+        );
+      });
+
+      it('given more than is left, then ProviderRefusal and nothing returned; what is left can still be refunded', async () => {
+        const payment = await paidPayment();
+        const first = refundOf(payment, 100000n);
+        await provider.refundPayment(first);
+        await assert.rejects(provider.refundPayment(refundOf(payment, 49901n)), (error: unknown) => error instanceof ProviderRefusal && error.provider === name);
+        assert.deepEqual(returned(payment.providerPaymentId), [[100000n, first.refundId]]);
+        const rest = refundOf(payment, 49900n);
+        assert.equal((await provider.refundPayment(rest)).status, 'succeeded');
+        assert.equal(sandbox.refunds(name, payment.providerPaymentId).length, 2);
+      });
+
+      it('given the same refund asked for again and again (three racing, then two more), then the same refund each time and the sandbox returned the money once', async () => {
+        const payment = await paidPayment();
+        const refund = refundOf(payment, 149900n);
+        const racing = await Promise.all([provider.refundPayment(refund), provider.refundPayment(refund), provider.refundPayment(refund)]);
+        const later = [await provider.refundPayment(refund), await provider.refundPayment(refund)];
+        for (const state of [...racing, ...later]) assert.deepEqual([state.providerRefundId, state.status, state.amountMinor], [racing[0]!.providerRefundId, 'succeeded', 149900n]);
+        assert.deepEqual(returned(payment.providerPaymentId), [[149900n, refund.refundId]]);
+      });
+
+      it('given a refund carried out whose answer was lost once, then the client repeats it and there is one refund', async () => {
+        const payment = await paidPayment();
+        sandbox.injectFault(name === 'yookassa' ? { provider: 'yookassa', operation: 'refund', kind: 'timeout', times: 1 } : { provider: 'tbank', operation: 'Cancel', kind: 'timeout', times: 1 });
+        const refund = refundOf(payment, 149900n);
+        assert.equal((await provider.refundPayment(refund)).status, 'succeeded');
+        assert.deepEqual(returned(payment.providerPaymentId), [[149900n, refund.refundId]]);
+      });
+
+      it('given every answer lost (ProviderUnavailable), when the refund is asked for again later, then it is the same one: one refund', async () => {
+        const payment = await paidPayment();
+        sandbox.injectFault(name === 'yookassa' ? { provider: 'yookassa', operation: 'refund', kind: 'timeout', times: subject.retries + 1 } : { provider: 'tbank', operation: 'Cancel', kind: 'timeout', times: subject.retries + 1 });
+        const refund = refundOf(payment, 49900n);
+        await assert.rejects(provider.refundPayment(refund), ProviderUnavailable);
+        assert.deepEqual(returned(payment.providerPaymentId), [[49900n, refund.refundId]], 'carried out once though answered never');
+        const again = await provider.refundPayment(refund);
+        assert.deepEqual([again.status, again.amountMinor], ['succeeded', 49900n]);
+        assert.deepEqual(await fetched(again, refund).then((s) => s.status), 'succeeded');
+        assert.deepEqual(returned(payment.providerPaymentId), [[49900n, refund.refundId]]);
+      }).timeout(20_000);
+
+      it('given a refund the provider keeps in processing, then pending, and fetchRefund later says succeeded; the money left once', async () => {
+        const payment = await paidPayment();
+        outcomeFault('pending', 400);
+        const refund = refundOf(payment, 149900n);
+        const state = await provider.refundPayment(refund);
+        assert.deepEqual([state.status, state.providerStatus], ['pending', name === 'yookassa' ? 'pending' : 'REFUNDING']);
+        const done = await eventually(async () => {
+          const now = await fetched(state, refund);
+          return now.status === 'pending' ? undefined : now;
+        }, 10_000);
+        assert.deepEqual([done.status, done.providerRefundId, done.amountMinor], ['succeeded', state.providerRefundId, 149900n]);
+        assert.deepEqual(returned(payment.providerPaymentId), [[149900n, refund.refundId]]);
+        assert.equal((await provider.fetchPayment(payment.providerPaymentId)).status, 'refunded');
+      });
+
+      it('given a refund the provider turns down after a while, then pending, then failed with a reason; the payment keeps its money and can be refunded anew', async () => {
+        const payment = await paidPayment();
+        outcomeFault('canceled', 300);
+        const refund = refundOf(payment, 149900n);
+        const state = await provider.refundPayment(refund);
+        assert.equal(state.status, 'pending');
+        const failed = await eventually(async () => {
+          const now = await fetched(state, refund);
+          return now.status === 'pending' ? undefined : now;
+        }, 10_000);
+        assert.equal(failed.status, 'failed');
+        assert.ok(failed.reason !== undefined && failed.reason !== '', 'a reason');
+        assert.deepEqual(sandbox.refunds(name, payment.providerPaymentId).map((r) => r.status), [name === 'yookassa' ? 'canceled' : 'REJECTED']);
+        const after = await provider.fetchPayment(payment.providerPaymentId);
+        assert.deepEqual([after.status, after.amountMinor], ['succeeded', 149900n]);
+        const anew = refundOf(payment, 149900n);
+        assert.equal((await provider.refundPayment(anew)).status, 'succeeded');
+        assert.deepEqual(sandbox.refunds(name, payment.providerPaymentId).map((r) => [r.refundId, r.status]), [[refund.refundId, name === 'yookassa' ? 'canceled' : 'REJECTED'], [anew.refundId, name === 'yookassa' ? 'succeeded' : 'REFUNDED']]);
+      });
+
+      if (name === 'yookassa') {
+        it('given a refund YooKassa cancels at once, then refundPayment says failed with cancellation_details.reason', async () => {
+          const payment = await paidPayment();
+          sandbox.injectFault({ provider: 'yookassa', operation: 'refund', kind: 'canceled', reason: 'insufficient_funds' });
+          const state = await provider.refundPayment(refundOf(payment, 100n));
+          assert.deepEqual([state.status, state.providerStatus, state.reason], ['failed', 'canceled', 'insufficient_funds']);
+        });
+      }
+
+      if (name === 'tbank') {
+        it('given a refund T-Bank turns down at once, then ProviderRefusal with its ErrorCode', async () => {
+          const payment = await paidPayment();
+          sandbox.injectFault({ provider: 'tbank', operation: 'Cancel', kind: 'canceled', errorCode: '11' });
+          await assert.rejects(provider.refundPayment(refundOf(payment, 100n)), (error: unknown) => error instanceof ProviderRefusal && error.code === '11');
+          assert.deepEqual(sandbox.refunds('tbank', payment.providerPaymentId).map((r) => r.status), ['REJECTED']);
+        });
       }
     });
 
