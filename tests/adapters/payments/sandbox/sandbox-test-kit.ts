@@ -92,19 +92,27 @@ function document(): { openApi: Schema; schemas: Record<string, Schema> } {
 }
 export const yookassaOpenApiPresent = () => existsSync(YOOKASSA_OPENAPI_PATH);
 
+/** The OpenAPI objects whose discriminated `oneOf` fields the check resolves itself. */
+const DISCRIMINATED: Readonly<Record<string, readonly (readonly [field: string, base: string])[]>> = {
+  Payment: [['payment_method', 'PaymentMethod'], ['confirmation', 'Confirmation']],
+  Refund: [['refund_method', 'RefundMethod']],
+};
+
 /**
  * Where a YooKassa object departs from its OpenAPI schema. The document's `oneOf` with a
- * `discriminator` (payment_method, confirmation) is resolved by the discriminator first — the
- * generic checker would otherwise count several matching branches — then that branch is checked.
+ * `discriminator` (a Payment's payment_method and confirmation, a Refund's refund_method) is
+ * resolved by the discriminator first — the generic checker would otherwise count several
+ * matching branches, or none for a `oneOf` with no properties beside it — then that branch is checked.
  */
 export function openApiViolations(schemaName: 'Payment' | 'Refund' | 'BadRequest' | 'InvalidCredentials' | 'NotFound' | 'TooManyRequests', value: unknown): string[] {
   const { openApi, schemas } = document();
   const schema = schemas[schemaName]!;
-  if (schemaName !== 'Payment' || value === null || typeof value !== 'object') return schemaViolations(schema, value, openApi);
+  const discriminated = DISCRIMINATED[schemaName];
+  if (discriminated === undefined || value === null || typeof value !== 'object') return schemaViolations(schema, value, openApi);
   const record = value as Record<string, unknown>;
-  const properties = { ...(schema.properties as Record<string, Schema>), payment_method: { type: 'object', additionalProperties: true }, confirmation: { type: 'object', additionalProperties: true } };
+  const properties = { ...(schema.properties as Record<string, Schema>), ...Object.fromEntries(discriminated.map(([field]) => [field, { type: 'object', additionalProperties: true }])) };
   const found = schemaViolations({ ...schema, properties }, record, openApi);
-  for (const [field, base] of [['payment_method', 'PaymentMethod'], ['confirmation', 'Confirmation']] as const) {
+  for (const [field, base] of discriminated) {
     const part = record[field] as Record<string, unknown> | undefined;
     if (part === undefined) continue;
     const mapping = (schemas[base]!.discriminator as { mapping: Record<string, string> }).mapping;

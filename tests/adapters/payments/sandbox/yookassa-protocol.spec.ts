@@ -232,6 +232,151 @@ describe('Payment sandbox: the local YooKassa API v3, raw HTTP', () => {
       const res = await yookassa.call('POST', '/refunds', { key: key(), body: { payment_id: created.id, amount: { value: '1.00', currency: 'RUB' } } });
       assert.deepEqual([res.status, res.body.code], [400, 'invalid_request']);
     });
+
+    const paidPayment = async (over: Record<string, unknown> = {}) => {
+      const { body: created } = await create(cardPayment(over));
+      await sandbox.pay('yookassa', created.id);
+      return created as { id: string };
+    };
+    const refundBody = (paymentId: string, value: string, over: Record<string, unknown> = {}) => ({ payment_id: paymentId, amount: { value, currency: 'RUB' }, description: 'Возврат по заказу ord_1', metadata: { refund_id: 'rf_1' }, ...over });
+    const refund = (body: unknown, idempotenceKey = key()) => yookassa.call('POST', '/refunds', { body, key: idempotenceKey });
+    const refundsAt = (paymentId: string) => sandbox.refunds('yookassa', paymentId).map((r) => [r.amountMinor, r.status]);
+    const refundNotes = (paymentId: string) => shop.received.filter((n) => n.body.event === 'refund.succeeded' && (n.body.object as { payment_id: string }).payment_id === paymentId).map((n) => n.body);
+
+    it('given a key already answered, when the same refund comes again (keys in another order), then the same Refund and one refund; with another body, 400 and nothing new', async () => {
+      const payment = await paidPayment();
+      const k = key();
+      const first = await refund(refundBody(payment.id, '100.00'), k);
+      assert.equal(first.status, 200);
+      const { metadata, amount, ...rest } = refundBody(payment.id, '100.00');
+      const again = await refund({ amount, metadata, ...rest }, k);
+      assert.deepEqual([again.status, again.body], [200, first.body]);
+      const other = await refund(refundBody(payment.id, '200.00'), k);
+      assert.deepEqual([other.status, other.body.code, other.body.parameter], [400, 'invalid_request', 'Idempotence-Key']);
+      assert.deepEqual(refundsAt(payment.id), [[10000n, 'succeeded']]);
+      assert.equal(refundNotes(payment.id).length, 1);
+    });
+
+    it('given a POST /refunds without Idempotence-Key, then 400 naming the header and nothing refunded', async () => {
+      const payment = await paidPayment();
+      const res = await yookassa.call('POST', '/refunds', { body: refundBody(payment.id, '1.00') });
+      assert.deepEqual([res.status, res.body.parameter], [400, 'Idempotence-Key']);
+      assert.deepEqual(refundsAt(payment.id), []);
+    });
+
+    const badRefunds: [string, (paymentId: string) => unknown, string][] = [
+      ['no payment_id', () => ({ amount: { value: '1.00', currency: 'RUB' } }), 'payment_id'],
+      ['a payment the shop does not have', () => refundBody('00000000-000f-5000-8000-000000000000', '1.00'), 'payment_id'],
+      ['no amount', (id) => ({ payment_id: id }), 'amount'],
+      ['an amount as a number', (id) => ({ payment_id: id, amount: { value: 100, currency: 'RUB' } }), 'amount.value'],
+      ['an amount with a comma', (id) => refundBody(id, '100,00'), 'amount.value'],
+      ['a zero amount', (id) => refundBody(id, '0.00'), 'amount.value'],
+      ['another currency', (id) => ({ payment_id: id, amount: { value: '1.00', currency: 'USD' } }), 'amount.currency'],
+      ['more than the payment', (id) => refundBody(id, '1499.01'), 'amount.value'],
+      ['a description over 250 characters', (id) => refundBody(id, '1.00', { description: 'x'.repeat(251) }), 'description'],
+      ['a metadata value that is not a string', (id) => refundBody(id, '1.00', { metadata: { refund_id: 7 } }), 'metadata.refund_id'],
+      ['a receipt adding up to another sum', (id) => refundBody(id, '1.00', { receipt: { customer: { email: 'u@example.com' }, items: [{ description: 'Игра', quantity: 1, amount: { value: '2.00', currency: 'RUB' }, vat_code: 11 }] } }), 'receipt'],
+    ];
+    for (const [what, body, parameter] of badRefunds) {
+      it(`given a refund with ${what}, then 400 invalid_request with parameter ${parameter} in YooKassa's error shape, and nothing refunded`, async () => {
+        const payment = await paidPayment();
+        const res = await refund(body(payment.id));
+        assert.deepEqual([res.status, res.body.type, res.body.code, res.body.parameter], [400, 'error', 'invalid_request', parameter]);
+        assert.equal(typeof res.body.id, 'string');
+        assert.equal(typeof res.body.description, 'string');
+        assert.deepEqual(refundsAt(payment.id), []);
+      });
+    }
+
+    it('given a refund with a receipt, then receipt_registration goes with it', async () => {
+      const payment = await paidPayment();
+      const receipt = { customer: { email: 'u@example.com' }, items: [{ description: 'Игра X — ключ', quantity: 1, amount: { value: '1499.00', currency: 'RUB' }, vat_code: 11, payment_mode: 'full_payment', payment_subject: 'intellectual_activity', measure: 'piece' }] };
+      const res = await refund(refundBody(payment.id, '1499.00', { receipt }));
+      assert.deepEqual([res.status, res.body.status, res.body.receipt_registration], [200, 'succeeded', 'succeeded']);
+    });
+
+    it('given a pending fault (over POST /sandbox/faults), then the refund is pending and holds its part; refund.succeeded and refunded_amount come when it is decided', async () => {
+      const payment = await paidPayment();
+      const injected = await fetch(`${sandbox.url}/sandbox/faults`, { method: 'POST', body: JSON.stringify({ provider: 'yookassa', operation: 'refund', kind: 'pending', pendingMs: 60_000 }) });
+      assert.equal(injected.status, 204);
+      const held = await refund(refundBody(payment.id, '1000.00'));
+      assert.deepEqual([held.status, held.body.status, held.body.refund_authorization_details], [200, 'pending', undefined]);
+      const { body: meanwhile } = await yookassa.call('GET', `/payments/${payment.id}`);
+      assert.deepEqual([meanwhile.refunded_amount, meanwhile.refundable], [undefined, true]);
+      assert.equal((await refund(refundBody(payment.id, '499.01'))).body.parameter, 'amount.value', 'the pending refund holds its part');
+      assert.equal(refundNotes(payment.id).length, 0);
+      clock = new Date(clock.getTime() + 60_000);
+      const { body: decided } = await yookassa.call('GET', `/refunds/${held.body.id}`);
+      assert.deepEqual([decided.status, decided.amount], ['succeeded', { value: '1000.00', currency: 'RUB' }]);
+      assert.equal(typeof decided.refund_authorization_details.rrn, 'string');
+      assert.deepEqual((await yookassa.call('GET', `/payments/${payment.id}`)).body.refunded_amount, { value: '1000.00', currency: 'RUB' });
+      const [note] = await eventually(async () => (refundNotes(payment.id).length === 1 ? refundNotes(payment.id) : undefined));
+      assert.deepEqual(note, { type: 'notification', event: 'refund.succeeded', object: decided });
+      assert.deepEqual(refundsAt(payment.id), [[100000n, 'succeeded']]);
+    });
+
+    it('given a canceled fault, then the refund is canceled (cancellation_details from the OpenAPI reasons), nothing is refunded, no notification, and the amount is free again', async () => {
+      const payment = await paidPayment();
+      sandbox.injectFault({ provider: 'yookassa', operation: 'refund', kind: 'canceled', reason: 'rejected_by_payee' });
+      const res = await refund(refundBody(payment.id, '1499.00'));
+      assert.deepEqual([res.status, res.body.status, res.body.cancellation_details], [200, 'canceled', { party: 'refund_network', reason: 'rejected_by_payee' }]);
+      sandbox.injectFault({ provider: 'yookassa', operation: 'refund', kind: 'canceled', reason: 'insufficient_funds', pendingMs: 1000 });
+      const later = await refund(refundBody(payment.id, '1.00'));
+      assert.equal(later.body.status, 'pending');
+      clock = new Date(clock.getTime() + 1000);
+      assert.deepEqual((await yookassa.call('GET', `/refunds/${later.body.id}`)).body.cancellation_details, { party: 'yoo_money', reason: 'insufficient_funds' });
+      assert.equal((await yookassa.call('GET', `/payments/${payment.id}`)).body.refunded_amount, undefined);
+      assert.equal((await refund(refundBody(payment.id, '1499.00'))).body.status, 'succeeded');
+      assert.deepEqual(refundsAt(payment.id), [[149900n, 'canceled'], [100n, 'canceled'], [149900n, 'succeeded']]);
+      assert.equal(refundNotes(payment.id).length, 1);
+    });
+
+    it('given an http500 fault on the refund, then 500 and nothing refunded; the same key then refunds once', async () => {
+      const payment = await paidPayment();
+      sandbox.injectFault({ provider: 'yookassa', operation: 'refund', kind: 'http500' });
+      const k = key();
+      assert.equal((await refund(refundBody(payment.id, '1.00'), k)).status, 500);
+      assert.deepEqual(refundsAt(payment.id), []);
+      assert.equal((await refund(refundBody(payment.id, '1.00'), k)).status, 200);
+      assert.equal((await refund(refundBody(payment.id, '1.00'), k)).status, 200);
+      assert.deepEqual(refundsAt(payment.id), [[100n, 'succeeded']]);
+    });
+
+    it('given a timeout fault on the refund, when the client gives up, then it was refunded anyway and the same key returns that refund (one)', async () => {
+      const payment = await paidPayment();
+      sandbox.injectFault({ provider: 'yookassa', operation: 'refund', kind: 'timeout' });
+      const k = key();
+      await assert.rejects(yookassa.call('POST', '/refunds', { body: refundBody(payment.id, '1.00'), key: k, signal: AbortSignal.timeout(300) }), /abort|timeout/i);
+      assert.deepEqual(refundsAt(payment.id), [[100n, 'succeeded']], 'made while the answer was held back');
+      const again = await refund(refundBody(payment.id, '1.00'), k);
+      assert.deepEqual([again.status, again.body.id], [200, sandbox.refunds('yookassa', payment.id)[0]!.id]);
+      assert.equal(sandbox.refunds('yookassa', payment.id).length, 1);
+    }).timeout(60_000);
+
+    it('given an unknown refund id, when fetched, then 404 not_found; an http500 fault on getRefund answers 500 once', async () => {
+      const missing = await yookassa.call('GET', '/refunds/00000000-0015-5000-a000-000000000000');
+      assert.deepEqual([missing.status, missing.body.code], [404, 'not_found']);
+      const payment = await paidPayment();
+      const { body: made } = await refund(refundBody(payment.id, '1.00'));
+      sandbox.injectFault({ provider: 'yookassa', operation: 'getRefund', kind: 'http500' });
+      assert.equal((await yookassa.call('GET', `/refunds/${made.id}`)).status, 500);
+      assert.equal((await yookassa.call('GET', `/refunds/${made.id}`)).status, 200);
+    });
+
+    it('given refunds, when GET /sandbox/yookassa/payments/{id}/refunds, then each once with its amount, status and our refund id; an unknown payment is 404', async () => {
+      const payment = await paidPayment();
+      const { body: made } = await refund(refundBody(payment.id, '12.34', { metadata: { refund_id: 'rf_control' } }));
+      const res = await fetch(`${sandbox.url}/sandbox/yookassa/payments/${payment.id}/refunds`);
+      assert.deepEqual(await res.json(), [{ id: made.id, paymentId: payment.id, status: 'succeeded', amountMinor: '1234', refundId: 'rf_control', createdAt: made.created_at }]);
+      assert.equal((await fetch(`${sandbox.url}/sandbox/yookassa/payments/nope/refunds`)).status, 404);
+    });
+
+    it('given a malformed refund fault, when posted, then 400 with the reason', async () => {
+      for (const fault of [{ provider: 'yookassa', operation: 'create', kind: 'pending' }, { provider: 'yookassa', operation: 'refund', kind: 'canceled', reason: 'bored' }, { provider: 'yookassa', operation: 'refund', kind: 'pending', pendingMs: -1 }]) {
+        const res = await fetch(`${sandbox.url}/sandbox/faults`, { method: 'POST', body: JSON.stringify(fault) });
+        assert.equal(res.status, 400, JSON.stringify(fault));
+      }
+    });
   });
 
   describe('webhook delivery', () => {
@@ -340,6 +485,32 @@ describe('Payment sandbox: the local YooKassa API v3, raw HTTP', () => {
       assert.notDeepEqual(openApiViolations('Payment', { ...paidCard, surprise: 1 }), [], 'the check sees an undocumented field');
       assert.notDeepEqual(openApiViolations('Payment', { ...paidCard, payment_method: { ...paidCard.payment_method, card: { last4: '4444' } } }), [], 'and a card without its required fields');
       assert.deepEqual(new Set(seen.map((p) => (p as { status: string }).status)), new Set(['pending', 'succeeded', 'waiting_for_capture', 'canceled']));
+    });
+
+    it('given refunds of card and SBP payments — succeeded, pending, canceled, with a receipt — and a refund.succeeded notification, when read, then each is a documented Refund', async () => {
+      const seen: unknown[] = [];
+      const { body: card } = await create(cardPayment({ payment_method_data: { type: 'bank_card' } }));
+      await sandbox.pay('yookassa', card.id);
+      const { body: sbp } = await create({ amount: { value: '1499.00', currency: 'RUB' }, capture: true, payment_method_data: { type: 'sbp' }, confirmation: { type: 'qr' } });
+      await sandbox.pay('yookassa', sbp.id);
+      const receipt = { customer: { email: 'u@example.com' }, items: [{ description: 'Игра', quantity: 1, amount: { value: '100.00', currency: 'RUB' }, vat_code: 11 }] };
+      for (const payment of [card, sbp]) {
+        seen.push((await yookassa.call('POST', '/refunds', { key: key(), body: { payment_id: payment.id, amount: { value: '100.00', currency: 'RUB' }, description: 'Возврат', receipt, metadata: { refund_id: 'rf_shape' } } })).body);
+        sandbox.injectFault({ provider: 'yookassa', operation: 'refund', kind: 'pending', pendingMs: 60_000 });
+        seen.push((await yookassa.call('POST', '/refunds', { key: key(), body: { payment_id: payment.id, amount: { value: '1.00', currency: 'RUB' } } })).body);
+        sandbox.injectFault({ provider: 'yookassa', operation: 'refund', kind: 'canceled' });
+        seen.push((await yookassa.call('POST', '/refunds', { key: key(), body: { payment_id: payment.id, amount: { value: '1.00', currency: 'RUB' } } })).body);
+      }
+      const note = await eventually(async () => shop.received.find((n) => n.body.event === 'refund.succeeded' && (n.body.object as { payment_id: string }).payment_id === sbp.id));
+      seen.push(note.body.object);
+      for (const refund of seen) assertShape('Refund', refund);
+      assert.deepEqual(seen.map((r) => (r as { status: string }).status), ['succeeded', 'pending', 'canceled', 'succeeded', 'pending', 'canceled', 'succeeded']);
+      const sbpRefund = seen[3] as Record<string, any>;
+      assert.equal(sbpRefund.refund_method.type, 'sbp');
+      assert.equal(typeof sbpRefund.refund_method.sbp_operation_id, 'string', 'required for a succeeded SBP refund');
+      assert.equal(typeof (seen[0] as Record<string, any>).refund_authorization_details.rrn, 'string');
+      assert.notDeepEqual(openApiViolations('Refund', { ...sbpRefund, status: 'refunded' }), [], 'the check sees an undocumented status');
+      assert.notDeepEqual(openApiViolations('Refund', { ...sbpRefund, cancellation_details: { reason: 'bored' } }), [], 'and cancellation_details without its party or with another reason');
     });
 
     it('given a refund and the error answers, when read, then a documented Refund, BadRequest, InvalidCredentials and NotFound', async () => {
