@@ -100,7 +100,7 @@ export class FiscalDocuments {
   }
 
   private settle(document: HeldDocument, now: Date): void {
-    const fault = this.faults.take(['fail_timeout', 'fail_permanent']);
+    const fault = this.faults.take(['fail_timeout', 'fail_permanent'], document.receipt.externalId);
     if (fault?.kind === 'fail_timeout') {
       document.status = 'fail';
       document.error = documentError(QUEUE_TIMEOUT.code, QUEUE_TIMEOUT.text, QUEUE_TIMEOUT.type);

@@ -1,6 +1,6 @@
 import { ERROR_TABLE, errorReply, errorText } from './register-errors.js';
 import type { FaultQueue, RegisterFault, ReportFault } from './register-faults.js';
-import { hang, json, readJson, type RegisterReply, type RegisterRequest } from './register-http.js';
+import { hang, isObject, json, readJson, type RegisterReply, type RegisterRequest } from './register-http.js';
 import { moscowTimestamp } from './register-time.js';
 import type { TokenDesk } from './register-tokens.js';
 import { reportDocument, type FiscalDocuments } from './fiscal-documents.js';
@@ -65,11 +65,12 @@ export class RegisterApi {
 
   private register(request: RegisterRequest, group: string, operation: string, now: Date): RegisterReply {
     if (!PRINTED_OPERATIONS.includes(operation)) return errorReply(31, now, { values: [operation] });
-    const fault = this.deps.registerFaults.take(['http_500', 'timeout', 'refuse', 'error']);
+    const body = readJson(request.body);
+    const aimedAt = body.kind === 'json' && isObject(body.value) && typeof body.value.external_id === 'string' ? body.value.external_id : undefined;
+    const fault = this.deps.registerFaults.take(['http_500', 'timeout', 'refuse', 'error'], aimedAt);
     if (fault?.kind === 'http_500') return PROXY_FAILURE;
     const contentType = headerOf(request, 'content-type') ?? '';
     if (!/^application\/json\s*(;\s*charset=utf-8\s*)?$/i.test(contentType.trim())) return errorReply(41, now, { values: [contentType || '(нет)'] });
-    const body = readJson(request.body);
     if (body.kind !== 'json') return errorReply(40, now);
     if (fault?.kind === 'refuse') {
       return errorReply(32, now, { uuid: null, values: [`${fault.field ?? 'receipt.client.email'} (${fault.reason ?? 'отклонено по запросу теста'})`] });
@@ -90,8 +91,8 @@ export class RegisterApi {
 
   private report(group: string, uuid: string, now: Date): RegisterReply {
     if (!UUID.test(uuid)) return errorReply(30, now, { uuid, values: [uuid] });
-    if (this.deps.reportFaults.take(['not_found_yet'])) return errorReply(34, now, { uuid });
     const document = this.deps.documents.find(uuid);
+    if (this.deps.reportFaults.take(['not_found_yet'], document?.receipt.externalId)) return errorReply(34, now, { uuid });
     if (document === undefined || document.group !== group) return errorReply(30, now, { uuid, text: `${errorText(30, uuid)} (документ не найден)` });
     return json(200, reportDocument(document, now));
   }

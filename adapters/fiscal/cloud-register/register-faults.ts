@@ -2,7 +2,8 @@ import { isObject } from './register-http.js';
 
 /**
  * Failures on demand (POST /cloud-register/faults), queued in the order given, each for the next
- * `times` (default 1) calls it applies to:
+ * `times` (default 1) calls it applies to — any call, or with `externalId` only those about the
+ * receipt with that external_id (so a test can aim at its own receipt while others are in flight):
  *
  * register — the next `sell` / `sell_refund` requests:
  * - `http_500`: answered 500 by "the proxy" before anything is done (an HTML body, no ATOL error);
@@ -16,14 +17,17 @@ import { isObject } from './register-http.js';
  * - `fail_permanent`: the document ends `fail` with code 32 (or `code`), type `system`, `text`;
  * - `not_found_yet`: the next report reads answer error 34 (HTTP 200, state not found, ask later).
  */
-export type RegisterFault =
-  | { readonly kind: 'http_500' | 'timeout'; readonly times?: number }
-  | { readonly kind: 'refuse'; readonly times?: number; readonly field?: string; readonly reason?: string }
-  | { readonly kind: 'error'; readonly times?: number; readonly code: number };
+interface Aim {
+  readonly times?: number;
+  readonly externalId?: string;
+}
 
-export type ReportFault =
-  | { readonly kind: 'fail_timeout' | 'not_found_yet'; readonly times?: number }
-  | { readonly kind: 'fail_permanent'; readonly times?: number; readonly code?: number; readonly text?: string };
+export type RegisterFault =
+  | ({ readonly kind: 'http_500' | 'timeout' } & Aim)
+  | ({ readonly kind: 'refuse'; readonly field?: string; readonly reason?: string } & Aim)
+  | ({ readonly kind: 'error'; readonly code: number } & Aim);
+
+export type ReportFault = ({ readonly kind: 'fail_timeout' | 'not_found_yet' } & Aim) | ({ readonly kind: 'fail_permanent'; readonly code?: number; readonly text?: string } & Aim);
 
 /** The body of POST /cloud-register/faults; every part optional. */
 export interface FaultOrder {
@@ -57,7 +61,7 @@ export function readFaultOrder(value: unknown, knownCodes: ReadonlySet<number>):
       if (fault.times !== undefined && (typeof fault.times !== 'number' || !Number.isInteger(fault.times) || fault.times < 1 || fault.times > 10_000)) return `${at}.times must be an integer from 1 to 10000`;
       if (fault.kind === 'error' && (typeof fault.code !== 'number' || !knownCodes.has(fault.code) || fault.code === 33)) return `${at}.code must be an ATOL error code of the table (not 33: send the receipt twice for that)`;
       if (fault.kind === 'fail_permanent' && fault.code !== undefined && (typeof fault.code !== 'number' || !Number.isInteger(fault.code))) return `${at}.code must be an integer`;
-      for (const field of ['field', 'reason', 'text']) {
+      for (const field of ['field', 'reason', 'text', 'externalId']) {
         if (fault[field] !== undefined && typeof fault[field] !== 'string') return `${at}.${field} must be text`;
       }
     }
@@ -69,16 +73,16 @@ export function readFaultOrder(value: unknown, knownCodes: ReadonlySet<number>):
 }
 
 /** The queued faults, used up one call (or one document) at a time. */
-export class FaultQueue<F extends { readonly kind: string; readonly times?: number }> {
+export class FaultQueue<F extends { readonly kind: string; readonly times?: number; readonly externalId?: string }> {
   private readonly queued: { fault: F; left: number }[] = [];
 
   add(faults: readonly F[]): void {
     for (const fault of faults) this.queued.push({ fault, left: fault.times ?? 1 });
   }
 
-  /** The first queued fault among `kinds`, used up by this call. */
-  take(kinds: readonly F['kind'][]): F | undefined {
-    const index = this.queued.findIndex((q) => kinds.includes(q.fault.kind));
+  /** The first queued fault among `kinds` that aims at any receipt or at this external_id, used up by this call. */
+  take(kinds: readonly F['kind'][], externalId: string | undefined): F | undefined {
+    const index = this.queued.findIndex((q) => kinds.includes(q.fault.kind) && (q.fault.externalId === undefined || q.fault.externalId === externalId));
     if (index < 0) return undefined;
     const queued = this.queued[index]!;
     if (--queued.left <= 0) this.queued.splice(index, 1);
