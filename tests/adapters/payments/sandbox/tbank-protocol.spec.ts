@@ -210,6 +210,152 @@ describe('Payment sandbox: the local T-Bank EACQ v2, raw HTTP', () => {
     });
   });
 
+  describe('Cancel with Amount: refunds', () => {
+    const paid = async (over: Record<string, unknown> = {}) => {
+      const { body } = await init(over);
+      await sandbox.pay('tbank', body.PaymentId);
+      return body.PaymentId as string;
+    };
+    const returned = (paymentId: string) => sandbox.refunds('tbank', paymentId).map((r) => [r.amountMinor, r.status, r.refundId]);
+    const state = async (paymentId: string) => (await tbank('GetState', { PaymentId: paymentId })).body;
+
+    it('given a Cancel whose Amount was changed after signing (or left out of the Token), then "204" and nothing returned', async () => {
+      const paymentId = await paid();
+      const fields = { TerminalKey: sandbox.tbank.terminalKey, PaymentId: paymentId, Amount: 100, ExternalRequestId: 'rf_tampered' };
+      const signedForLess = tbankToken(fields, sandbox.tbank.password);
+      assert.equal((await tbank('Cancel', { ...fields, Amount: 149900 }, { token: signedForLess })).body.ErrorCode, '204');
+      const { Amount: _left, ...withoutAmount } = fields;
+      assert.equal((await tbank('Cancel', fields, { token: tbankToken(withoutAmount, sandbox.tbank.password) })).body.ErrorCode, '204');
+      assert.deepEqual([returned(paymentId), (await state(paymentId)).Status], [[], 'CONFIRMED']);
+    });
+
+    it('given two parts and then the rest, then PARTIAL_REFUNDED, PARTIAL_REFUNDED, REFUNDED with OriginalAmount / NewAmount; GetState, CheckOrder and the signed notifications keep the payment\'s Amount', async () => {
+      const paymentId = await paid();
+      const answers = [];
+      for (const [amount, id] of [[50000, 'rf_a'], [50000, 'rf_b'], [49900, 'rf_c']] as const) answers.push((await tbank('Cancel', { PaymentId: paymentId, Amount: amount, ExternalRequestId: id })).body);
+      assert.deepEqual(
+        answers.map((a) => [a.Success, a.ErrorCode, a.Status, a.PaymentId, a.OriginalAmount, a.NewAmount, a.ExternalRequestId]),
+        [
+          [true, '0', 'PARTIAL_REFUNDED', paymentId, 149900, 99900, 'rf_a'],
+          [true, '0', 'PARTIAL_REFUNDED', paymentId, 99900, 49900, 'rf_b'],
+          [true, '0', 'REFUNDED', paymentId, 49900, 0, 'rf_c'],
+        ],
+      );
+      assert.deepEqual(returned(paymentId), [[50000n, 'PARTIAL_REFUNDED', 'rf_a'], [50000n, 'PARTIAL_REFUNDED', 'rf_b'], [49900n, 'REFUNDED', 'rf_c']]);
+      assert.deepEqual([(await state(paymentId)).Status, (await state(paymentId)).Amount], ['REFUNDED', 149900]);
+      const orderId = (await state(paymentId)).OrderId;
+      assert.deepEqual((await tbank('CheckOrder', { OrderId: orderId })).body.Payments.map((p: { Status: string; Amount: number }) => [p.Status, p.Amount]), [['REFUNDED', 149900]]);
+      const notes = await eventually(async () => (notesFor(paymentId).length === 5 ? notesFor(paymentId) : undefined));
+      assert.deepEqual(notes.map((n) => [n.Status, n.Amount, n.Success, n.ErrorCode]), [['AUTHORIZED', 149900, true, '0'], ['CONFIRMED', 149900, true, '0'], ['PARTIAL_REFUNDED', 149900, true, '0'], ['PARTIAL_REFUNDED', 149900, true, '0'], ['REFUNDED', 149900, true, '0']]);
+      for (const note of notes) assert.equal(note.Token, tbankToken(note, sandbox.tbank.password));
+    });
+
+    it('given more than is left, then Success false ErrorCode "9999" (Неверная сумма) and nothing returned; under 100 kopecks too', async () => {
+      const paymentId = await paid();
+      await tbank('Cancel', { PaymentId: paymentId, Amount: 100000, ExternalRequestId: 'rf_first' });
+      const tooMuch = await tbank('Cancel', { PaymentId: paymentId, Amount: 49901, ExternalRequestId: 'rf_too_much' });
+      assert.deepEqual([tooMuch.status, tooMuch.body.Success, tooMuch.body.ErrorCode, tooMuch.body.Message], [200, false, '9999', 'Неверная сумма']);
+      assert.match(tooMuch.body.Details, /49900/);
+      assert.equal((await tbank('Cancel', { PaymentId: paymentId, Amount: 99, ExternalRequestId: 'rf_tiny' })).body.ErrorCode, '9999');
+      assert.deepEqual(returned(paymentId), [[100000n, 'PARTIAL_REFUNDED', 'rf_first']]);
+      assert.equal((await tbank('Cancel', { PaymentId: paymentId, Amount: 49900, ExternalRequestId: 'rf_too_much' })).body.Status, 'REFUNDED', 'a refused id may be used again');
+    });
+
+    it('given the same ExternalRequestId again, then the operation\'s answer with the payment\'s current status and the money returned once; with another Amount, "9999" and nothing', async () => {
+      const paymentId = await paid();
+      const first = await tbank('Cancel', { PaymentId: paymentId, Amount: 10000, ExternalRequestId: 'rf_same' });
+      const again = await tbank('Cancel', { PaymentId: paymentId, Amount: 10000, ExternalRequestId: 'rf_same' });
+      assert.deepEqual(again.body, first.body);
+      const other = await tbank('Cancel', { PaymentId: paymentId, Amount: 20000, ExternalRequestId: 'rf_same' });
+      assert.deepEqual([other.body.Success, other.body.ErrorCode], [false, '9999']);
+      assert.match(other.body.Details, /rf_same/);
+      await tbank('Cancel', { PaymentId: paymentId, ExternalRequestId: 'rf_rest' });
+      const late = await tbank('Cancel', { PaymentId: paymentId, Amount: 10000, ExternalRequestId: 'rf_same' });
+      assert.deepEqual([late.body.Status, late.body.OriginalAmount, late.body.NewAmount], ['REFUNDED', 149900, 139900], 'the current state of the payment; the operation\'s amounts');
+      assert.deepEqual(returned(paymentId), [[10000n, 'PARTIAL_REFUNDED', 'rf_same'], [139900n, 'REFUNDED', 'rf_rest']]);
+    });
+
+    it('given a two-stage payment AUTHORIZED, when cancelled in part then in full, then PARTIAL_REVERSED then REVERSED (the hold released)', async () => {
+      const { body } = await init({ PayType: 'T' });
+      await sandbox.pay('tbank', body.PaymentId);
+      assert.equal((await tbank('Cancel', { PaymentId: body.PaymentId, Amount: 49900, ExternalRequestId: 'rv_1' })).body.Status, 'PARTIAL_REVERSED');
+      assert.equal((await tbank('Cancel', { PaymentId: body.PaymentId, ExternalRequestId: 'rv_2' })).body.Status, 'REVERSED');
+      assert.deepEqual(returned(body.PaymentId), [[49900n, 'PARTIAL_REVERSED', 'rv_1'], [100000n, 'REVERSED', 'rv_2']]);
+    });
+
+    it('given a NEW payment, when cancelled with an Amount, then CANCELED in full (Amount ignored) and no refund is listed', async () => {
+      const { body } = await init();
+      const res = await tbank('Cancel', { PaymentId: body.PaymentId, Amount: 100, ExternalRequestId: 'c_new' });
+      assert.deepEqual([res.body.Status, res.body.NewAmount], ['CANCELED', 0]);
+      assert.deepEqual(returned(body.PaymentId), []);
+    });
+
+    it('given a pending fault, then REFUNDING (ASYNC_REFUNDING for SBP) and its part held: a repeat answers it, another Cancel meanwhile is "8"; when decided, PARTIAL_REFUNDED and its notification', async () => {
+      const { body } = await init();
+      await tbank('GetQr', { PaymentId: body.PaymentId });
+      await sandbox.pay('tbank', body.PaymentId);
+      const injected = await fetch(`${sandbox.url}/sandbox/faults`, { method: 'POST', body: JSON.stringify({ provider: 'tbank', operation: 'Cancel', kind: 'pending', pendingMs: 60_000 }) });
+      assert.equal(injected.status, 204);
+      const held = await tbank('Cancel', { PaymentId: body.PaymentId, Amount: 100000, ExternalRequestId: 'rf_slow' });
+      assert.deepEqual([held.body.Success, held.body.Status, held.body.NewAmount], [true, 'ASYNC_REFUNDING', 49900]);
+      assert.equal((await state(body.PaymentId)).Status, 'ASYNC_REFUNDING');
+      assert.equal((await tbank('Cancel', { PaymentId: body.PaymentId, Amount: 100000, ExternalRequestId: 'rf_slow' })).body.Status, 'ASYNC_REFUNDING');
+      assert.equal((await tbank('Cancel', { PaymentId: body.PaymentId, Amount: 100, ExternalRequestId: 'rf_meanwhile' })).body.ErrorCode, '8');
+      assert.deepEqual(notesFor(body.PaymentId).map((n) => n.Status), ['CONFIRMED']);
+      clock = new Date(clock.getTime() + 60_000);
+      const decided = await tbank('Cancel', { PaymentId: body.PaymentId, Amount: 100000, ExternalRequestId: 'rf_slow' });
+      assert.deepEqual([decided.body.Status, decided.body.NewAmount], ['PARTIAL_REFUNDED', 49900]);
+      await eventually(async () => notesFor(body.PaymentId).length === 2);
+      assert.deepEqual(notesFor(body.PaymentId).map((n) => [n.Status, n.Amount]), [['CONFIRMED', 149900], ['PARTIAL_REFUNDED', 149900]]);
+      assert.deepEqual(returned(body.PaymentId), [[100000n, 'PARTIAL_REFUNDED', 'rf_slow']]);
+    });
+
+    it('given a canceled fault, then REFUNDING, then turned down: the repeat is Success false with the ErrorCode, the payment is CONFIRMED again with all its money', async () => {
+      const paymentId = await paid();
+      sandbox.injectFault({ provider: 'tbank', operation: 'Cancel', kind: 'canceled', pendingMs: 1000 });
+      const held = await tbank('Cancel', { PaymentId: paymentId, Amount: 149900, ExternalRequestId: 'rf_turned_down' });
+      assert.deepEqual([held.body.Success, held.body.Status], [true, 'REFUNDING']);
+      clock = new Date(clock.getTime() + 1000);
+      const repeat = await tbank('Cancel', { PaymentId: paymentId, Amount: 149900, ExternalRequestId: 'rf_turned_down' });
+      assert.deepEqual([repeat.status, repeat.body.Success, repeat.body.ErrorCode, repeat.body.Message], [200, false, '11', 'Невозможно провести операцию']);
+      assert.equal((await state(paymentId)).Status, 'CONFIRMED');
+      assert.deepEqual(returned(paymentId), [[149900n, 'REJECTED', 'rf_turned_down']]);
+      sandbox.injectFault({ provider: 'tbank', operation: 'Cancel', kind: 'canceled', errorCode: '1051', message: 'Недостаточно средств' });
+      const atOnce = await tbank('Cancel', { PaymentId: paymentId, Amount: 100, ExternalRequestId: 'rf_at_once' });
+      assert.deepEqual([atOnce.body.Success, atOnce.body.ErrorCode, atOnce.body.Message], [false, '1051', 'Недостаточно средств']);
+      assert.equal((await tbank('Cancel', { PaymentId: paymentId, Amount: 149900, ExternalRequestId: 'rf_anew' })).body.Status, 'REFUNDED');
+    });
+
+    it('given a timeout fault on a refund, when the client gives up, then it was carried out; the repeat answers it and the money left once', async () => {
+      const paymentId = await paid();
+      sandbox.injectFault({ provider: 'tbank', operation: 'Cancel', kind: 'timeout' });
+      await assert.rejects(tbank('Cancel', { PaymentId: paymentId, Amount: 149900, ExternalRequestId: 'rf_lost' }, { signal: AbortSignal.timeout(300) }), /abort|timeout/i);
+      assert.deepEqual(returned(paymentId), [[149900n, 'REFUNDED', 'rf_lost']]);
+      const again = await tbank('Cancel', { PaymentId: paymentId, Amount: 149900, ExternalRequestId: 'rf_lost' });
+      assert.deepEqual([again.body.Success, again.body.Status], [true, 'REFUNDED']);
+      assert.equal(returned(paymentId).length, 1);
+    }).timeout(60_000);
+
+    it('given an http500 fault on a refund, then nothing is done; the repeat refunds once', async () => {
+      const paymentId = await paid();
+      sandbox.injectFault({ provider: 'tbank', operation: 'Cancel', kind: 'http500' });
+      assert.equal((await tbank('Cancel', { PaymentId: paymentId, Amount: 100, ExternalRequestId: 'rf_500' })).status, 500);
+      assert.deepEqual(returned(paymentId), []);
+      assert.equal((await tbank('Cancel', { PaymentId: paymentId, Amount: 100, ExternalRequestId: 'rf_500' })).body.Status, 'PARTIAL_REFUNDED');
+      assert.equal(returned(paymentId).length, 1);
+    });
+
+    it('given refunds, when GET /sandbox/tbank/payments/{id}/refunds, then each once with its amount, status and ExternalRequestId; a refund fault on another method is refused', async () => {
+      const paymentId = await paid();
+      await tbank('Cancel', { PaymentId: paymentId, Amount: 1234, ExternalRequestId: 'rf_control' });
+      const res = await fetch(`${sandbox.url}/sandbox/tbank/payments/${paymentId}/refunds`);
+      const [listed] = (await res.json()) as Record<string, unknown>[];
+      assert.deepEqual({ ...listed, createdAt: undefined }, { id: `${paymentId}-1`, paymentId, status: 'PARTIAL_REFUNDED', amountMinor: '1234', refundId: 'rf_control', createdAt: undefined });
+      assert.equal((await fetch(`${sandbox.url}/sandbox/tbank/payments/1/refunds`)).status, 404);
+      assert.equal((await fetch(`${sandbox.url}/sandbox/faults`, { method: 'POST', body: JSON.stringify({ provider: 'tbank', operation: 'Init', kind: 'pending' }) })).status, 400);
+    });
+  });
+
   describe('faults on demand', () => {
     it('given an error fault on Init, when called, then that ErrorCode and Message, and no payment; the next Init works', async () => {
       sandbox.injectFault({ provider: 'tbank', operation: 'Init', kind: 'error', errorCode: '99', message: 'Попробуйте позже' });
