@@ -44,6 +44,8 @@ export interface SystemDependencies {
   readonly personalData: { forget(subject: string, by: string): Promise<boolean> };
   /** The roles every context declares (read it at request time: it is complete once all modules are built). */
   readonly roles: RoleRegistry;
+  /** Aborted when the process starts shutting down: live connections (Server-Sent Events) end on it. */
+  readonly shutdown: AbortSignal;
   /** Read-your-writes: wait until a projection has applied the log up to `position`. */
   waitForProjection(projection: string, position: Position, timeoutMs?: number): Promise<boolean>;
 }

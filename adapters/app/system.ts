@@ -118,7 +118,10 @@ async function startOnServer(
   );
   const jwtSecret = await resolveJwtSecret({ jwtSecret: config.auth.jwtSecret, dataDir: config.storage.dataDir });
   const roles = new DeclaredRoles();
+  // Live connections (published streams, order feeds) end when shutdown starts, so the server's drain does not wait on them.
+  const shuttingDown = new AbortController();
   const dependencies: SystemDependencies = {
+    shutdown: shuttingDown.signal,
     database,
     store,
     clock,
@@ -208,8 +211,6 @@ async function startOnServer(
   }
 
   let server: HttpServerHandle | undefined;
-  // Live connections (published streams) end when shutdown starts, so the server's drain does not wait on them.
-  const shuttingDown = new AbortController();
   let pruning: BackgroundLoop | undefined;
   if (role !== 'worker') {
     const { app, idempotency } = createHttpApp({

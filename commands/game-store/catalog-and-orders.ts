@@ -25,7 +25,7 @@ export function catalogAndOrders(deps: GameStoreDependencies): GameStorePart {
       ...catalogCommandRoutes({ store: system.store, clock: system.clock, catalogReached: (position) => system.waitForProjection(CATALOG_PROJECTION, position, READ_YOUR_WRITES_MS) }),
       ...catalogQueryRoutes(system.database),
       ...orderCommandRoutes({ store: system.store, clock: system.clock, ownership: deps.ownership, ordersReached: (position) => system.waitForProjection(ORDERS_PROJECTION, position, READ_YOUR_WRITES_MS) }),
-      ...orderQueryRoutes({ orders: orderQueries(system.database.db), orderPayments: deps.orderPayments }),
+      ...orderQueryRoutes({ orders: orderQueries(system.database.db), orderPayments: deps.orderPayments, ...(deps.purchaseProgress ? { purchases: deps.purchaseProgress } : {}) }),
     ],
   };
 }

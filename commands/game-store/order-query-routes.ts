@@ -7,6 +7,8 @@ import { defineRoute, type Route } from '../../adapters/http/route.js';
 import { domainError } from '../../domain/decider.js';
 import { fromMinorUnits } from '../../domain/money.js';
 import type { OrderQueries, OrderWithItems } from '../../projections/game-store/order-projection.js';
+import type { ProgressRow, PurchaseQueries, RefundRow } from '../../projections/game-store/purchase-projection.js';
+import { StepView, stepView } from './purchase-routes.js';
 import { isId } from './catalog-codecs.js';
 import { InitiatedOrderView, MoneyView, orderLineView } from './order-routes.js';
 import type { OrderPayments, OrderPaymentSummary } from './ports/order-payments.js';
@@ -14,29 +16,88 @@ import type { OrderPayments, OrderPaymentSummary } from './ports/order-payments.
 export interface OrderQueryDependencies {
   readonly orders: OrderQueries;
   readonly orderPayments: OrderPayments;
+  /** The purchase saga's progress and refunds of an order (absent: the order shows none). */
+  readonly purchases?: Pick<PurchaseQueries, 'progressOf' | 'refundsOf'>;
 }
 
-/** The order statuses the queries show until the purchase saga (issue 13) owns them. */
-export const ORDER_STATUSES = ['pending_payment', 'paid'] as const;
+/**
+ * An order's status: the order stream's (`pending_payment`, `completed`, `cancelled`,
+ * `partially_refunded`, `refunded`), and `paid` in between — a transaction completed and the
+ * purchase saga is completing the order.
+ */
+export const ORDER_STATUSES = ['pending_payment', 'paid', 'completed', 'cancelled', 'partially_refunded', 'refunded'] as const;
 export type OrderStatus = (typeof ORDER_STATUSES)[number];
+const OrderStatusCodec = t.keyof(Object.fromEntries(ORDER_STATUSES.map((s) => [s, null])) as Record<OrderStatus, null>, 'OrderStatus');
 
 export const TransactionSummaryView = t.type({ transaction_id: t.string, provider: t.string, status: t.string, amount: MoneyView, updated_at: t.string });
 /** The initiation's answer, with its buyer, its transactions and the status they give. */
 export const OrderView = t.type({
   ...InitiatedOrderView.props,
-  status: t.keyof({ pending_payment: null, paid: null }),
+  status: OrderStatusCodec,
   buyer_id: t.string,
   transactions: t.array(TransactionSummaryView),
 });
 export type OrderView = t.TypeOf<typeof OrderView>;
 
-/** "paid" once any of its transactions completed; else pending payment. */
-export const orderStatusOf = (transactions: readonly OrderPaymentSummary[]): OrderStatus => (transactions.some((tx) => tx.status === 'completed') ? 'paid' : 'pending_payment');
+/** The order stream's status; "paid" while a completed transaction has not completed the order yet. */
+export const orderStatusOf = (recorded: string, transactions: readonly OrderPaymentSummary[]): OrderStatus => {
+  if (recorded === 'pending_payment' && transactions.some((tx) => tx.status === 'completed')) return 'paid';
+  return (ORDER_STATUSES as readonly string[]).includes(recorded) ? (recorded as OrderStatus) : 'pending_payment';
+};
+
+const RefundSummaryView = t.type({ refund_id: t.string, status: t.string, items: t.array(t.string), amount: MoneyView, reason: t.string, requested_at: t.string, confirmed_at: t.union([t.string, t.null]), failure_reason: t.union([t.string, t.null]) });
+/**
+ * One order with what the purchase saga did for it: `progress` says which steps are done
+ * (`steps` lists every one with its time; the flags are the main ones), `refunds` its refunds.
+ */
+export const OrderDetailView = t.type({
+  ...OrderView.props,
+  progress: t.type({
+    paid: t.boolean,
+    in_library: t.boolean,
+    confirmation_sent: t.boolean,
+    receipt_registered: t.boolean,
+    receipt_sent: t.boolean,
+    developer_credited: t.boolean,
+    recorded: t.boolean,
+    steps: t.array(StepView),
+  }),
+  refunds: t.array(RefundSummaryView),
+});
+export type OrderDetailView = t.TypeOf<typeof OrderDetailView>;
+
+export function orderDetailView(order: OrderWithItems, transactions: readonly OrderPaymentSummary[], steps: readonly ProgressRow[], refunds: readonly RefundRow[]): OrderDetailView {
+  const done = new Set(steps.map((s) => s.step));
+  const everyItem = (prefix: string) => order.items.length > 0 && order.items.every((item) => done.has(`${prefix}:${item.product_id}`) || item.refund_status !== null);
+  return {
+    ...orderView(order, transactions),
+    progress: {
+      paid: done.has('paid'),
+      in_library: everyItem('in_library'),
+      confirmation_sent: done.has('confirmation_sent'),
+      receipt_registered: done.has('receipt_registered'),
+      receipt_sent: done.has('receipt_sent'),
+      developer_credited: order.items.length > 0 && order.items.every((item) => done.has(`developer_credited:${item.product_id}`)),
+      recorded: done.has('recorded'),
+      steps: steps.map(stepView),
+    },
+    refunds: refunds.map((r) => ({
+      refund_id: r.refund_id,
+      status: r.status,
+      items: (typeof r.product_ids === 'string' ? JSON.parse(r.product_ids) : r.product_ids) as string[],
+      amount: { value: fromMinorUnits(BigInt(r.amount_minor)), currency: order.currency },
+      reason: r.reason,
+      requested_at: new Date(r.requested_at).toISOString(),
+      confirmed_at: r.confirmed_at === null ? null : new Date(r.confirmed_at).toISOString(),
+      failure_reason: r.failure_reason,
+    })),
+  };
+}
 
 export function orderView(order: OrderWithItems, transactions: readonly OrderPaymentSummary[]): OrderView {
   return {
     order_id: order.order_id,
-    status: orderStatusOf(transactions),
+    status: orderStatusOf(order.status, transactions),
     buyer_id: order.buyer_id,
     region: order.region,
     currency: order.currency,
@@ -54,7 +115,7 @@ export function orderView(order: OrderWithItems, transactions: readonly OrderPay
   };
 }
 
-const StatusFilter = withJsonSchema(t.keyof({ pending_payment: null, paid: null }, 'OrderStatus'), { type: 'string', enum: [...ORDER_STATUSES] }, { expected: 'pending_payment or paid' });
+const StatusFilter = withJsonSchema(OrderStatusCodec, { type: 'string', enum: [...ORDER_STATUSES] }, { expected: ORDER_STATUSES.join(', ') });
 const ListKey = t.type({ initiatedAt: CursorTimestamp, id: t.string });
 const notFound = () => left(domainError('not_found', 'order.not_found', 'no such order'));
 /** Who sees any order: admins and support. Everyone else only their own (others' are 404: existence is not revealed). */
@@ -69,24 +130,30 @@ export function orderQueryRoutes(deps: OrderQueryDependencies): Route[] {
     defineRoute({
       method: 'get',
       path: '/api/v1/orders/:id',
-      summary: 'One order: its lines, total, status and payment transactions (P-6)',
-      description: 'The buyer, support or an admin; anyone else gets 404 as for an order that does not exist. `status` is "paid" once a transaction completed, else "pending_payment".',
+      summary: 'One order: its lines, total, status, payment transactions, the purchase saga’s progress and its refunds (P-6)',
+      description:
+        'The buyer, support or an admin; anyone else gets 404 as for an order that does not exist. `status`: pending_payment, paid (a transaction completed; the order is being completed), completed, cancelled (its payment failed, expired or was cancelled), partially_refunded, refunded. `progress` tells which steps of the purchase are done.',
       tags: ['game-store'],
       auth: { roles: ['user'] },
       params: t.type({ id: t.string }),
-      responses: { 200: { description: 'The order', schema: OrderView }, 401: { description: 'No valid access token' }, 403: { description: 'Not a user' }, 404: { description: 'order.not_found' } },
+      responses: { 200: { description: 'The order', schema: OrderDetailView }, 401: { description: 'No valid access token' }, 403: { description: 'Not a user' }, 404: { description: 'order.not_found' } },
       handle: async ({ params, principal }) => {
         if (!isId(params.id)) return notFound();
         const order = await deps.orders.order(params.id);
         if (!order || (order.buyer_id !== principal.id && !seesAll(principal))) return notFound();
-        return right({ status: 200, body: orderView(order, await deps.orderPayments.ofOrder(order.order_id)) });
+        const [transactions, steps, refunds] = await Promise.all([
+          deps.orderPayments.ofOrder(order.order_id),
+          deps.purchases?.progressOf(order.order_id) ?? Promise.resolve([]),
+          deps.purchases?.refundsOf(order.order_id) ?? Promise.resolve([]),
+        ]);
+        return right({ status: 200, body: orderDetailView(order, transactions, steps, refunds) });
       },
     }),
     defineRoute({
       method: 'get',
       path: '/api/v1/orders',
       summary: 'The caller’s orders, newest first, cursor-paginated (P-6)',
-      description: '`status` (pending_payment, paid) keeps those; `limit` 1–100 (default 20); pass `nextCursor` as `cursor` for the next page.',
+      description: '`status` (pending_payment, paid, completed, cancelled, partially_refunded, refunded) keeps those; `limit` 1–100 (default 20); pass `nextCursor` as `cursor` for the next page.',
       tags: ['game-store'],
       auth: { roles: ['user'] },
       query: t.intersection([pageQuery, t.partial({ status: StatusFilter })]),

@@ -6,12 +6,15 @@ import type { SystemDependencies } from '../../adapters/app/context-module.js';
 import { paymentEffectHandlers } from './payment-effects.js';
 import { paymentRoutes } from './payment-routes.js';
 import type { PaymentTransactionDesk } from './payment-transaction-commands.js';
+import type { PaymentProvider, ProviderName } from './ports/payment-provider.js';
 import type { PaymentSandbox } from '../../adapters/payments/sandbox/payment-sandbox.js';
 import { webhookRoutes } from './webhook-routes.js';
 
 export interface PaymentTransactionsPart extends GameStorePart {
   /** The local sandbox this process serves (embedded default), if any. */
   readonly sandbox: PaymentSandbox | undefined;
+  /** The providers from configuration (the purchase saga refunds through them). */
+  readonly providers: ReadonlyMap<ProviderName, PaymentProvider>;
 }
 
 /**
@@ -28,6 +31,7 @@ export async function paymentTransactions(system: SystemDependencies): Promise<P
   const projection = paymentTransactionProjection(system.database.biSchema);
   return {
     sandbox: opened.sandbox,
+    providers: opened.providers,
     migrations: [projection.migrations!],
     projections: [projection],
     sagas: [paymentExpirySaga()],

@@ -68,9 +68,9 @@ export const FiscalReceiptEvent = t.union([
     }),
   ),
   eventCodec('FiscalReceiptSubmitted', t.type({ receiptId: t.string, attempt: t.number, externalId: t.string, uuid: t.string, register: t.string, duplicate: t.boolean, submittedAt: t.string })),
-  eventCodec('FiscalReceiptFiscalized', t.intersection([t.type({ receiptId: t.string, uuid: t.string, fiscalizedAt: t.string }), FiscalAttributesData])),
+  eventCodec('FiscalReceiptFiscalized', t.intersection([t.type({ receiptId: t.string, orderId: t.string, operation: t.string, uuid: t.string, fiscalizedAt: t.string }), FiscalAttributesData])),
   /** An attempt failed; `permanent`: the receipt is `fiscalized_failed` until support retries it. */
-  eventCodec('FiscalReceiptAttemptFailed', t.type({ receiptId: t.string, attempt: t.number, uuid: t.union([t.string, t.null]), code: t.string, text: t.string, permanent: t.boolean, failedAt: t.string })),
+  eventCodec('FiscalReceiptAttemptFailed', t.type({ receiptId: t.string, orderId: t.string, operation: t.string, attempt: t.number, uuid: t.union([t.string, t.null]), code: t.string, text: t.string, permanent: t.boolean, failedAt: t.string })),
   eventCodec('FiscalReceiptRetried', t.type({ receiptId: t.string, attempt: t.number, by: t.string, retriedAt: t.string })),
 ]);
 export type FiscalReceiptEvent = t.TypeOf<typeof FiscalReceiptEvent>;
@@ -136,11 +136,11 @@ export const fiscalReceiptDecider: EventSourcedDecider<FiscalReceiptCommand, Fis
         if (command.fiscal.totalMinor !== state.totalMinor) {
           return left(domainError('rule_violated', 'receipt.fiscal_total_mismatch', `the register fiscalized ${command.fiscal.totalMinor}, the receipt is for ${state.totalMinor}`));
         }
-        return right([{ type: 'FiscalReceiptFiscalized', data: { receiptId, uuid: command.uuid, fiscalizedAt: command.at, ...command.fiscal } }]);
+        return right([{ type: 'FiscalReceiptFiscalized', data: { receiptId, orderId: state.orderId, operation: state.operation, uuid: command.uuid, fiscalizedAt: command.at, ...command.fiscal } }]);
       case 'RecordAttemptFailure':
         if (command.attempt !== state.attempt || state.status === 'fiscalized_success' || state.status === 'fiscalized_failed') return right([]);
         return right([
-          { type: 'FiscalReceiptAttemptFailed', data: { receiptId, attempt: command.attempt, uuid: command.uuid, code: command.code, text: command.text, permanent: command.permanent, failedAt: command.at } },
+          { type: 'FiscalReceiptAttemptFailed', data: { receiptId, orderId: state.orderId, operation: state.operation, attempt: command.attempt, uuid: command.uuid, code: command.code, text: command.text, permanent: command.permanent, failedAt: command.at } },
         ]);
       case 'RetryReceipt':
         if (state.status !== 'fiscalized_failed') return left(domainError('conflict', 'receipt.not_failed', `receipt ${receiptId} is ${state.status}: only a failed receipt is retried`));
@@ -154,7 +154,7 @@ export const fiscalReceiptDecider: EventSourcedDecider<FiscalReceiptCommand, Fis
       case 'FiscalReceiptSubmitted':
         return { ...state, status: 'submitted', uuid: event.data.uuid };
       case 'FiscalReceiptFiscalized': {
-        const { receiptId: _r, uuid, fiscalizedAt: _f, ...fiscal } = event.data;
+        const { receiptId: _r, orderId: _o, operation: _op, uuid, fiscalizedAt: _f, ...fiscal } = event.data;
         return { ...state, status: 'fiscalized_success', uuid, fiscal };
       }
       case 'FiscalReceiptAttemptFailed':

@@ -66,7 +66,10 @@ export const GameOrderEvent = t.union([
     t.type({ orderId: t.string, transactionId: t.string, providerPaymentId: t.string, providerRefundId: t.string, amountMinor: t.string, reason: t.string, refundedAt: t.string }),
   ),
   /** Every step of the purchase saga is done (the analytics record: `order.processing.completed.v1`). */
-  eventCodec('OrderProcessingCompleted', t.type({ orderId: t.string, completedAt: t.string })),
+  eventCodec(
+    'OrderProcessingCompleted',
+    t.type({ orderId: t.string, buyerId: t.string, totalMinor: t.string, currency: t.string, productIds: t.array(t.string), refundedMinor: t.string, completedAt: t.string }),
+  ),
 ]);
 export type GameOrderEvent = t.TypeOf<typeof GameOrderEvent>;
 export type OrderInitiated = Extract<GameOrderEvent, { type: 'OrderInitiated' }>;
@@ -212,7 +215,12 @@ export const gameOrderDecider: EventSourcedDecider<GameOrderCommand, GameOrderEv
       case 'CompleteProcessing':
         if (state.processed) return right([]);
         if (state.status !== 'completed') return left(domainError('conflict', 'order.not_paid', `order ${orderId} is ${state.status}`));
-        return right([{ type: 'OrderProcessingCompleted', data: { orderId, completedAt: command.at } }]);
+        return right([
+          {
+            type: 'OrderProcessingCompleted',
+            data: { orderId, buyerId: state.buyerId, totalMinor: state.totalMinor, currency: state.currency, productIds: state.items.map((l) => l.productId), refundedMinor: refundedMinor(state).toString(), completedAt: command.at },
+          },
+        ]);
     }
   },
   evolve: (state, event) => {

@@ -15,7 +15,7 @@ import {
 } from '../../commands/game-store/purchase-effect-kinds.js';
 import { pickEvents } from '../../domain/event-codec.js';
 import { DeveloperLedgerEvent } from '../../domain/game-store/developer-ledger.js';
-import { FiscalReceiptEvent, streamOfFiscalReceipt } from '../../domain/game-store/fiscal-receipt.js';
+import { FiscalReceiptEvent } from '../../domain/game-store/fiscal-receipt.js';
 import { GameOrderEvent } from '../../domain/game-store/game-order.js';
 import { LibraryEvent } from '../../domain/game-store/library.js';
 import { PaymentTransactionEvent, streamOfPaymentTransaction } from '../../domain/game-store/payment-transaction.js';
@@ -50,7 +50,6 @@ export const PurchaseEvents = pickEvents(t.union([GameOrderEvent, PaymentTransac
   'LibraryGameRemoved',
   'DeveloperCredited',
   'DeveloperDebited',
-  'FiscalReceiptRequested',
   'FiscalReceiptFiscalized',
 ]);
 
@@ -186,8 +185,6 @@ function fold(before: PurchaseState, event: PurchaseEvent, streamName: string): 
       return { state: { ...state, credited: add(state.credited, event.data.productId) }, links: [] };
     case 'DeveloperDebited':
       return { state: { ...state, refunds: withRefund(event.data.refundId, (r) => ({ ...r, debited: add(r.debited, event.data.productId) })) }, links: [] };
-    case 'FiscalReceiptRequested':
-      return { state, links: [streamOfFiscalReceipt(event.data.receiptId)] };
     case 'FiscalReceiptFiscalized': {
       const d = event.data;
       const fiscal: SagaFiscal = { fiscalDocumentNumber: d.fiscalDocumentNumber, fiscalSign: d.fiscalSign, fiscalDriveNumber: d.fiscalDriveNumber, registeredAt: d.registeredAt, totalMinor: d.totalMinor, ofdReceiptUrl: d.ofdReceiptUrl };
@@ -350,8 +347,7 @@ export function purchaseSaga() {
         case 'PaymentTransactionFailed':
         case 'PaymentTransactionCancelled':
         case 'LatePaymentObserved':
-        case 'FiscalReceiptFiscalized':
-          return null; // their streams are linked to the order's flow
+          return null; // the transaction's stream is linked to the order's flow
         default:
           return event.data.orderId;
       }
