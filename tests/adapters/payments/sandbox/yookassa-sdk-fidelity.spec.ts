@@ -60,6 +60,19 @@ describe('Payment sandbox: a third-party YooKassa client (@webzaytsev/yookassa-t
     await assert.rejects(sdk.payments.cancel(created.id), (err: unknown) => err instanceof YooKassaErr && err.name === 'invalid_request');
   });
 
+  it('given a paid payment, when the client refunds part of it twice with its own key and loads the refund, then one refund, refunded_amount grows, and more than is left raises invalid_request', async () => {
+    const created = await sdk.payments.create({ amount: { value: '1499.00', currency: CurrencyEnum.RUB }, capture: true, confirmation: { type: 'redirect', return_url: 'https://shop.example/return' } });
+    await sandbox.pay('yookassa', created.id);
+    const data = { payment_id: created.id, amount: { value: '499.00', currency: CurrencyEnum.RUB }, description: 'Возврат по заказу ord_sdk', metadata: { refund_id: 'rf_sdk' } };
+    const refund = await sdk.refunds.create(data, 'sdk-refund-1');
+    const again = await sdk.refunds.create(data, 'sdk-refund-1');
+    assert.deepEqual([refund.status, refund.payment_id, refund.amount.value, again.id], ['succeeded', created.id, '499.00', refund.id]);
+    assert.deepEqual(await sdk.refunds.load(refund.id), refund);
+    assert.deepEqual(sandbox.refunds('yookassa', created.id).map((r) => [r.id, r.amountMinor]), [[refund.id, 49900n]]);
+    assert.equal((await sdk.payments.load(created.id)).refunded_amount?.value, '499.00');
+    await assert.rejects(sdk.refunds.create({ payment_id: created.id, amount: { value: '1000.01', currency: CurrencyEnum.RUB } }), (err: unknown) => err instanceof YooKassaErr && err.name === 'invalid_request');
+  });
+
   it('given wrong credentials, when the client fetches, then it raises invalid_credentials', async () => {
     const intruder = YooKassa({ shop_id: sandbox.yookassa.shopId, secret_key: 'wrong', endpoint: sandbox.yookassa.apiUrl, retries: 0 }, true);
     await assert.rejects(intruder.payments.load('00000000-000f-5000-8000-000000000000'), (err: unknown) => err instanceof YooKassaErr && err.name === 'invalid_credentials');
