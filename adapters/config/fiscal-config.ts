@@ -59,13 +59,9 @@ const declaredFiscalSection = defineConfigSection({
       v.ATOL_LOGIN !== undefined && v.ATOL_PASSWORD !== undefined && v.ATOL_GROUP !== undefined
         ? { login: v.ATOL_LOGIN, password: v.ATOL_PASSWORD, group: v.ATOL_GROUP, apiUrl: v.ATOL_API_URL }
         : undefined,
-    /** The seller on every receipt; paymentAddress is filled in by `read` below when not set. */
-    company: {
-      inn: v.FISCAL_COMPANY_INN,
-      email: v.FISCAL_COMPANY_EMAIL ?? DEFAULT_COMPANY_EMAIL,
-      taxSystem: v.FISCAL_TAX_SYSTEM,
-      paymentAddress: v.FISCAL_PAYMENT_ADDRESS ?? '',
-    } satisfies FiscalCompany as FiscalCompany,
+    /** The seller on every receipt, but for its site (see `read` below). */
+    companyWithoutSite: { inn: v.FISCAL_COMPANY_INN, email: v.FISCAL_COMPANY_EMAIL ?? DEFAULT_COMPANY_EMAIL, taxSystem: v.FISCAL_TAX_SYSTEM },
+    paymentAddress: v.FISCAL_PAYMENT_ADDRESS,
     timeoutMs: v.ATOL_TIMEOUT_MS,
     cloudRegister: { port: v.CLOUD_REGISTER_PORT, url: v.CLOUD_REGISTER_URL, waitMs: v.CLOUD_REGISTER_WAIT_MS },
   }),
@@ -82,13 +78,13 @@ export const fiscalConfigSection = {
   read(env: Environment) {
     const result = declaredFiscalSection.read(env);
     if (!result.ok) return result;
-    const value = result.value;
+    const { companyWithoutSite, paymentAddress, ...rest } = result.value;
     const publicBaseUrl = env.PUBLIC_BASE_URL?.trim() ? env.PUBLIC_BASE_URL.trim() : undefined;
-    if (value.company.paymentAddress === '' && value.atol !== undefined && publicBaseUrl === undefined) {
+    if (paymentAddress === undefined && rest.atol !== undefined && publicBaseUrl === undefined) {
       return { ok: false as const, problems: [{ variable: 'FISCAL_PAYMENT_ADDRESS', message: 'is required with ATOL when PUBLIC_BASE_URL is not set (the shop\'s site goes on every receipt)' }] };
     }
     const port = /^\d+$/.test(env.PORT?.trim() ?? '') ? env.PORT!.trim() : '3000';
-    const paymentAddress = value.company.paymentAddress !== '' ? value.company.paymentAddress : (publicBaseUrl ?? `http://127.0.0.1:${port}`);
-    return { ok: true as const, value: { ...value, company: { ...value.company, paymentAddress } } };
+    const company: FiscalCompany = { ...companyWithoutSite, paymentAddress: paymentAddress ?? publicBaseUrl ?? `http://127.0.0.1:${port}` };
+    return { ok: true as const, value: { ...rest, company } };
   },
 };
