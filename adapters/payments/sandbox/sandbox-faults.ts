@@ -8,6 +8,9 @@
  *   held until the client gives up (or 30 s, then 504) — the "called the provider, lost the reply" case.
  * - `error` (T-Bank): HTTP 200 `{Success:false, ErrorCode, Message}`; nothing done.
  *
+ * YooKassa's operations: create, get, cancel (payments), refund (POST /refunds), getRefund (GET
+ * /refunds/{id}), listRefunds (GET /refunds); T-Bank's: its method names.
+ *
  * Refund outcomes (YooKassa `refund` = POST /refunds; T-Bank `Cancel` of a paid payment):
  * - `pending`: the refund is accepted but stays in processing for `pendingMs` (YooKassa `pending`,
  *   T-Bank `REFUNDING` / `ASYNC_REFUNDING` for SBP), then succeeds (with its notification).
@@ -24,7 +27,7 @@ export type SandboxFault =
   | { provider: 'tbank'; operation: TbankOperation; kind: 'http500' | 'error' | 'timeout'; errorCode?: string; message?: string; times?: number }
   | { provider: 'tbank'; operation: 'Cancel'; kind: 'pending' | 'canceled'; times?: number; pendingMs?: number; errorCode?: string; message?: string };
 
-const YOOKASSA_OPERATIONS = ['create', 'get', 'cancel', 'refund', 'getRefund'] as const;
+const YOOKASSA_OPERATIONS = ['create', 'get', 'cancel', 'refund', 'getRefund', 'listRefunds'] as const;
 const TBANK_OPERATIONS = ['Init', 'GetState', 'GetQr', 'Cancel', 'CheckOrder'] as const;
 type YookassaOperation = (typeof YOOKASSA_OPERATIONS)[number];
 type TbankOperation = (typeof TBANK_OPERATIONS)[number];

@@ -98,9 +98,11 @@ const amount = (kopecks: bigint, currency: string) => ({ value: rublesFromKopeck
 export class YookassaApi implements BuyerSide {
   private readonly paymentsById = new Map<string, YooPayment>();
   private readonly refundsById = new Map<string, YooRefund>();
-  private readonly idempotence = new IdempotenceKeys();
+  private readonly idempotence: IdempotenceKeys;
 
-  constructor(private readonly deps: YookassaDeps) {}
+  constructor(private readonly deps: YookassaDeps) {
+    this.idempotence = new IdempotenceKeys(deps.now);
+  }
 
   // ---- the API ---------------------------------------------------------------------------
 
@@ -108,7 +110,7 @@ export class YookassaApi implements BuyerSide {
     if (!this.authorized(request.headers.authorization)) {
       return jsonReply(401, errorBody('invalid_credentials', "Error in shopId or secret key. Check their validity. You can reissue the key in the Merchant Profile"));
     }
-    const route = this.route(request.method, path);
+    const route = this.route(request.method, path, request.query);
     if (!route) return notFound(`Incorrect URL: ${request.method} /v3${path}`);
     await this.sweep();
     const fault = route.operation ? this.deps.faults.take('yookassa', route.operation, ['http500', 'http202', 'timeout']) : undefined;
@@ -121,7 +123,7 @@ export class YookassaApi implements BuyerSide {
     return fault?.kind === 'timeout' ? hang : reply;
   }
 
-  private route(method: string, path: string): { operation?: 'create' | 'get' | 'cancel' | 'refund' | 'getRefund'; run: (body: unknown) => Promise<SandboxReply> } | undefined {
+  private route(method: string, path: string, query: URLSearchParams): { operation?: 'create' | 'get' | 'cancel' | 'refund' | 'getRefund' | 'listRefunds'; run: (body: unknown) => Promise<SandboxReply> } | undefined {
     const parts = path.split('/').filter((p) => p !== '');
     if (parts[0] === 'payments') {
       if (parts.length === 1 && method === 'POST') return { operation: 'create', run: (body) => this.createPayment(body) };
@@ -132,6 +134,7 @@ export class YookassaApi implements BuyerSide {
     }
     if (parts[0] === 'refunds') {
       if (parts.length === 1 && method === 'POST') return { operation: 'refund', run: (body) => this.createRefund(body) };
+      if (parts.length === 1 && method === 'GET') return { operation: 'listRefunds', run: async () => this.listRefunds(query) };
       if (parts.length === 2 && method === 'GET') return { operation: 'getRefund', run: async () => this.getRefund(decodeURIComponent(parts[1]!)) };
     }
     return undefined;
@@ -343,6 +346,26 @@ export class YookassaApi implements BuyerSide {
     let pending = 0n;
     for (const refund of this.refundsById.values()) if (refund.paymentId === payment.id && refund.status === 'pending') pending += refund.amountKopecks;
     return payment.amountKopecks - payment.refundedKopecks - pending;
+  }
+
+  /**
+   * GET /refunds (OpenAPI RefundList): newest first, filtered by payment_id and status, `limit`
+   * 1–100 (default 10), `next_cursor` while more are left (the sandbox's cursor is opaque: an offset).
+   */
+  private listRefunds(query: URLSearchParams): SandboxReply {
+    const paymentId = query.get('payment_id');
+    const status = query.get('status');
+    if (status !== null && !['pending', 'succeeded', 'canceled'].includes(status)) return invalidRequest('status is pending, succeeded or canceled', 'status');
+    const limitText = query.get('limit') ?? '10';
+    const limit = /^\d{1,3}$/.test(limitText) ? Number(limitText) : NaN;
+    if (!(limit >= 1 && limit <= 100)) return invalidRequest('limit is an integer from 1 to 100', 'limit');
+    const cursor = query.get('cursor');
+    const offset = cursor === null ? 0 : Number(Buffer.from(cursor, 'base64url').toString('utf8'));
+    if (!Number.isSafeInteger(offset) || offset < 0) return invalidRequest('cursor is not a next_cursor of this list', 'cursor');
+    const matching = [...this.refundsById.values()].filter((r) => (paymentId === null || r.paymentId === paymentId) && (status === null || r.status === status)).reverse();
+    const page = matching.slice(offset, offset + limit);
+    const more = offset + limit < matching.length;
+    return jsonReply(200, { type: 'list', items: page.map((r) => this.refundJson(r)), ...(more ? { next_cursor: Buffer.from(String(offset + limit), 'utf8').toString('base64url') } : {}) });
   }
 
   private getRefund(id: string): SandboxReply {

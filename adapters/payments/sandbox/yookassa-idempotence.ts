@@ -15,16 +15,23 @@ function canonical(value: unknown): string {
  * gets that answer again; with another operation or body it is refused (400 invalid_request).
  * Only successful answers are kept: after a 4xx the caller fixes the request and may reuse the key.
  * A key whose first request is still being carried out makes a second one with the same body wait
- * for that answer (two racing retries never make two payments or refunds).
+ * for that answer (two racing retries never make two payments or refunds). A key lives 24 hours
+ * (YooKassa's lifetime): after that the same key and body are a new request.
  */
 export class IdempotenceKeys {
-  private readonly answered = new Map<string, { readonly request: string; readonly reply: SandboxReply }>();
+  private readonly answered = new Map<string, { readonly request: string; readonly reply: SandboxReply; readonly at: number }>();
   private readonly running = new Map<string, { readonly request: string; readonly reply: Promise<SandboxReply> }>();
+
+  constructor(
+    private readonly now: () => Date,
+    private readonly lifetimeMs = 24 * 60 * 60 * 1000,
+  ) {}
 
   lookUp(key: string, path: string, body: unknown): { kind: 'new' } | { kind: 'replay'; reply: SandboxReply } | { kind: 'running'; reply: Promise<SandboxReply> } | { kind: 'conflict' } {
     const request = `${path} ${canonical(body)}`;
     const seen = this.answered.get(key);
-    if (seen) return seen.request === request ? { kind: 'replay', reply: seen.reply } : { kind: 'conflict' };
+    if (seen && this.now().getTime() - seen.at >= this.lifetimeMs) this.answered.delete(key);
+    else if (seen) return seen.request === request ? { kind: 'replay', reply: seen.reply } : { kind: 'conflict' };
     const running = this.running.get(key);
     if (running) return running.request === request ? { kind: 'running', reply: running.reply } : { kind: 'conflict' };
     return { kind: 'new' };
@@ -37,7 +44,7 @@ export class IdempotenceKeys {
     this.running.set(key, { request, reply });
     try {
       const answer = await reply;
-      if ('status' in answer && answer.status === 200) this.answered.set(key, { request, reply: answer });
+      if ('status' in answer && answer.status === 200) this.answered.set(key, { request, reply: answer, at: this.now().getTime() });
       return answer;
     } finally {
       this.running.delete(key);

@@ -43,6 +43,9 @@ const METHOD_DATA: Readonly<Record<PaymentMethod, { readonly type: string; reado
   tpay: { type: 'tinkoff_bank', confirmation: 'redirect' },
 };
 
+/** Pages of a payment's refunds read before a refund is made (100 each: far beyond what one payment has). */
+const MAX_REFUND_PAGES = 10;
+
 /** Cancellation reasons that are a stop rather than a refusal of the buyer's money. */
 const CANCELLED_REASONS = new Set(['canceled_by_merchant', 'expired_on_confirmation', 'expired_on_capture']);
 
@@ -160,12 +163,17 @@ export class YooKassaProvider implements PaymentProvider {
   /**
    * POST /refunds with an Idempotence-Key derived from our refund id alone: every repeat of one
    * refund (after a 500, a 202, a timeout — the client repeats those itself — or a crash) is the
-   * same call with the same body and gets the same Refund back; money leaves once. YooKassa's
-   * 4xx (more than is left, a payment not succeeded …) is a ProviderRefusal with its code.
+   * same call with the same body and gets the same Refund back; money leaves once. YooKassa
+   * keeps a key for 24 hours only, so the payment's refunds are looked up first (GET /refunds by
+   * payment_id, our refund id in metadata): a refund made before — however long ago — is
+   * answered as it is now, never made again. YooKassa's 4xx (more than is left, a payment not
+   * succeeded …) is a ProviderRefusal with its code.
    */
   async refundPayment(request: RefundRequest): Promise<ProviderRefundState> {
     if (request.currency !== 'RUB') throw new ProviderRefusal('yookassa', 'unsupported_currency', `YooKassa: currency ${String(request.currency)}`);
     if (request.amountMinor <= 0n) throw new ProviderRefusal('yookassa', 'invalid_amount', 'YooKassa: a refund needs a positive amount');
+    const made = await this.findRefund(request.providerPaymentId, request.refundId);
+    if (made !== undefined) return refundStateOf(made);
     const body = {
       payment_id: request.providerPaymentId,
       amount: { value: formatRubles(request.amountMinor), currency: request.currency },
@@ -185,6 +193,27 @@ export class YooKassaProvider implements PaymentProvider {
       if (error instanceof ProviderRefusal) throw new ProviderUnavailable('yookassa', `the refund ${refund.providerRefundId.slice(0, 64)} could not be read: ${error.message}`);
       throw error;
     }
+  }
+
+  /** The payment's refund carrying our refund id in its metadata (GET /refunds, 100 a page, newest first). */
+  private async findRefund(providerPaymentId: string, refundId: string): Promise<YooKassaRefund | undefined> {
+    let cursor: string | undefined;
+    for (let page = 0; page < MAX_REFUND_PAGES; page++) {
+      const query = new URLSearchParams({ payment_id: providerPaymentId, limit: '100', ...(cursor === undefined ? {} : { cursor }) });
+      let answer: unknown;
+      try {
+        answer = await this.client.call({ method: 'GET', path: `/refunds?${query.toString()}` });
+      } catch (error) {
+        if (error instanceof ProviderRefusal) throw new ProviderUnavailable('yookassa', `the payment's refunds could not be looked up: ${error.message}`);
+        throw error;
+      }
+      if (!isRecord(answer) || !Array.isArray(answer.items)) throw new ProviderUnavailable('yookassa', 'YooKassa answered something that is not a RefundList');
+      const ours = answer.items.find((item) => isRecord(item) && isRecord(item.metadata) && item.metadata.refund_id === refundId);
+      if (ours !== undefined) return decodeRefund(ours, providerPaymentId);
+      if (typeof answer.next_cursor !== 'string' || answer.next_cursor === '') return undefined;
+      cursor = answer.next_cursor;
+    }
+    throw new ProviderUnavailable('yookassa', `payment ${providerPaymentId.slice(0, 64)} has more refunds than ${MAX_REFUND_PAGES * 100}: ours could not be looked up`);
   }
 
   private async fetchRaw(providerPaymentId: string): Promise<YooKassaPayment> {

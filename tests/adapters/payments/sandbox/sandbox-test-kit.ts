@@ -104,7 +104,7 @@ const DISCRIMINATED: Readonly<Record<string, readonly (readonly [field: string, 
  * resolved by the discriminator first — the generic checker would otherwise count several
  * matching branches, or none for a `oneOf` with no properties beside it — then that branch is checked.
  */
-export function openApiViolations(schemaName: 'Payment' | 'Refund' | 'BadRequest' | 'InvalidCredentials' | 'NotFound' | 'TooManyRequests', value: unknown): string[] {
+export function openApiViolations(schemaName: 'Payment' | 'Refund' | 'RefundList' | 'BadRequest' | 'InvalidCredentials' | 'NotFound' | 'TooManyRequests', value: unknown): string[] {
   const { openApi, schemas } = document();
   const schema = schemas[schemaName]!;
   const discriminated = DISCRIMINATED[schemaName];

@@ -371,6 +371,25 @@ describe('Payment sandbox: the local YooKassa API v3, raw HTTP', () => {
       assert.equal((await fetch(`${sandbox.url}/sandbox/yookassa/payments/nope/refunds`)).status, 404);
     });
 
+    it('given refunds of two payments, when GET /refunds by payment_id (and status, limit, cursor), then that payment\'s refunds newest first, page by page; bad filters are 400', async () => {
+      const payment = await paidPayment();
+      const other = await paidPayment();
+      const made = [];
+      for (const value of ['1.00', '2.00', '3.00']) made.push((await refund(refundBody(payment.id, value))).body);
+      await refund(refundBody(other.id, '9.00'));
+      const list = await yookassa.call('GET', `/refunds?payment_id=${payment.id}`);
+      assert.deepEqual([list.status, list.body.type, list.body.items.map((r: { id: string }) => r.id), list.body.next_cursor], [200, 'list', made.map((r) => r.id).reverse(), undefined]);
+      const firstPage = (await yookassa.call('GET', `/refunds?payment_id=${payment.id}&limit=2`)).body;
+      assert.equal(firstPage.items.length, 2);
+      const secondPage = (await yookassa.call('GET', `/refunds?payment_id=${payment.id}&limit=2&cursor=${firstPage.next_cursor}`)).body;
+      assert.deepEqual([secondPage.items.map((r: { id: string }) => r.id), secondPage.next_cursor], [[made[0].id], undefined]);
+      assert.deepEqual((await yookassa.call('GET', `/refunds?payment_id=${payment.id}&status=canceled`)).body.items, []);
+      for (const query of ['limit=0', 'limit=101', 'status=refunded', 'cursor=not-a-cursor']) {
+        const bad = await yookassa.call('GET', `/refunds?payment_id=${payment.id}&${query}`);
+        assert.deepEqual([bad.status, bad.body.code], [400, 'invalid_request'], query);
+      }
+    });
+
     it('given a malformed refund fault, when posted, then 400 with the reason', async () => {
       for (const fault of [{ provider: 'yookassa', operation: 'create', kind: 'pending' }, { provider: 'yookassa', operation: 'refund', kind: 'canceled', reason: 'bored' }, { provider: 'yookassa', operation: 'refund', kind: 'pending', pendingMs: -1 }]) {
         const res = await fetch(`${sandbox.url}/sandbox/faults`, { method: 'POST', body: JSON.stringify(fault) });
@@ -509,6 +528,9 @@ describe('Payment sandbox: the local YooKassa API v3, raw HTTP', () => {
       assert.equal(sbpRefund.refund_method.type, 'sbp');
       assert.equal(typeof sbpRefund.refund_method.sbp_operation_id, 'string', 'required for a succeeded SBP refund');
       assert.equal(typeof (seen[0] as Record<string, any>).refund_authorization_details.rrn, 'string');
+      const list = (await yookassa.call('GET', `/refunds?payment_id=${card.id}`)).body;
+      assert.deepEqual(openApiViolations('RefundList', { ...list, items: [] }), []);
+      for (const item of list.items) assertShape('Refund', item);
       assert.notDeepEqual(openApiViolations('Refund', { ...sbpRefund, status: 'refunded' }), [], 'the check sees an undocumented status');
       assert.notDeepEqual(openApiViolations('Refund', { ...sbpRefund, cancellation_details: { reason: 'bored' } }), [], 'and cancellation_details without its party or with another reason');
     });

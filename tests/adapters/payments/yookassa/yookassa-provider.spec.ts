@@ -247,72 +247,102 @@ describe('YooKassa adapter (v3, against a scripted server)', () => {
       ...fields,
     });
 
-    it('given a refund of 499.00, then one POST /refunds with Basic auth, a key derived from the refund id alone, the amount as a string, our ids in metadata; the Refund as its state', async () => {
-      const { provider, requests } = providerWith(() => ({ status: 200, json: refund() }));
+    const emptyList: ScriptedAnswer = { status: 200, json: { type: 'list', items: [] } };
+    const isLookUp = (sent: RecordedRequest) => sent.method === 'GET' && sent.url.startsWith('https://api.yookassa.test/v3/refunds?');
+    /** YooKassa with no refund of the payment yet (the look-up finds none); POSTs answered by `post`. */
+    const withPost = (post: (sent: RecordedRequest, index: number) => ScriptedAnswer, retries = 3) => {
+      let posts = 0;
+      const subject = providerWith((sent) => (isLookUp(sent) ? emptyList : post(sent, posts++)), retries);
+      return { ...subject, posts: () => subject.requests.filter((r) => r.method === 'POST') };
+    };
+
+    it('given a refund of 499.00, then the payment\'s refunds are looked up, then one POST /refunds with Basic auth, a key derived from the refund id alone, the amount as a string, our ids in metadata; the Refund as its state', async () => {
+      const { provider, requests } = withPost(() => ({ status: 200, json: refund() }));
       const state = await provider.refundPayment(refundRequest());
-      assert.equal(requests.length, 1);
-      const sent = requests[0]!;
-      assert.deepEqual([sent.method, sent.url], ['POST', 'https://api.yookassa.test/v3/refunds']);
+      assert.deepEqual(requests.map((r) => [r.method, r.url]), [
+        ['GET', `https://api.yookassa.test/v3/refunds?payment_id=${PAYMENT_ID}&limit=100`],
+        ['POST', 'https://api.yookassa.test/v3/refunds'],
+      ]);
+      const sent = requests[1]!;
       assert.equal(sent.headers.authorization, `Basic ${Buffer.from('100500:test_secret').toString('base64')}`);
       assert.equal(sent.headers['idempotence-key'], `refund.${REFUND_ID}`);
       assert.deepEqual(sent.body, { payment_id: PAYMENT_ID, amount: { value: '499.00', currency: 'RUB' }, description: 'Возврат по заказу ord_01HZY3', metadata: { refund_id: REFUND_ID, transaction_id: 'tx_01HZY3' } });
       assert.deepEqual(state, { provider: 'yookassa', providerRefundId: '21b23b5b-000f-5061-a000-0674e49a8c10', providerPaymentId: PAYMENT_ID, status: 'succeeded', providerStatus: 'succeeded', amountMinor: 49900n, currency: 'RUB' });
     });
 
+    it('given YooKassa already has our refund (made more than the 24 h a key lives ago), then it is answered as it is now and nothing is posted; other refunds on later pages are read through', async () => {
+      const others = (n: number) => Array.from({ length: n }, (_, i) => refund({ id: `21b23b5b-000f-5061-a000-${String(i).padStart(12, '0')}`, metadata: { refund_id: `other-${i}` } }));
+      const { provider, requests } = providerWith((sent) =>
+        sent.url.includes('cursor=page2') ? { status: 200, json: { type: 'list', items: [...others(3), refund({ status: 'succeeded' })] } } : { status: 200, json: { type: 'list', items: others(100), next_cursor: 'page2' } },
+      );
+      const state = await provider.refundPayment(refundRequest());
+      assert.deepEqual(requests.map((r) => r.method), ['GET', 'GET']);
+      assert.match(requests[1]!.url, /[?&]cursor=page2(&|$)/);
+      assert.deepEqual([state.providerRefundId, state.status, state.amountMinor], ['21b23b5b-000f-5061-a000-0674e49a8c10', 'succeeded', 49900n]);
+    });
+
+    it('given the look-up cannot be made (500s, a 4xx, not a list), then ProviderUnavailable and nothing is posted', async () => {
+      for (const answer of [{ status: 500 }, { status: 403, json: { type: 'error', code: 'forbidden' } }, { status: 200, json: refund() }] as ScriptedAnswer[]) {
+        const { provider, requests } = providerWith(() => answer, 1);
+        await assert.rejects(provider.refundPayment(refundRequest()), ProviderUnavailable, JSON.stringify(answer));
+        assert.equal(requests.filter((r) => r.method === 'POST').length, 0);
+      }
+    });
+
     it('given the same refund twice, then the same key and body both times; another refund id another key; a long refund id still a valid key of at most 64 characters', async () => {
-      const { provider, requests } = providerWith(() => ({ status: 200, json: refund() }));
+      const { provider, posts } = withPost(() => ({ status: 200, json: refund() }));
       await provider.refundPayment(refundRequest());
       await provider.refundPayment(refundRequest());
       await provider.refundPayment(refundRequest({ refundId: 'another-refund' }));
       await provider.refundPayment(refundRequest({ refundId: `rf_${'ü'.repeat(80)}` }));
-      const keys = requests.map((r) => r.headers['idempotence-key']!);
+      const keys = posts().map((r) => r.headers['idempotence-key']!);
       assert.equal(keys[0], keys[1]);
-      assert.deepEqual(requests[0]!.body, requests[1]!.body);
+      assert.deepEqual(posts()[0]!.body, posts()[1]!.body);
       assert.notEqual(keys[0], keys[2]);
       for (const key of keys) assert.match(key, /^[0-9a-zA-Z+\-_.]{1,64}$/);
     });
 
     it('given HTTP 500, a 202 with retry_after and a timeout before the Refund, then the same call (same key, same body) is repeated until it answers', async () => {
       const script: ScriptedAnswer[] = [{ status: 500, json: { type: 'error', code: 'internal_server_error' } }, { status: 202, json: { type: 'error', retry_after: 300 } }, 'timeout', { status: 200, json: refund({ status: 'pending' }) }];
-      const { provider, requests, sleeps } = providerWith((_, index) => script[index]!);
+      const { provider, posts, sleeps } = withPost((_, index) => script[index]!);
       const state = await provider.refundPayment(refundRequest());
       assert.deepEqual([state.status, state.providerStatus], ['pending', 'pending']);
-      assert.equal(requests.length, 4);
-      assert.equal(new Set(requests.map((r) => r.headers['idempotence-key'])).size, 1);
-      assert.equal(new Set(requests.map((r) => JSON.stringify(r.body))).size, 1);
+      assert.equal(posts().length, 4);
+      assert.equal(new Set(posts().map((r) => r.headers['idempotence-key'])).size, 1);
+      assert.equal(new Set(posts().map((r) => JSON.stringify(r.body))).size, 1);
       assert.deepEqual(sleeps, [100, 300, 400]);
     });
 
     it('given no answer past the retries, then ProviderUnavailable (the refund may have been made: repeat it with the same refund id)', async () => {
-      const { provider, requests } = providerWith(() => 'timeout', 2);
+      const { provider, posts } = withPost(() => 'timeout', 2);
       await assert.rejects(provider.refundPayment(refundRequest()), (error: unknown) => error instanceof ProviderUnavailable && error.provider === 'yookassa');
-      assert.equal(requests.length, 3);
+      assert.equal(posts().length, 3);
     });
 
     it('given more than is left (400 invalid_request on amount.value), then ProviderRefusal with YooKassa\'s code and description, never repeated', async () => {
-      const { provider, requests } = providerWith(() => ({ status: 400, json: { type: 'error', id: 'e5', code: 'invalid_request', description: 'The refund amount must be at most what is left of the payment', parameter: 'amount.value' } }));
+      const { provider, posts } = withPost(() => ({ status: 400, json: { type: 'error', id: 'e5', code: 'invalid_request', description: 'The refund amount must be at most what is left of the payment', parameter: 'amount.value' } }));
       await assert.rejects(provider.refundPayment(refundRequest()), (error: unknown) => error instanceof ProviderRefusal && error.code === 'invalid_request' && /at most what is left/.test(error.message) && /amount\.value/.test(error.message));
-      assert.equal(requests.length, 1);
+      assert.equal(posts().length, 1);
     });
 
     it('given a canceled Refund, then failed because of its cancellation_details.reason', async () => {
-      const { provider } = providerWith(() => ({ status: 200, json: refund({ status: 'canceled', cancellation_details: { party: 'refund_network', reason: 'rejected_by_payee' } }) }));
+      const { provider } = withPost(() => ({ status: 200, json: refund({ status: 'canceled', cancellation_details: { party: 'refund_network', reason: 'rejected_by_payee' } }) }));
       const state = await provider.refundPayment(refundRequest());
       assert.deepEqual([state.status, state.providerStatus, state.reason], ['failed', 'canceled', 'rejected_by_payee']);
     });
 
     it('given a currency other than RUB or no amount, then ProviderRefusal without a call; an empty description is left out', async () => {
-      const { provider, requests } = providerWith(() => ({ status: 200, json: refund() }));
+      const { provider, requests, posts } = withPost(() => ({ status: 200, json: refund() }));
       await assert.rejects(provider.refundPayment(refundRequest({ currency: 'USD' as 'RUB' })), ProviderRefusal);
       await assert.rejects(provider.refundPayment(refundRequest({ amountMinor: 0n })), ProviderRefusal);
       assert.equal(requests.length, 0);
       await provider.refundPayment(refundRequest({ description: '' }));
-      assert.equal('description' in (requests[0]!.body as object), false);
+      assert.equal('description' in (posts()[0]!.body as object), false);
     });
 
     it('given an answer that is not a Refund of that payment, then ProviderUnavailable, never a guess', async () => {
       for (const json of [refund({ payment_id: 'another-payment' }), refund({ amount: { value: 'much', currency: 'RUB' } }), refund({ status: undefined }), { type: 'list' }]) {
-        const { provider } = providerWith(() => ({ status: 200, json }));
+        const { provider } = withPost(() => ({ status: 200, json }));
         await assert.rejects(provider.refundPayment(refundRequest()), ProviderUnavailable, JSON.stringify(json));
       }
     });
