@@ -167,7 +167,7 @@ export function paymentRoutes(deps: PaymentRouteDependencies): Route[] {
       responses: {
         201: { description: 'The transaction, processing, with the next step', schema: TransactionView },
         404: { description: 'No such order of the caller' },
-        409: { description: 'The order is paid already, or has another live transaction' },
+        409: { description: 'The order is paid already, cancelled (its payment failed, expired or was cancelled), or has another live transaction' },
         422: { description: 'The provider does not offer that method, or the amount is below its minimum, or the currency is not RUB' },
         502: { description: 'The provider refused the payment (the transaction failed; a new attempt needs a new Idempotency-Key)' },
         503: { description: 'The provider could not be reached or answered "unknown": retry with the same Idempotency-Key' },
@@ -177,6 +177,8 @@ export function paymentRoutes(deps: PaymentRouteDependencies): Route[] {
         if (!provider) return left(domainError('rule_violated', 'payment.provider_unavailable', `provider ${body.provider} is not configured`, 'provider'));
         const order = (await loadAggregate(system.store, gameOrderDecider, streamOfGameOrder(body.order_id))).state;
         if (order.status === 'none' || order.buyerId !== principal.id) return left(domainError('not_found', 'order.not_found', `no order ${body.order_id} of yours`, 'order_id'));
+        if (order.status === 'completed') return left(domainError('conflict', 'order.already_paid', `order ${body.order_id} is paid`, 'order_id'));
+        if (order.status === 'cancelled') return left(domainError('conflict', 'order.cancelled', `order ${body.order_id} is cancelled (${order.cancelReason}): place a new order`, 'order_id'));
         const method = body.payment_method ?? (order.paymentMethod as PaymentMethod);
         if (!provider.methods.includes(method)) {
           return left(domainError('rule_violated', 'payment.method_unsupported', `${body.provider} does not offer ${method} (it offers ${provider.methods.join(', ')})`, 'payment_method'));

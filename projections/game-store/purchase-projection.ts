@@ -12,12 +12,15 @@ import { defineProjection, type ProjectedEvent, type Projection } from '../proje
 
 export const PURCHASES_PROJECTION = 'game-store-purchases';
 
-/** The notification ids the purchase saga gives (sagas/game-store/purchase-saga.ts), read back as steps. */
-const NOTIFICATION_STEPS: readonly { readonly prefix: string; readonly step: (rest: string) => { orderFrom: 'id' | 'receipt'; key: string; step: string } }[] = [
-  { prefix: 'game-store.order-confirmed:', step: (rest) => ({ orderFrom: 'id', key: rest, step: 'confirmation_sent' }) },
-  { prefix: 'game-store.receipt:', step: (rest) => ({ orderFrom: 'receipt', key: rest, step: 'receipt_sent' }) },
-  { prefix: 'game-store.refund:', step: (rest) => ({ orderFrom: 'id', key: rest.split(':')[0]!, step: `refund_notified:${rest.split(':')[1] ?? ''}` }) },
-];
+/** The step a notification of the purchase saga records (its ids: sagas/game-store/purchase-saga.ts), or null for any other. */
+function notificationStep(notificationId: string): { readonly orderId: string; readonly step: string } | null {
+  const match = /^game-store\.(order-confirmed|receipt|refund):([^:]+)(?::(.+))?$/.exec(notificationId);
+  if (!match) return null;
+  const [, kind, orderId, rest] = match as unknown as [string, string, string, string | undefined];
+  if (kind === 'order-confirmed') return { orderId, step: 'confirmation_sent' };
+  if (kind === 'receipt') return { orderId, step: rest === undefined || rest === 'sale' ? 'receipt_sent' : `refund_receipt_sent:${rest}` };
+  return { orderId, step: `refund_notified:${rest ?? ''}` };
+}
 
 const PurchaseProgressEvents = pickEvents(t.union([GameOrderEvent, LibraryEvent, DeveloperLedgerEvent, FiscalReceiptEvent, NotificationEvent]), [
   'OrderInitiated',
@@ -187,19 +190,9 @@ export function purchaseProjection(biSchema = 'bi'): Projection<PurchaseProgress
         await sql`update ${bi('fiscal_receipts')} set status = 'requested' where receipt_id = ${event.data.receiptId}`.execute(trx);
         return;
       case 'NotificationRecorded': {
-        const id = event.data.notificationId;
-        const known = NOTIFICATION_STEPS.find((n) => id.startsWith(n.prefix));
-        if (!known) return;
-        const { orderFrom, key, step: name } = known.step(id.slice(known.prefix.length));
-        let orderId = key;
-        let stepName = name;
-        if (orderFrom === 'receipt') {
-          const { rows } = await sql<{ order_id: string; refund_id: string | null }>`select order_id, refund_id from rm_fiscal_receipts where receipt_id = ${key}`.execute(trx);
-          if (!rows[0]) return;
-          orderId = rows[0].order_id;
-          if (rows[0].refund_id) stepName = `refund_receipt_sent:${rows[0].refund_id}`;
-        }
-        return step(trx, orderId, stepName, event.data.recordedAt);
+        const known = notificationStep(event.data.notificationId);
+        if (known) await step(trx, known.orderId, known.step, event.data.recordedAt);
+        return;
       }
     }
   }

@@ -20,6 +20,7 @@ import { GameOrderEvent } from '../../domain/game-store/game-order.js';
 import { LibraryEvent } from '../../domain/game-store/library.js';
 import { PaymentTransactionEvent, streamOfPaymentTransaction } from '../../domain/game-store/payment-transaction.js';
 import { fromMinorUnits } from '../../domain/money.js';
+import { NotificationEvent } from '../../domain/notifications/inbox.js';
 import type { Effect } from '../outbox.js';
 import { defineSaga, type SagaReaction } from '../saga.js';
 
@@ -29,10 +30,15 @@ export const PURCHASE = 'game-store-purchase';
 export const receiptIdOf = (orderId: string, refundId: string | null): string => derivedUuid('fiscal-receipt', orderId, refundId ?? 'sale');
 /** Notification ids (the inbox records each once). */
 export const confirmationNotificationId = (orderId: string) => `game-store.order-confirmed:${orderId}`;
-export const receiptNotificationId = (receiptId: string) => `game-store.receipt:${receiptId}`;
+export const receiptNotificationId = (orderId: string, refundId: string | null) => `game-store.receipt:${orderId}:${refundId ?? 'sale'}`;
 export const refundNotificationId = (orderId: string, refundId: string) => `game-store.refund:${orderId}:${refundId}`;
+/** The order a notification of the purchase is about (its id says), or null for any other notification. */
+export const orderOfNotification = (notificationId: string): string | null => {
+  const match = /^game-store\.(?:order-confirmed|receipt|refund):([^:]+)/.exec(notificationId);
+  return match ? match[1]! : null;
+};
 
-export const PurchaseEvents = pickEvents(t.union([GameOrderEvent, PaymentTransactionEvent, LibraryEvent, DeveloperLedgerEvent, FiscalReceiptEvent]), [
+export const PurchaseEvents = pickEvents(t.union([GameOrderEvent, PaymentTransactionEvent, LibraryEvent, DeveloperLedgerEvent, FiscalReceiptEvent, NotificationEvent]), [
   'OrderInitiated',
   'OrderCompleted',
   'OrderCancelled',
@@ -51,6 +57,7 @@ export const PurchaseEvents = pickEvents(t.union([GameOrderEvent, PaymentTransac
   'DeveloperCredited',
   'DeveloperDebited',
   'FiscalReceiptFiscalized',
+  'NotificationRecorded',
 ]);
 
 interface SagaItem {
@@ -105,6 +112,8 @@ export interface PurchaseState {
   readonly receipts: Readonly<Record<string, SagaFiscal>>;
   readonly refunds: readonly SagaRefund[];
   readonly strayRefunded: readonly string[];
+  /** The buyer's notifications recorded in the inbox (by id). */
+  readonly notified: readonly string[];
   readonly processed: boolean;
   readonly emitted: readonly string[];
 }
@@ -119,6 +128,7 @@ export const initialPurchaseState: PurchaseState = {
   receipts: {},
   refunds: [],
   strayRefunded: [],
+  notified: [],
   processed: false,
   emitted: [],
 };
@@ -127,7 +137,7 @@ type PurchaseEvent = t.TypeOf<typeof PurchaseEvents>;
 
 /** The state after one event (only what the saga needs to decide). */
 function fold(before: PurchaseState, event: PurchaseEvent, streamName: string): { readonly state: PurchaseState; readonly links: readonly string[] } {
-  const carried = (event.data as { orderId?: unknown }).orderId;
+  const carried = event.type === 'NotificationRecorded' ? orderOfNotification(event.data.notificationId) : (event.data as { orderId?: unknown }).orderId;
   const state = before.orderId === undefined && typeof carried === 'string' ? { ...before, orderId: carried } : before;
   const same = { state, links: [] as string[] };
   const withRefund = (refundId: string, change: (r: SagaRefund) => SagaRefund) => state.refunds.map((r) => (r.refundId === refundId ? change(r) : r));
@@ -185,6 +195,8 @@ function fold(before: PurchaseState, event: PurchaseEvent, streamName: string): 
       return { state: { ...state, credited: add(state.credited, event.data.productId) }, links: [] };
     case 'DeveloperDebited':
       return { state: { ...state, refunds: withRefund(event.data.refundId, (r) => ({ ...r, debited: add(r.debited, event.data.productId) })) }, links: [] };
+    case 'NotificationRecorded':
+      return { state: { ...state, notified: add(state.notified, event.data.notificationId) }, links: [] };
     case 'FiscalReceiptFiscalized': {
       const d = event.data;
       const fiscal: SagaFiscal = { fiscalDocumentNumber: d.fiscalDocumentNumber, fiscalSign: d.fiscalSign, fiscalDriveNumber: d.fiscalDriveNumber, registeredAt: d.registeredAt, totalMinor: d.totalMinor, ofdReceiptUrl: d.ofdReceiptUrl };
@@ -267,10 +279,11 @@ function wanted(orderId: string, state: PurchaseState, decidedAt: string): Effec
       );
     }
   }
-  if (saleReceipt) effects.push(receiptNotification(orderId, order, saleReceiptId, saleReceipt, 'sell', correlation));
+  if (saleReceipt) effects.push(receiptNotification(orderId, order, null, saleReceipt, 'sell', correlation));
 
   const allCredited = order.items.every((item) => state.credited.includes(item.productId));
-  if (libraryDone && saleReceipt && allCredited && !state.processed) {
+  const told = state.notified.includes(receiptNotificationId(orderId, null)) && (state.notified.includes(confirmationNotificationId(orderId)) || !order.items.some((i) => state.inLibrary.includes(i.productId)));
+  if (libraryDone && saleReceipt && allCredited && told && !state.processed) {
     effects.push(CompleteOrderProcessing.effect(`purchase-processed:${orderId}`, { orderId, decidedAt }, correlation));
   }
 
@@ -292,7 +305,7 @@ function wanted(orderId: string, state: PurchaseState, decidedAt: string): Effec
     const refundReceiptId = receiptIdOf(orderId, refund.refundId);
     if (saleReceipt) effects.push(FiscalizeReceipt.effect(`purchase-receipt:${refundReceiptId}`, { receiptId: refundReceiptId, orderId, refundId: refund.refundId, decidedAt }, correlation));
     const refundReceipt = state.receipts[refundReceiptId];
-    if (refundReceipt) effects.push(receiptNotification(orderId, order, refundReceiptId, refundReceipt, 'sell_refund', correlation));
+    if (refundReceipt) effects.push(receiptNotification(orderId, order, refund.refundId, refundReceipt, 'sell_refund', correlation));
     const reversed = refund.productIds.every((p) => !state.inLibrary.includes(p) || refund.removed.includes(p)) && refund.productIds.every((p) => !state.credited.includes(p) || refund.debited.includes(p));
     if (reversed && refundReceipt) {
       effects.push(
@@ -303,9 +316,9 @@ function wanted(orderId: string, state: PurchaseState, decidedAt: string): Effec
   return effects;
 }
 
-function receiptNotification(orderId: string, order: NonNullable<PurchaseState['order']>, receiptId: string, fiscal: SagaFiscal, operation: 'sell' | 'sell_refund', options: { correlationId: string }): Effect {
+function receiptNotification(orderId: string, order: NonNullable<PurchaseState['order']>, refundId: string | null, fiscal: SagaFiscal, operation: 'sell' | 'sell_refund', options: { correlationId: string }): Effect {
   return notify(
-    receiptNotificationId(receiptId),
+    receiptNotificationId(orderId, refundId),
     order.buyerId,
     'game-store.receipt_registered',
     {
@@ -348,6 +361,8 @@ export function purchaseSaga() {
         case 'PaymentTransactionCancelled':
         case 'LatePaymentObserved':
           return null; // the transaction's stream is linked to the order's flow
+        case 'NotificationRecorded':
+          return orderOfNotification(event.data.notificationId);
         default:
           return event.data.orderId;
       }

@@ -37,6 +37,9 @@ export async function startTestSystem(options: TestSystemOptions): Promise<Runni
       // every system a suite starts serves its own payment sandbox (game store) on a free port
       PAYMENT_SANDBOX_PORT: '0',
       PAYMENT_PROVIDER_RETRY_MS: '20',
+      // …and its own local cloud register (fiscal receipts), quick to fiscalize
+      CLOUD_REGISTER_PORT: '0',
+      CLOUD_REGISTER_WAIT_MS: '150',
       ...options.env,
     },
     appConfigSections,

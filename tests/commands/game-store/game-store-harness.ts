@@ -8,6 +8,7 @@ import { signAccessToken } from '../../../adapters/http/access-token.js';
 import { accountsModule } from '../../../commands/accounts/accounts-module.js';
 import { catalogAndOrders } from '../../../commands/game-store/catalog-and-orders.js';
 import { gameStoreModule } from '../../../commands/game-store/game-store-module.js';
+import { notificationsModule } from '../../../commands/notifications/notifications-module.js';
 import type { GameOwnership } from '../../../commands/game-store/ports/game-ownership.js';
 import type { OrderPayments, OrderPaymentSummary } from '../../../commands/game-store/ports/order-payments.js';
 import type { Clock } from '../../../platform/clock.js';
@@ -15,13 +16,13 @@ import { eventually } from '../../support/eventually.js';
 import { startTestSystem, TEST_JWT_SECRET } from '../../support/test-system.js';
 
 /**
- * The game store as `npm start` builds it (accounts + game store) on a suite's database, and
+ * The game store as `npm start` builds it (accounts + notifications + game store) on a suite's database, and
  * the callers and givens its specs share: catalog, orders, payments, webhooks.
  */
 export type GameStoreSystem = RunningSystem & { api: string };
 
 export function startGameStore(options: { database: Database; clock: Clock; role?: 'all' | 'api' | 'worker'; env?: Record<string, string>; contexts?: readonly ContextFactory[] }): Promise<GameStoreSystem> {
-  return startTestSystem({ database: options.database, clock: options.clock, ...(options.role ? { role: options.role } : {}), env: options.env ?? {}, contexts: options.contexts ?? [accountsModule(), gameStoreModule()] });
+  return startTestSystem({ database: options.database, clock: options.clock, ...(options.role ? { role: options.role } : {}), env: options.env ?? {}, contexts: options.contexts ?? [accountsModule(), notificationsModule(), gameStoreModule()] });
 }
 
 export { eventually };
