@@ -128,11 +128,14 @@ const OUTCOMES: Record<string, string> = {
   CANCELED: 'Cancelled',
   DEADLINE_EXPIRED: 'Expired',
   REFUNDED: 'Refunded',
+  PARTIAL_REFUNDED: 'Paid (partly refunded)',
+  REFUNDING: 'Paid (a refund is in processing)',
+  ASYNC_REFUNDING: 'Paid (a refund is in processing)',
 };
 
 function finalPage(title: string, payment: PaymentForBuyer): string {
   const outcome = OUTCOMES[payment.status] ?? payment.status;
-  const paid = ['succeeded', 'CONFIRMED', 'AUTHORIZED', 'waiting_for_capture'].includes(payment.status);
+  const paid = ['succeeded', 'CONFIRMED', 'AUTHORIZED', 'waiting_for_capture', 'PARTIAL_REFUNDED', 'REFUNDING', 'ASYNC_REFUNDING'].includes(payment.status);
   const back = paid ? payment.returnAfterPay : (payment.returnAfterDecline ?? payment.returnAfterPay);
   return page(
     title,
