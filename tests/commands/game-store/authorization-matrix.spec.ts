@@ -40,7 +40,7 @@ const USERS: Partial<Record<Caller, Outcome>> = { buyer: 'through', 'other buyer
 const OWNER: Partial<Record<Caller, Outcome>> = { developer: 'through', admin: 'through' };
 
 /** The game-store paths this matrix must cover completely (the payments' prefixes join when their rows do). */
-const COVERED = ['/api/v1/catalog/', '/api/v1/orders', '/api/v1/payments/', '/webhooks/'];
+const COVERED = ['/api/v1/catalog/', '/api/v1/orders', '/api/v1/payments/', '/webhooks/', '/api/v1/library/', '/api/v1/developers/'];
 
 /** `METHOD path` (OpenAPI form) → what each caller gets. */
 const MATRIX: Record<string, Row> = {
@@ -54,6 +54,8 @@ const MATRIX: Record<string, Row> = {
   'DELETE /api/v1/catalog/products/{id}/prices/{region}': { at: (f) => `/api/v1/catalog/products/${f.product}/prices/KZ`, outcomes: OWNER },
   'POST /api/v1/catalog/products/{id}/withdraw': { outcomes: OWNER },
   'POST /api/v1/catalog/products/{id}/restore': { outcomes: OWNER },
+  // a commercial term between the store and the developer: admins only (the developer reads it on its product page)
+  'PUT /api/v1/catalog/products/{id}/revenue-share': { body: () => ({ share_percent: '70' }), outcomes: { admin: 'through' } },
   // orders (P-2, P-6)
   'POST /api/v1/orders/initiate': { outcomes: USERS },
   'GET /api/v1/orders': { outcomes: USERS },
@@ -64,6 +66,10 @@ const MATRIX: Record<string, Row> = {
   'GET /api/v1/payments/transactions/{id}/qr.svg': { at: (f) => `/api/v1/payments/transactions/${f.transaction}/qr.svg`, outcomes: { buyer: 'through', support: 'through', admin: 'through', 'other buyer': 'hidden', developer: 'hidden', 'other developer': 'hidden' } },
   'POST /webhooks/yookassa': { outcomes: EVERYONE },
   'POST /webhooks/tbank': { outcomes: EVERYONE },
+  // library (P-6): every user their own (another buyer's is 403 by buyer_id, in library.e2e); developers' balances: their own at /me, anyone's for support and admins
+  'GET /api/v1/library/items': { outcomes: USERS },
+  'GET /api/v1/developers/me/balance': { outcomes: { developer: 'through', 'other developer': 'through', admin: 'through' } },
+  'GET /api/v1/developers/{developerId}/balance': { at: () => '/api/v1/developers/matrix-developer/balance', outcomes: { support: 'through', admin: 'through' } },
   // last: it cancels the fixture's transaction (only its buyer may)
   'POST /api/v1/payments/transactions/{id}/cancel': { at: (f) => `/api/v1/payments/transactions/${f.transaction}/cancel`, outcomes: { buyer: 'through', support: 'hidden', admin: 'hidden', 'other buyer': 'hidden', developer: 'hidden', 'other developer': 'hidden' } },
 };
@@ -91,7 +97,7 @@ async function tokenOf(caller: Caller): Promise<string | undefined> {
 
 const defaultPath = (path: string, f: Fixtures) => path.replace('{id}', path.startsWith('/api/v1/orders') ? f.order : f.product);
 
-describe('game store: the authorization matrix of the catalog, order, payment and webhook routes (issue 12)', function () {
+describe('game store: the authorization matrix of the catalog, order, payment, webhook, library and developer-balance routes (issues 12, 13)', function () {
   this.timeout(180_000);
   let database: Awaited<ReturnType<typeof openTestDatabase>>;
   let system: GameStoreSystem;

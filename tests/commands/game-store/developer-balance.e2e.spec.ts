@@ -7,7 +7,7 @@ import { streamOfDeveloperLedger } from '../../../domain/game-store/developer-le
 import { ManualClock } from '../../../platform/clock.js';
 import { databaseKind, openTestDatabase } from '../../support/test-database.js';
 import { aBuyer, aDeveloper, admin, givenProduct, serviceToken, startGameStore, support, type Caller, type GameStoreSystem, type ProductAnswer } from './game-store-harness.js';
-import { anOrderId, desksOf, ledgerShows, libraryAndLedgerContexts } from './library-and-ledger-harness.js';
+import { anOrderId, desksOf, ledgerShows } from './library-and-ledger-harness.js';
 
 const ME = '/api/v1/developers/me/balance';
 const of = (developerId: string) => `/api/v1/developers/${encodeURIComponent(developerId)}/balance`;
@@ -31,7 +31,7 @@ describe('game store: developer balances over HTTP (issue 13, item 5)', function
 
   before(async () => {
     database = await openTestDatabase();
-    system = await startGameStore({ database, clock, contexts: libraryAndLedgerContexts(), env: { DEVELOPER_REVENUE_SHARE_PERCENT: '65' } });
+    system = await startGameStore({ database, clock, env: { DEVELOPER_REVENUE_SHARE_PERCENT: '65' } });
     ledger = desksOf(system).ledger;
     adminToken = await admin();
     dev = await aDeveloper('dev-balance');

@@ -1,36 +1,19 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
-import { mergeContextParts, type ContextFactory } from '../../../adapters/app/context-module.js';
 import type { RunningSystem } from '../../../adapters/app/system.js';
 import { developerLedgerDesk } from '../../../commands/game-store/developer-ledger-commands.js';
-import { gameStoreModule } from '../../../commands/game-store/game-store-module.js';
-import { libraryAndLedger } from '../../../commands/game-store/library-and-ledger.js';
 import { libraryDesk } from '../../../commands/game-store/library-commands.js';
 import type { DeveloperLedgerDesk, LibraryDesk } from '../../../commands/game-store/purchase-followers.js';
 import type { Position } from '../../../adapters/eventstore/event-store.js';
 import { DEVELOPER_LEDGER_PROJECTION } from '../../../projections/game-store/developer-ledger-projection.js';
 import { LIBRARY_PROJECTION } from '../../../projections/game-store/library-projection.js';
-import { accountsModule } from '../../../commands/accounts/accounts-module.js';
 import { streamOfDeveloperLedger } from '../../../domain/game-store/developer-ledger.js';
 
 /**
- * The game store with the library and the developers' ledgers in it, for the specs of those
- * parts until the purchase saga drives them: the module as `npm start` builds it, plus the
- * `libraryAndLedger` part when the module does not carry it yet (once it does, the module alone).
- * The specs' givens call the desks directly, as the saga's effects will.
+ * The library and ledger desks on a running game store, as the purchase saga's effects are
+ * given them — another instance of each, like another worker's: the specs of those parts call
+ * them directly (the purchase specs drive them through the saga).
  */
-export function gameStoreWithLibraryAndLedger(): ContextFactory {
-  return async (system) => {
-    const module = await gameStoreModule()(system);
-    if (module.routes?.some((route) => route.path === '/api/v1/library/items')) return module;
-    const part = libraryAndLedger({ system, ownership: { ownedAmong: async () => [] }, orderPayments: { ofOrder: async () => [], ofOrders: async () => new Map() } });
-    return { name: module.name, ...(module.roles ? { roles: module.roles } : {}), ...mergeContextParts([module, part]) };
-  };
-}
-
-export const libraryAndLedgerContexts = (): ContextFactory[] => [accountsModule(), gameStoreWithLibraryAndLedger()];
-
-/** The desks on a running system, as the saga's effects are given them (another instance of each: like another worker). */
 export function desksOf(system: RunningSystem): { library: LibraryDesk; ledger: DeveloperLedgerDesk } {
   const deps = system.dependencies;
   return { library: libraryDesk(deps), ledger: developerLedgerDesk(deps, { defaultShareBasisPoints: deps.config.gameStore.developerRevenueShareBasisPoints }) };

@@ -6,7 +6,7 @@ import { streamOfLibrary } from '../../../domain/game-store/library.js';
 import { ManualClock } from '../../../platform/clock.js';
 import { openTestDatabase } from '../../support/test-database.js';
 import { aBuyer, aDeveloper, anAdmin, givenProduct, serviceToken, startGameStore, support, type Caller, type GameStoreSystem, type ProductAnswer } from './game-store-harness.js';
-import { anOrderId, desksOf, libraryAndLedgerContexts, libraryShows } from './library-and-ledger-harness.js';
+import { anOrderId, desksOf, libraryShows } from './library-and-ledger-harness.js';
 
 const ITEMS = '/api/v1/library/items';
 
@@ -26,7 +26,7 @@ describe('game store: the library over HTTP (P-6)', function () {
 
   before(async () => {
     database = await openTestDatabase();
-    system = await startGameStore({ database, clock, contexts: libraryAndLedgerContexts() });
+    system = await startGameStore({ database, clock });
     library = desksOf(system).library;
     const dev = await aDeveloper('dev-library');
     trader = await givenProduct(system.api, dev.token, { title: 'Space Trader' });
