@@ -42,6 +42,8 @@ export function developerLedgerDesk(system: Pick<SystemDependencies, 'store'>, o
     commandIdOf: (command) => `developer-ledger:${command.developerId}:${command.entryId}`,
     nowOf: (command) => command.now,
     busy: ledgerBusy,
+    // a cached ledger holds every entry of its developer: keep the busy ones, not every developer who ever sold
+    maxLanes: 1_000,
   });
 
   async function record(command: DeveloperLedgerCommand, correlationId: string): Promise<Either<DomainError, { readonly amountMinor: bigint; readonly balanceAfterMinor: bigint }>> {
