@@ -22,6 +22,7 @@ const benches: Record<string, () => Promise<Bench>> = {
   startup: async () => (await import('./startup.js')).bench,
   gcp: async () => (await import('./gcp.js')).bench,
   payments: async () => (await import('./payments.js')).bench,
+  purchase: async () => (await import('./purchase.js')).bench,
 };
 
 interface RunRecord {
