@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { left, right, type Either } from 'fp-ts/Either';
 import type { SystemDependencies } from '../../adapters/app/context-module.js';
 import { domainError, type DomainError } from '../../domain/decider.js';
@@ -14,6 +15,10 @@ import { productDecider, streamOfProduct } from '../../domain/game-store/product
 import { HotStreamDecisions } from '../hot-stream-decisions.js';
 import { loadAggregate } from '../load-aggregate.js';
 import type { DeveloperLedgerDesk } from './purchase-followers.js';
+
+/** Per process: with a sequence, makes every decision's command id unique (see below). */
+const processTag = randomUUID().slice(0, 8);
+let sequence = 0;
 
 export const ledgerBusy = (): DomainError => domainError('rate_limited', 'ledger.busy', 'the developer’s ledger is being written by many at once; retry');
 
@@ -34,12 +39,16 @@ export interface DeveloperLedgerOptions {
  *
  * The share: the product's own (ProductRevenueShareSet, read from its stream — authoritative,
  * no read-model lag) or the default; amount = floor(sale × bps / 10000), in the decider.
- * Idempotency is the decider's (entry ids); the command id of an entry derives from it, so a
- * retried entry gets the event id of the first.
+ * Idempotency is the decider's (entry ids: a retried entry is decided as nothing new), so the
+ * events' command ids only need to be unique per decision — and must be: with ids derived from
+ * the entry, two instances deciding one entry at once append events with the same ids, the
+ * store answers the second append as an idempotent re-append of the first, and that instance
+ * would cache its own (stale) decision as the ledger — a later balanceAfterMinor off by what it
+ * missed (seen in the concurrency spec on the server).
  */
 export function developerLedgerDesk(system: Pick<SystemDependencies, 'store'>, options: DeveloperLedgerOptions): DeveloperLedgerDesk & { current(developerId: string): Promise<DeveloperLedgerState> } {
   const runner = new HotStreamDecisions<DeveloperLedgerCommand, DeveloperLedgerEvent, DeveloperLedgerState>(system.store, developerLedgerDecider, {
-    commandIdOf: (command) => `developer-ledger:${command.developerId}:${command.entryId}`,
+    commandIdOf: (command) => `developer-ledger:${command.entryId}:${processTag}:${++sequence}`,
     nowOf: (command) => command.now,
     busy: ledgerBusy,
     // a cached ledger holds every entry of its developer: keep the busy ones, not every developer who ever sold

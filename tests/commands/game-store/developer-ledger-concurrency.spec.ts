@@ -6,13 +6,18 @@ import { ManualClock } from '../../../platform/clock.js';
 import { twoInstancesOnOneDatabase } from '../../support/two-instances.js';
 import { aDeveloper, givenProduct, startGameStore } from './game-store-harness.js';
 import { desksOf, ledgerShows } from './library-and-ledger-harness.js';
+import type { EventStore } from '../../../adapters/eventstore/event-store.js';
+import { developerLedgerDesk } from '../../../commands/game-store/developer-ledger-commands.js';
+import type { DeveloperLedgerDesk } from '../../../commands/game-store/purchase-followers.js';
 
 /**
  * A popular developer's ledger is a hot stream: every sale of its games credits it, many at
  * once, from several workers. Against the database, across two instances on it (each with its
  * own ledger desk, as two workers would have): 40 credits at once — each also sent twice, as a
  * retried effect would — all land once, in one chain of balances, and the balance is their sum;
- * then refunds and new sales at once.
+ * then refunds and new sales at once; and, made to happen on purpose, the race in which one
+ * instance's append of an entry comes after another instance recorded that entry and one more
+ * (its answer and its cached ledger must still be the log's).
  *
  * Why batching (HotStreamDecisions) rather than a plain load-decide-append retried on conflict
  * (handleCommand): measured in one process on this machine (2 shared cores, load ~8), 40 credits
@@ -47,14 +52,57 @@ describe('game store: concurrent credits on one developer’s ledger, across two
     assert.equal(running, expected);
     // each pair of answers (the sale and its repeat) tells the same figures
     for (let i = 0; i < 40; i++) assert.deepEqual(answers[2 * i], answers[2 * i + 1]);
+    // and each instance's cached ledger is the log's: one more sale on each continues the chain
+    let balance = expected;
+    for (const desk of desks) {
+      const orderId = randomUUID();
+      balance += developerShareOf(10_000n, 7000);
+      const next = await desk.creditSale({ developerId: dev.id, entryId: `sale:${orderId}`, orderId, productId: product.product_id, saleMinor: 10_000n, currency: 'RUB', now: clock.now(), correlationId: 'after-rush' });
+      assert.deepEqual(next._tag === 'Right' && next.right.balanceAfterMinor, balance);
+    }
 
     await ledgerShows(instances.first, dev.id);
     for (const api of [instances.first.api, instances.second.api]) {
       const page = await request(api).get('/api/v1/developers/me/balance').query({ limit: '100' }).set('Authorization', dev.token).expect(200);
-      assert.equal(page.body.balances[0].amount_minor, expected.toString());
-      assert.equal(page.body.balances[0].entries, 40);
-      assert.equal(page.body.entries.length, 40);
+      assert.equal(page.body.balances[0].amount_minor, balance.toString());
+      assert.equal(page.body.balances[0].entries, 42);
+      assert.equal(page.body.entries.length, 42);
     }
+  });
+
+  it('given a credit retried on one instance while another records it and one more between that instance’s read and its append, then it answers the recorded figures and its cached ledger stays the log’s', async () => {
+    const dev = await aDeveloper();
+    const product = await givenProduct(instances.first.api, dev.token, { prices: { RU: '100.00' } });
+    const first = desksOf(instances.first).ledger;
+    const credit = (desk: DeveloperLedgerDesk, orderId: string) => desk.creditSale({ developerId: dev.id, entryId: `sale:${orderId}`, orderId, productId: product.product_id, saleMinor: 10_000n, currency: 'RUB', now: clock.now(), correlationId: 'spec' });
+    // the second instance's store lets the first instance record o-2 and o-3 just before its own append of o-3 goes out
+    const store = instances.second.dependencies.store;
+    let interleave: (() => Promise<unknown>) | undefined;
+    const racing = new Proxy(store, {
+      get(target, property, receiver) {
+        if (property !== 'append') return Reflect.get(target, property, receiver);
+        return async (...args: Parameters<EventStore['append']>) => {
+          const before = interleave;
+          interleave = undefined;
+          await before?.();
+          return target.append(...args);
+        };
+      },
+    });
+    const second = developerLedgerDesk({ store: racing }, { defaultShareBasisPoints: 7000 });
+    const figures = async (answer: ReturnType<typeof credit>) => {
+      const outcome = await answer;
+      return outcome._tag === 'Right' ? [outcome.right.amountMinor, outcome.right.balanceAfterMinor] : outcome.left.code;
+    };
+    assert.deepEqual(await figures(credit(second, 'o-1')), [7_000n, 7_000n]);
+    interleave = async () => {
+      await credit(first, 'o-2');
+      await credit(first, 'o-3');
+    };
+    assert.deepEqual(await figures(credit(second, 'o-3')), [7_000n, 21_000n], 'the recorded credit, not the one decided before o-2 was seen');
+    assert.deepEqual(await figures(credit(second, 'o-4')), [7_000n, 28_000n], 'the chain goes on from the log');
+    const events = await store.readStream(streamOfDeveloperLedger(dev.id));
+    assert.deepEqual(events.map((e) => (e.data as { orderId: string; balanceAfterMinor: string })).map((d) => [d.orderId, d.balanceAfterMinor]), [['o-1', '7000'], ['o-2', '14000'], ['o-3', '21000'], ['o-4', '28000']]);
   });
 
   it('given credited sales, when 10 refunds and 10 new sales come at once on two instances, then every one lands once and the balance is the credits less exactly the refunded credits', async () => {
