@@ -1,7 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { left, right } from 'fp-ts/Either';
 import * as t from 'io-ts';
+import type { Database } from '../../adapters/database/database.js';
 import type { EventStore } from '../../adapters/eventstore/event-store.js';
+import { retryDeadLetter } from '../../sagas/outbox.js';
 import { withJsonSchema } from '../../adapters/http/json-schema.js';
 import { HttpProblem } from '../../adapters/http/problem.js';
 import type { Principal } from '../../adapters/http/principal.js';
@@ -21,6 +23,8 @@ import { recordReport } from './receipt-effects.js';
 
 export interface PurchaseRouteDependencies {
   readonly store: EventStore;
+  /** The outbox's dead letters (a failed receipt's effect is one). */
+  readonly database: Database;
   readonly clock: Clock;
   readonly purchases: PurchaseQueries;
   readonly register: CashRegister;
@@ -42,6 +46,11 @@ const RefundBody = t.intersection([
   t.partial({ items: withJsonSchema(t.refinement(t.array(ProductIdText), (a) => a.length >= 1 && a.length <= 100, 'RefundItems'), { type: 'array', items: { type: 'string', format: 'uuid' }, minItems: 1, maxItems: 100 }, { expected: '1 to 100 product ids of the order' }) }),
 ]);
 
+const ReceiptStatus = withJsonSchema(
+  t.keyof({ requested: null, submitted: null, fiscalized_success: null, fiscalized_failed: null }, 'ReceiptStatus'),
+  { type: 'string', enum: ['requested', 'submitted', 'fiscalized_success', 'fiscalized_failed'] },
+  { expected: 'requested, submitted, fiscalized_success or fiscalized_failed' },
+);
 const RefundView = t.type({ refund_id: t.string, order_id: t.string, status: t.string, items: t.array(t.string), amount: MoneyView, reason: t.string });
 
 export const ReceiptView = t.type({
@@ -178,6 +187,47 @@ export function purchaseRoutes(deps: PurchaseRouteDependencies): Route[] {
       handle: async ({ params, principal }) => {
         if (!(await visibleTo(params.id, principal))) return notFound();
         return right({ status: 200, body: { items: (await deps.purchases.receiptsOf(params.id)).map(receiptView) } });
+      },
+    }),
+    defineRoute({
+      method: 'get',
+      path: '/api/v1/fiscal-receipts',
+      summary: 'Fiscal receipts by status, for support (e.g. the ones the register refused: fiscalized_failed)',
+      description: 'Support or admins. `status` requested, submitted, fiscalized_success or fiscalized_failed (default fiscalized_failed); newest first, at most 100. A failed one is retried with `POST /api/v1/fiscal-receipts/{id}/retry`.',
+      tags: ['game-store'],
+      auth: { roles: ['support', 'admin'] },
+      query: t.partial({ status: ReceiptStatus }),
+      responses: {
+        200: { description: 'The receipts', schema: t.type({ items: t.array(ReceiptView) }) },
+        400: { description: 'A malformed status' },
+        401: { description: 'No valid access token' },
+        403: { description: 'Not support or an admin' },
+      },
+      handle: async ({ query }) => right({ status: 200, body: { items: (await deps.purchases.receiptsWithStatus(query.status ?? 'fiscalized_failed')).map(receiptView) } }),
+    }),
+    defineRoute({
+      method: 'post',
+      path: '/api/v1/fiscal-receipts/:id/retry',
+      summary: 'Try a failed fiscal receipt again (support)',
+      description: 'A receipt the register refused for good (`fiscalized_failed`) — its effect is a dead letter — is submitted again as a new attempt (a new external_id), once the cause is fixed (the buyer’s e-mail, the shop’s settings at the register…).',
+      tags: ['game-store'],
+      auth: { roles: ['support', 'admin'] },
+      params: t.type({ id: t.string }),
+      responses: {
+        202: { description: 'Queued again', schema: t.type({ receipt_id: t.string, status: t.string }) },
+        401: { description: 'No valid access token' },
+        403: { description: 'Not support or an admin' },
+        404: { description: 'receipt.not_found' },
+        409: { description: 'receipt.not_failed: it is not fiscalized_failed (or still being retried)' },
+      },
+      handle: async ({ params }) => {
+        if (!isId(params.id)) return left(domainError('not_found', 'receipt.not_found', 'no such receipt'));
+        const row = await deps.purchases.receipt(params.id);
+        if (!row) return left(domainError('not_found', 'receipt.not_found', 'no such receipt'));
+        if (row.status !== 'fiscalized_failed') return left(domainError('conflict', 'receipt.not_failed', `receipt ${params.id} is ${row.status}`));
+        const queued = await retryDeadLetter(deps.database.db, `purchase-receipt:${params.id}`, deps.clock.now());
+        if (!queued) return left(domainError('conflict', 'receipt.not_failed', `receipt ${params.id} is being retried already`));
+        return right({ status: 202, body: { receipt_id: params.id, status: 'requested' } });
       },
     }),
     defineRoute({

@@ -64,6 +64,7 @@ export async function purchases(input: PurchasesInput): Promise<GameStorePart> {
     ],
     routes: purchaseRoutes({
       store: system.store,
+      database: system.database,
       clock: system.clock,
       purchases: queries,
       register: cashRegister.register,

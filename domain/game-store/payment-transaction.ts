@@ -120,7 +120,7 @@ function observe(state: Live, payment: Observation, source: string, at: string):
     }
     return events;
   }
-  if (paid && payment.amountMinor !== state.amountMinor) return events; // refused before (see decide)
+  if (paid && payment.amountMinor !== state.amountMinor && state.status !== 'completed' && state.status !== 'refunded') return events; // refused before (see decide)
   const base = { providerPaymentId: current, providerStatus: payment.providerStatus, source };
   switch (state.status) {
     case 'created':
@@ -192,7 +192,9 @@ export const paymentTransactionDecider: EventSourcedDecider<PaymentTransactionCo
         ]);
       case 'ObservePayment': {
         const paid = command.payment.status === 'succeeded' || command.payment.status === 'refunded';
-        if (paid && command.payment.amountMinor !== state.amountMinor) {
+        // once completed, a refund's news (T-Bank PARTIAL_REFUNDED / REFUNDED) may name what is left rather than what was paid
+        const settled = state.status === 'completed' || state.status === 'refunded';
+        if (paid && !settled && command.payment.amountMinor !== state.amountMinor) {
           return left(domainError('rule_violated', 'payment.amount_mismatch', `the provider reports ${command.payment.amountMinor} minor units paid, the transaction is for ${state.amountMinor}`));
         }
         return right(observe(state, command.payment, command.source, command.at));

@@ -261,6 +261,14 @@ export function purchaseQueries(db: Kysely<any>) {
       const { rows } = await sql<FiscalReceiptRow>`select * from rm_fiscal_receipts where order_id = ${orderId} order by requested_at, receipt_id`.execute(db);
       return rows;
     },
+    async receipt(receiptId: string): Promise<FiscalReceiptRow | undefined> {
+      const { rows } = await sql<FiscalReceiptRow>`select * from rm_fiscal_receipts where receipt_id = ${receiptId}`.execute(db);
+      return rows[0];
+    },
+    async receiptsWithStatus(status: string, limit = 100): Promise<FiscalReceiptRow[]> {
+      const { rows } = await sql<FiscalReceiptRow>`select * from rm_fiscal_receipts where status = ${status} order by requested_at desc, receipt_id limit ${limit}`.execute(db);
+      return rows;
+    },
     async receiptByUuid(uuid: string): Promise<FiscalReceiptRow | undefined> {
       const { rows } = await sql<FiscalReceiptRow>`select * from rm_fiscal_receipts where uuid = ${uuid}`.execute(db);
       return rows[0];

@@ -185,6 +185,8 @@ function fold(before: PurchaseState, event: PurchaseEvent, streamName: string): 
     case 'PaymentTransactionCancelled': {
       const transactionId = streamName.slice('PaymentTransaction-'.length);
       if (state.transactions[transactionId] === undefined) return same;
+      // the buyer stopping one attempt (to pay another way) leaves the order open; a declined, failed or expired payment cancels it
+      if (event.type === 'PaymentTransactionCancelled' && (event.data.by !== null || event.data.source === 'cancel' || event.data.source === 'buyer')) return same;
       return { state: { ...state, endedUnpaid: [...state.endedUnpaid, { transactionId, reason: event.type === 'PaymentTransactionFailed' ? `payment_${event.data.reason === 'expired' ? 'expired' : 'failed'}` : 'payment_cancelled' }] }, links: [] };
     }
     case 'LibraryGameAdded':

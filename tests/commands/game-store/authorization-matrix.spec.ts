@@ -33,6 +33,8 @@ interface Row {
   /** Sent with POST, PUT, PATCH (default `{}`: the guard is what is tested, not the body). */
   readonly body?: (f: Fixtures) => unknown;
   readonly outcomes: Partial<Record<Caller, Outcome>>;
+  /** A live feed (Server-Sent Events): only its status is read, then the connection is dropped. */
+  readonly live?: boolean;
 }
 
 const EVERYONE = Object.fromEntries(CALLERS.map((c) => [c, 'through'])) as Record<Caller, Outcome>;
@@ -40,7 +42,7 @@ const USERS: Partial<Record<Caller, Outcome>> = { buyer: 'through', 'other buyer
 const OWNER: Partial<Record<Caller, Outcome>> = { developer: 'through', admin: 'through' };
 
 /** The game-store paths this matrix must cover completely (the payments' prefixes join when their rows do). */
-const COVERED = ['/api/v1/catalog/', '/api/v1/orders', '/api/v1/payments/', '/webhooks/', '/api/v1/library/', '/api/v1/developers/'];
+const COVERED = ['/api/v1/catalog/', '/api/v1/orders', '/api/v1/payments/', '/webhooks/', '/api/v1/library/', '/api/v1/developers/', '/api/v1/fiscal-receipts'];
 
 /** `METHOD path` (OpenAPI form) → what each caller gets. */
 const MATRIX: Record<string, Row> = {
@@ -70,6 +72,13 @@ const MATRIX: Record<string, Row> = {
   'GET /api/v1/library/items': { outcomes: USERS },
   'GET /api/v1/developers/me/balance': { outcomes: { developer: 'through', 'other developer': 'through', admin: 'through' } },
   'GET /api/v1/developers/{developerId}/balance': { at: () => '/api/v1/developers/matrix-developer/balance', outcomes: { support: 'through', admin: 'through' } },
+  // the purchase (issue 13): support and admins refund; the buyer (and staff) read the receipts and follow the order live; the register's callback is public (re-fetched)
+  'POST /api/v1/orders/{id}/refund': { body: () => ({ reason: 'matrix' }), outcomes: { support: 'through', admin: 'through' } },
+  'GET /api/v1/orders/{id}/receipts': { outcomes: { buyer: 'through', support: 'through', admin: 'through', 'other buyer': 'hidden', developer: 'hidden', 'other developer': 'hidden' } },
+  'GET /api/v1/orders/{id}/events': { live: true, outcomes: { buyer: 'through', support: 'through', admin: 'through', 'other buyer': 'hidden', developer: 'hidden', 'other developer': 'hidden' } },
+  'GET /api/v1/fiscal-receipts': { outcomes: { support: 'through', admin: 'through' } },
+  'POST /api/v1/fiscal-receipts/{id}/retry': { at: () => '/api/v1/fiscal-receipts/00000000-0000-4000-8000-000000000000/retry', outcomes: { support: 'through', admin: 'through' } },
+  'POST /webhooks/cash-register': { outcomes: EVERYONE },
   // last: it cancels the fixture's transaction (only its buyer may)
   'POST /api/v1/payments/transactions/{id}/cancel': { at: (f) => `/api/v1/payments/transactions/${f.transaction}/cancel`, outcomes: { buyer: 'through', support: 'hidden', admin: 'hidden', 'other buyer': 'hidden', developer: 'hidden', 'other developer': 'hidden' } },
 };
@@ -138,6 +147,17 @@ describe('game store: the authorization matrix of the catalog, order, payment, w
       const at = row.at ? row.at(fixtures) : defaultPath(path, fixtures);
       for (const caller of CALLERS) {
         const token = await tokenOf(caller);
+        if (row.live) {
+          const controller = new AbortController();
+          const live = await fetch(`${system.api}${at}`, { headers: token ? { Authorization: token } : {}, signal: controller.signal });
+          controller.abort();
+          const expected = row.outcomes[caller];
+          const what = `${caller} on ${operation}: ${live.status}`;
+          if (expected === 'through') assert.equal(live.status, 200, what);
+          else if (expected === 'hidden') assert.equal(live.status, 404, what);
+          else assert.equal(live.status, caller === 'anonymous' ? 401 : 403, what);
+          continue;
+        }
         const verb = method.toLowerCase() as 'get' | 'post' | 'put' | 'patch' | 'delete';
         let call = request(system.api)[verb](at);
         if (token) call = call.set('Authorization', token);
