@@ -84,6 +84,7 @@ describe('game store: the purchase saga survives a worker killed at random point
       ...process.env,
       DATABASE_URL: `${SERVER}/${databaseName}`,
       JWT_SECRET: TEST_JWT_SECRET,
+      GCP_CVC_SECRET: 'kill-spec-cvc-secret-of-at-least-32-characters',
       DATA_DIR: dataDir,
       LOG_LEVEL: 'warn',
       PROJECTION_POLL_MS: '50',
@@ -139,8 +140,10 @@ describe('game store: the purchase saga survives a worker killed at random point
       // let it run 2.5–6 s (its start-up, ~2 s warm, included), then kill it wherever it is
       await new Promise((resolve) => setTimeout(resolve, 2_500 + Math.random() * 3_500));
       if (!paying && (await settled())) break;
+      if (worker.exitCode !== null) throw new Error(`the worker stopped by itself (exit ${worker.exitCode}):\n${workerLog}`);
+      const exited = new Promise((resolve) => worker!.once('exit', resolve));
       worker.kill('SIGKILL');
-      await new Promise((resolve) => worker!.once('exit', resolve));
+      await exited;
       kills++;
       worker = await startWorker();
     }
