@@ -85,7 +85,7 @@ describe('README: every shell snippet, in order, in one bash session against one
     dataDir = await mkdtemp(join(tmpdir(), 'ledgerline-readme-'));
     port = await freePort();
     callbackPort = await freePort();
-    const env: NodeJS.ProcessEnv = { ...process.env, PORT: String(port), PAYMENT_SANDBOX_PORT: '0', DATA_DIR: dataDir, ADMIN_EMAILS: 'admin@example.com', PASSWORD_HASH_MEMORY_KIB: '1024', PASSWORD_HASH_ITERATIONS: '1', LOG_LEVEL: 'info' };
+    const env: NodeJS.ProcessEnv = { ...process.env, PORT: String(port), PAYMENT_SANDBOX_PORT: '0', CLOUD_REGISTER_PORT: '0', CLOUD_REGISTER_WAIT_MS: '300', DATA_DIR: dataDir, ADMIN_EMAILS: 'admin@example.com', PASSWORD_HASH_MEMORY_KIB: '1024', PASSWORD_HASH_ITERATIONS: '1', LOG_LEVEL: 'info' };
     delete env.DATABASE_URL; // the README's default: the embedded PGlite
     delete env.EVENTSTORE_URL;
     delete env.JWT_SECRET;
@@ -145,6 +145,15 @@ describe('README: every shell snippet, in order, in one bash session against one
     assert.match(result.stdout, /^\{"redelivered":5\}\n\["PaymentTransactionInitiated","ProviderPaymentCreated","PaymentTransactionCompleted"\]$/m);
     assert.match(result.stdout, /"status":409,"code":"order.product_owned"/);
     assert.match(result.stdout, /\{"status":"completed","provider_status":"CONFIRMED"\}/);
+    // …and the purchase saga: completed, in the library, the receipt fiscalized (FFD 1.2 lines), Dasha credited 70 %, then refunded and reversed
+    assert.match(result.stdout, /"status":"completed","transactions":\[\{"provider":"yookassa","status":"completed"\}\],"progress":\{"paid":true,"in_library":true,"confirmation_sent":true,"receipt_registered":true,"receipt_sent":true,"developer_credited":true,"recorded":true\}/);
+    assert.match(result.stdout, /^\[\{"title":"Northern Lights","acquisition":"purchase"\}\]$/m);
+    assert.match(result.stdout, /\{"operation":"sell","status":"fiscalized_success","total":\{"value":"1499.00","currency":"RUB"\},"lines":\[\{"name":"Northern Lights","price":"1499.00","vat":"vat22","payment_object":"intellectual_activity","payment_method":"full_payment"\}\],"fiscal":\{"fiscal_document_number":"\d+","fiscal_sign":"\d+","fiscal_drive_number":"\d+"\}\}/);
+    assert.match(result.stdout, /\{"balances":\[\{"value":"1049.30","currency":"RUB"\}\],"entries":\[\{"kind":"credit","amount":"1049.30"\}\]\}/);
+    assert.match(result.stdout, /\{"status":"refunded","refunds":\[\{"status":"confirmed","amount":\{"value":"1499.00","currency":"RUB"\}\}\]\}/);
+    assert.match(result.stdout, /\[\{"operation":"sell","status":"fiscalized_success","total":"1499.00"\},\{"operation":"sell_refund","status":"fiscalized_success","total":"1499.00"\}\]/);
+    assert.match(result.stdout, /^\["Midnight Tram"\]$/m);
+    assert.match(result.stdout, /\{"balances":\[\{"value":"244.30","currency":"RUB"\}\],"entries":\[\{"kind":"debit","amount":"1049.30"\},\{"kind":"credit","amount":"244.30"\},\{"kind":"credit","amount":"1049.30"\}\]\}/);
     assert.match(result.stdout, /<svg/);
     assert.match(receiverOutput, /signature valid/);
     assert.doesNotMatch(receiverOutput, /INVALID/);

@@ -102,7 +102,9 @@ describe('game store: the purchase saga survives a worker killed at random point
   }
 
   it(`given ${RUNS} purchases in flight, when the worker is killed at random points and restarted until they settle, then each completed once: one library entry per game, one receipt, one credit per game, one notification of each kind`, async () => {
-    // givens: two games of two developers; 50 buyers with accounts, each an order of both games and a payment at YooKassa or T-Bank
+    // givens (with a worker running: the API's read-your-writes waits on its projections): two games of two developers;
+    // 50 buyers with accounts, each an order of both games and a payment at YooKassa or T-Bank
+    worker = await startWorker();
     const devA = await aDeveloper();
     const devB = await aDeveloper();
     const a = await givenProduct(api.api, devA.token, { title: 'Kill A', vat: 'vat22', prices: { RU: '499.00' } });
@@ -117,7 +119,6 @@ describe('game store: the purchase saga survives a worker killed at random point
     }
 
     // when: payments arrive a few at a time while the worker is killed and restarted at random
-    worker = await startWorker();
     let paying = true;
     const payments = (async () => {
       for (const run of runs) {
