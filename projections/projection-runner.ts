@@ -1,7 +1,7 @@
-import { setMaxListeners } from 'node:events';
+import { EventEmitter, setMaxListeners } from 'node:events';
 import type { Database, Leadership } from '../adapters/database/database.js';
 import { runWhileLeader } from '../adapters/database/leader-loop.js';
-import { comparePositions, type EventStore, type Position } from '../adapters/eventstore/event-store.js';
+import { comparePositions, formatPosition, type EventStore, type Position, type ReadAllPage } from '../adapters/eventstore/event-store.js';
 import { sql } from 'kysely';
 import { MalformedEventError } from '../domain/event-decoding.js';
 import { delay } from '../platform/delay.js';
@@ -25,6 +25,8 @@ export interface ProjectionRunnerOptions {
   /** How often a runner without leadership tries to take over. */
   readonly leadershipRetryMs?: number;
   readonly onProgress?: (progress: ProjectionProgress) => void;
+  /** A batch with events for `projection` committed (a saga's reactions are stored: the outbox may have work). */
+  readonly onApplied?: (projection: string) => void;
   readonly onError?: (projection: string, error: unknown) => void;
   /** A projection met an event it cannot read and stopped (it stays stopped until the process restarts with a fix). */
   readonly onStopped?: (projection: string, error: MalformedEventError) => void;
@@ -36,6 +38,18 @@ const CHECKPOINT_IDLE_WRITE_MS = 1000;
 /** The checkpoint moved under us: another runner held the projection. Not an error to report. */
 class CheckpointMoved extends Error {}
 
+/** How many recent reads of `$all` (one per position) a runner keeps for its projections to share. */
+const SHARED_READS_KEPT = 8;
+
+/**
+ * A read of `$all` from one position with the union of the runner's filters, shared by its
+ * projections at that checkpoint; `appends` is how many appends the runner had seen when it began.
+ */
+interface SharedRead {
+  readonly appends: number;
+  readonly page: Promise<ReadAllPage & { readonly full: boolean }>;
+}
+
 /**
  * Runs projections, several in one worker. Each projection has at most one active runner
  * across processes (leadership through a PostgreSQL advisory lock); a runner that is not the
@@ -46,6 +60,14 @@ export class ProjectionRunner {
   private readonly abort = new AbortController();
   private loops: Promise<void>[] = [];
   private readonly leaders = new Map<string, Leadership>();
+  /** Recent reads by position, newest last (see `read`). */
+  private readonly reads = new Map<string, SharedRead>();
+  /** Appends the store has signalled since the start (or polls that may have found one), counted by `watch`. */
+  private appends = 0;
+  private readonly appended = new EventEmitter().setMaxListeners(0);
+  private watching: Promise<void> | undefined;
+  /** What one read for all the projections asks for: every event type any of them follows. */
+  private readonly filter: { readonly eventTypes: readonly string[] };
 
   constructor(
     private readonly database: Database,
@@ -54,22 +76,24 @@ export class ProjectionRunner {
     private readonly options: ProjectionRunnerOptions = {},
   ) {
     // every projection's loop waits on this one signal at once: that many listeners is no leak
-    setMaxListeners(Math.max(10, projections.length * 2), this.abort.signal);
+    setMaxListeners(Math.max(10, projections.length * 2 + 2), this.abort.signal);
     const names = new Set<string>();
     for (const projection of projections) {
       if (names.has(projection.name)) throw new Error(`projection ${projection.name} registered twice`);
       names.add(projection.name);
     }
+    this.filter = { eventTypes: [...new Set(projections.flatMap((projection) => eventTypesOfProjection(projection)))] };
   }
 
   start(): void {
+    this.watching ??= this.watch(this.abort.signal);
     this.loops = this.projections.map((projection) => this.run(projection));
   }
 
   /** Finishes the batch in progress, releases leadership. */
   async stop(): Promise<void> {
     this.abort.abort();
-    await Promise.all(this.loops);
+    await Promise.all([...this.loops, this.watching]);
   }
 
   /** Names of the projections this runner currently leads. */
@@ -106,8 +130,7 @@ export class ProjectionRunner {
   }
 
   private async lead(projection: AnyProjection, leadership: Leadership, signal: AbortSignal): Promise<void> {
-    const batchSize = this.options.batchSize ?? 500;
-    const filter = { eventTypes: eventTypesOfProjection(projection) };
+    const types = new Set(eventTypesOfProjection(projection));
     let checkpoint = await readCheckpoint(this.database.db, projection.name);
     // What the database holds: a stretch of the log without an event for this projection moves
     // only the in-memory checkpoint (announced at once), written at most every CHECKPOINT_IDLE_WRITE_MS.
@@ -116,34 +139,93 @@ export class ProjectionRunner {
     // A new leader tries again what stopped an earlier one (a fixed build may read it now).
     await sql`update projection_checkpoints set stopped_at = null, stopped_reason = null where name = ${projection.name} and stopped_at is not null`.execute(this.database.db);
     while (!signal.aborted && leadership.isHeld()) {
-      const page = await this.store.readAll(checkpoint, { limit: batchSize, filter });
-      if (page.events.length === 0 && comparePositions(page.checkpoint, checkpoint) === 0) {
-        if (comparePositions(checkpoint, persisted) !== 0 && Date.now() - persistedAt >= CHECKPOINT_IDLE_WRITE_MS) {
-          await this.persist(projection.name, persisted, checkpoint, []);
-          persisted = checkpoint;
-          persistedAt = Date.now();
-        }
-        this.report(projection.name, checkpoint, 0, false, true);
-        await this.store.waitForAppend(Math.min(this.options.pollMs ?? 100, comparePositions(checkpoint, persisted) !== 0 ? CHECKPOINT_IDLE_WRITE_MS : Infinity), signal);
-        continue;
-      }
-      if (page.events.length === 0) {
-        // nothing for this projection up to the head: no transaction, only the position moves
+      const read = this.read(checkpoint);
+      const page = await read.page;
+      const mine = page.events.filter((event) => types.has(event.type));
+      if (mine.length > 0) {
+        // Decoded once, here: the projector gets typed events; one it cannot read stops it (never cast through).
+        const events = projectedEvents(projection, mine);
+        await this.persist(projection.name, persisted, page.checkpoint, events, projection);
+        checkpoint = page.checkpoint;
+        persisted = checkpoint;
+        persistedAt = Date.now();
+        announceCheckpoint(this.database, projection.name, checkpoint);
+        this.options.onApplied?.(projection.name);
+        const oldest = page.full ? page.events[page.events.length - 1]!.createdAt.getTime() : Date.now();
+        this.report(projection.name, checkpoint, (Date.now() - oldest) / 1000, false, !page.full);
+      } else if (comparePositions(page.checkpoint, checkpoint) !== 0) {
+        // nothing for this projection up to there: no transaction, only the position moves
         checkpoint = page.checkpoint;
         announceCheckpoint(this.database, projection.name, checkpoint);
-        continue;
       }
-      // Decoded once, here: the projector gets typed events; one it cannot read stops it (never cast through).
-      const events = projectedEvents(projection, page.events);
-      await this.persist(projection.name, persisted, page.checkpoint, events, projection);
-      checkpoint = page.checkpoint;
-      persisted = checkpoint;
-      persistedAt = Date.now();
-      announceCheckpoint(this.database, projection.name, checkpoint);
-      const behind = page.events.length === batchSize;
-      const oldest = behind ? page.events[page.events.length - 1]!.createdAt.getTime() : Date.now();
-      this.report(projection.name, checkpoint, (Date.now() - oldest) / 1000, false, !behind);
+      if (page.full) continue; // behind: read on at once
+      // caught up with the log as the read saw it
+      if (comparePositions(checkpoint, persisted) !== 0 && Date.now() - persistedAt >= CHECKPOINT_IDLE_WRITE_MS) {
+        await this.persist(projection.name, persisted, checkpoint, []);
+        persisted = checkpoint;
+        persistedAt = Date.now();
+      }
+      if (mine.length === 0) this.report(projection.name, checkpoint, 0, false, true);
+      const idleWriteDue = comparePositions(checkpoint, persisted) !== 0 ? Math.max(0, CHECKPOINT_IDLE_WRITE_MS - (Date.now() - persistedAt)) : Infinity;
+      await this.appendAfter(read.appends, idleWriteDue, signal);
     }
+  }
+
+  /**
+   * Counts the store's append signals (and polls: each `pollMs` without one counts as one, a
+   * poll for what another process may have written), and tells the waiting projections. It
+   * registers for the next signal in the same step as it counts one, so none falls between.
+   */
+  private async watch(signal: AbortSignal): Promise<void> {
+    while (!signal.aborted) {
+      await this.store.waitForAppend(this.options.pollMs ?? 100, signal);
+      this.appends++;
+      this.appended.emit('append');
+    }
+  }
+
+  /** Resolves once the runner has counted more than `seen` appends (at once if it has), after `maxMs`, or on abort. */
+  private appendAfter(seen: number, maxMs: number, signal: AbortSignal): Promise<void> {
+    if (this.appends > seen || signal.aborted) return Promise.resolve();
+    return new Promise((resolve) => {
+      const done = () => {
+        clearTimeout(timer);
+        this.appended.off('append', done);
+        signal.removeEventListener('abort', done);
+        resolve();
+      };
+      const timer = Number.isFinite(maxMs) ? setTimeout(done, maxMs) : undefined;
+      this.appended.once('append', done);
+      signal.addEventListener('abort', done, { once: true });
+    });
+  }
+
+  /**
+   * A page of `$all` after `from` with every event type the runner's projections follow (each
+   * keeps its own), shared: after an append every projection at the head asks for the same
+   * page, and one statement answers them all instead of one each. A read is shared while no
+   * append has been counted since it began — what a new read would find — and a projection
+   * that took a page waits only for appends counted after that page's read began, so sharing
+   * never leaves an event unread or a wake missed. The events are shared too: projectors must
+   * not change them.
+   */
+  private read(from: Position): SharedRead {
+    const key = formatPosition(from);
+    const known = this.reads.get(key);
+    if (known && known.appends === this.appends) return known;
+    const limit = this.options.batchSize ?? 500;
+    const read: SharedRead = {
+      appends: this.appends,
+      page: this.store.readAll(from, { limit, filter: this.filter }).then((page) => ({ ...page, full: page.events.length === limit })),
+    };
+    // a failed read is not kept: the next asker tries again
+    read.page.catch(() => {
+      if (this.reads.get(key) === read) this.reads.delete(key);
+    });
+    this.reads.delete(key);
+    this.reads.set(key, read);
+    if (this.reads.size > SHARED_READS_KEPT) this.reads.delete(this.reads.keys().next().value!);
+    return read;
   }
 
   /** Apply a batch (or none) and move the stored checkpoint from `from` to `to` in one transaction. */

@@ -78,6 +78,14 @@ export class OutboxWorker {
     this.loop.start();
   }
 
+  /**
+   * Effects were just stored in this process (a saga's reaction committed): claim now rather
+   * than at the next poll. Wakes during a batch make one more batch right after it.
+   */
+  wake(): void {
+    this.loop.wake();
+  }
+
   /** Stops claiming; waits for the effects in hand. */
   async stop(): Promise<void> {
     await this.loop.stop();

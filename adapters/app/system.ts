@@ -180,12 +180,18 @@ async function startOnServer(
   ]);
 
   if (role !== 'api') {
+    const sagaProjections = sagas.map((saga) => sagaProjection(saga, clock));
+    // a saga's batch stores its reactions' effects in this process: the outbox claims them at once, not at its next poll
+    const sagaNames = new Set(sagaProjections.map((projection) => projection.name));
     runner = new ProjectionRunner(
       database,
       store,
-      [...modules.flatMap((module) => module.projections ?? []), ...sagas.map((saga) => sagaProjection(saga, clock))],
+      [...modules.flatMap((module) => module.projections ?? []), ...sagaProjections],
       {
         pollMs: config.projections.pollMs,
+        onApplied: (projection) => {
+          if (sagaNames.has(projection)) outbox?.wake();
+        },
         onProgress: (progress) => recordProjectionLag(progress.name, { events: progress.lagEvents, seconds: progress.lagSeconds, stopped: progress.stopped ?? false }),
         onStopped: (projection, err) => logger.error({ err, projection }, 'projection stopped: an event it cannot read holds it (see GET /api/admin/projections)'),
         onError: (projection, err) => logger.error({ err, projection }, 'projection batch failed; retrying'),
