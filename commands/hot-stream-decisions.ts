@@ -190,6 +190,18 @@ export class HotStreamDecisions<C, E extends DomainEvent, S> {
             ),
             known.revision === -1n ? 'no_stream' : known.revision,
           );
+          const expectedNext = known.revision + BigInt(toAppend.reduce((count, { events }) => count + events.length, 0));
+          if (appended.nextRevision !== expectedNext) {
+            // the store answered an idempotent re-append: these events (same ids) were in the log already, but not
+            // where this batch would have put them — another instance appended them first, so the decision (balances,
+            // remaining stock…) was made on a stale state. Read the stream afresh and decide the batch again.
+            lane.known = undefined;
+            if (conflicts >= this.maxConflicts) {
+              for (const waiting of batch) waiting.resolve(left(this.options.busy()));
+              return;
+            }
+            continue;
+          }
           lane.known = { state, revision: appended.nextRevision };
           position = appended.position;
         } catch (error) {

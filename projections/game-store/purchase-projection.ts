@@ -258,7 +258,7 @@ export function purchaseQueries(db: Kysely<any>) {
       return rows;
     },
     async receiptsOf(orderId: string): Promise<FiscalReceiptRow[]> {
-      const { rows } = await sql<FiscalReceiptRow>`select * from rm_fiscal_receipts where order_id = ${orderId} order by requested_at, receipt_id`.execute(db);
+      const { rows } = await sql<FiscalReceiptRow>`select * from rm_fiscal_receipts where order_id = ${orderId} order by (refund_id is not null), requested_at, receipt_id`.execute(db);
       return rows;
     },
     async receipt(receiptId: string): Promise<FiscalReceiptRow | undefined> {
