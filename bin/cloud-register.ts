@@ -10,23 +10,14 @@
  * The account is the register's default (CLOUD_REGISTER_DEFAULT_ACCOUNT in adapters/fiscal/cloud-register/cloud-register.ts).
  */
 import { CLOUD_REGISTER_DEFAULT_ACCOUNT, startCloudRegister } from '../adapters/fiscal/cloud-register/cloud-register.js';
+import { integerFromEnvironment } from './stand-in-environment.js';
 
-function integer(name: string, fallback: number, min: number, max: number): number {
-  const text = process.env[name];
-  if (text === undefined || text === '') return fallback;
-  const value = Number(text);
-  if (!Number.isInteger(value) || value < min || value > max) {
-    console.error(`${name} must be an integer ${min}–${max} (got ${text})`);
-    process.exit(2);
-  }
-  return value;
-}
 
 const register = await startCloudRegister({
-  port: integer('CLOUD_REGISTER_PORT', 3002, 0, 65535),
+  port: integerFromEnvironment('CLOUD_REGISTER_PORT', 3002, 0, 65535),
   host: process.env.CLOUD_REGISTER_HOST || '127.0.0.1',
   ...(process.env.CLOUD_REGISTER_PUBLIC_URL ? { publicUrl: process.env.CLOUD_REGISTER_PUBLIC_URL } : {}),
-  waitMs: integer('CLOUD_REGISTER_WAIT_MS', 1000, 0, 3_600_000),
+  waitMs: integerFromEnvironment('CLOUD_REGISTER_WAIT_MS', 1000, 0, 3_600_000),
   account: CLOUD_REGISTER_DEFAULT_ACCOUNT,
 });
 

@@ -11,25 +11,16 @@
  * The credentials are the sandbox defaults (SANDBOX_DEFAULT_CREDENTIALS in adapters/payments/sandbox/payment-sandbox.ts).
  */
 import { SANDBOX_DEFAULT_CREDENTIALS, startPaymentSandbox } from '../adapters/payments/sandbox/payment-sandbox.js';
+import { integerFromEnvironment } from './stand-in-environment.js';
 
-function integer(name: string, fallback: number, min: number, max: number): number {
-  const text = process.env[name];
-  if (text === undefined || text === '') return fallback;
-  const value = Number(text);
-  if (!Number.isInteger(value) || value < min || value > max) {
-    console.error(`${name} must be an integer ${min}–${max} (got ${text})`);
-    process.exit(2);
-  }
-  return value;
-}
 
 const sandbox = await startPaymentSandbox({
-  port: integer('PAYMENT_SANDBOX_PORT', 3001, 0, 65535),
+  port: integerFromEnvironment('PAYMENT_SANDBOX_PORT', 3001, 0, 65535),
   host: process.env.PAYMENT_SANDBOX_HOST || '127.0.0.1',
   ...(process.env.PAYMENT_SANDBOX_PUBLIC_URL ? { publicUrl: process.env.PAYMENT_SANDBOX_PUBLIC_URL } : {}),
   yookassa: { ...SANDBOX_DEFAULT_CREDENTIALS.yookassa, webhookUrl: process.env.PAYMENT_SANDBOX_YOOKASSA_WEBHOOK_URL || 'http://127.0.0.1:3000/webhooks/yookassa' },
   tbank: { ...SANDBOX_DEFAULT_CREDENTIALS.tbank },
-  delivery: { firstRetryMs: integer('PAYMENT_SANDBOX_WEBHOOK_RETRY_MS', 1000, 1, 3_600_000), attempts: integer('PAYMENT_SANDBOX_WEBHOOK_ATTEMPTS', 10, 1, 1000) },
+  delivery: { firstRetryMs: integerFromEnvironment('PAYMENT_SANDBOX_WEBHOOK_RETRY_MS', 1000, 1, 3_600_000), attempts: integerFromEnvironment('PAYMENT_SANDBOX_WEBHOOK_ATTEMPTS', 10, 1, 1000) },
 });
 
 console.log(`payment sandbox listening on ${sandbox.url}`);

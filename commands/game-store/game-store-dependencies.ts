@@ -6,7 +6,7 @@ import type { PurchaseQueries } from '../../projections/game-store/purchase-proj
 /** What every part of the game store is built from (one set per process). */
 export interface GameStoreDependencies {
   readonly system: SystemDependencies;
-  /** Which products a buyer already owns (fed by completed payments; the library of issue 13 later). */
+  /** Which products a buyer already owns (the buyer's library). */
   readonly ownership: GameOwnership;
   /** The payment transactions of an order, for the order queries. */
   readonly orderPayments: OrderPayments;

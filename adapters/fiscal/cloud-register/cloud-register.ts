@@ -1,5 +1,4 @@
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { serveStandIn } from '../../stand-ins/stand-in-server.js';
 import { CallbackDelivery, type CallbackAttempt, type CallbackPace } from './callback-delivery.js';
 import { FiscalDocuments, reportDocument, type HeldDocument } from './fiscal-documents.js';
 import { RegisterApi, type RegisterSettings } from './register-api.js';
@@ -77,8 +76,6 @@ export interface LocalCloudRegister {
   stop(): Promise<void>;
 }
 
-/** How long a "timeout" fault holds a connection when the client does not give up first. */
-const HANG_MS = 30_000;
 const SWEEP_MS = 50;
 const BODY_LIMIT_BYTES = 1_048_576;
 
@@ -183,49 +180,8 @@ export async function startCloudRegister(options: CloudRegisterOptions): Promise
     return text(404, 'Not found');
   }
 
-  const server = createServer((req, res) => void serve(req, res));
-  async function serve(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    try {
-      const chunks: Buffer[] = [];
-      let size = 0;
-      for await (const chunk of req) {
-        size += (chunk as Buffer).length;
-        if (size > BODY_LIMIT_BYTES) {
-          res.writeHead(413, { 'content-type': 'text/plain' }).end('Request Entity Too Large');
-          return;
-        }
-        chunks.push(chunk as Buffer);
-      }
-      const target = new URL(req.url ?? '/', 'http://register.local');
-      let reply: RegisterReply;
-      try {
-        reply = route({ method: req.method ?? 'GET', path: target.pathname, query: target.searchParams, headers: req.headers, body: Buffer.concat(chunks).toString('utf8') });
-      } catch (error) {
-        if (error instanceof URIError) reply = text(400, 'Bad path');
-        else throw error;
-      }
-      if ('hang' in reply) {
-        const timer = setTimeout(() => {
-          if (!res.headersSent) res.writeHead(504, { 'content-type': 'text/plain' }).end('Gateway Timeout');
-        }, HANG_MS);
-        res.on('close', () => clearTimeout(timer));
-        return;
-      }
-      res.writeHead(reply.status, reply.headers ?? {}).end(reply.body);
-    } catch (error) {
-      if (!res.headersSent) res.writeHead(500, { 'content-type': 'text/plain' }).end(`register failure: ${error instanceof Error ? error.message : String(error)}`);
-    }
-  }
-
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(options.port, host, () => {
-      server.off('error', reject);
-      resolve();
-    });
-  });
-  const address = server.address() as AddressInfo;
-  url = options.publicUrl?.replace(/\/+$/, '') ?? `http://${host.includes(':') ? `[${host}]` : host}:${address.port}`;
+  const served = await serveStandIn({ name: 'register', port: options.port, host, publicUrl: options.publicUrl, bodyLimitBytes: BODY_LIMIT_BYTES }, route);
+  url = served.url;
 
   const sweeper = setInterval(settle, SWEEP_MS);
   sweeper.unref();
@@ -255,8 +211,7 @@ export async function startCloudRegister(options: CloudRegisterOptions): Promise
     stop: async () => {
       clearInterval(sweeper);
       delivery.stop();
-      server.closeAllConnections();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await served.close();
     },
   };
 }

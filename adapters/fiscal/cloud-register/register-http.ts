@@ -1,22 +1,16 @@
-import type { IncomingHttpHeaders } from 'node:http';
+import { hang, type StandInReply, type StandInRequest } from '../../stand-ins/stand-in-server.js';
 
-/** One request as the local register's handlers see it (the body read whole; receipts are small). */
-export interface RegisterRequest {
-  readonly method: string;
-  readonly path: string;
-  readonly query: URLSearchParams;
-  readonly headers: IncomingHttpHeaders;
-  readonly body: string;
-}
+/** One request as its handlers see it. */
+export type RegisterRequest = StandInRequest;
 
-/** An answer, or `hang`: keep the connection open past the client's patience (the "timeout" fault). */
-export type RegisterReply = { readonly status: number; readonly headers?: Readonly<Record<string, string>>; readonly body: string } | { readonly hang: true };
+/** An answer, or `hang` (the "timeout" fault). */
+export type RegisterReply = StandInReply;
 
 export const json = (status: number, value: unknown): RegisterReply => ({ status, headers: { 'content-type': 'application/json; charset=utf-8' }, body: JSON.stringify(value) });
 
 export const text = (status: number, body: string): RegisterReply => ({ status, headers: { 'content-type': 'text/plain; charset=utf-8' }, body });
 
-export const hang: RegisterReply = { hang: true };
+export { hang };
 
 /** The body as JSON: the value, `empty`, or `invalid`. */
 export function readJson(body: string): { readonly kind: 'json'; readonly value: unknown } | { readonly kind: 'empty' } | { readonly kind: 'invalid' } {

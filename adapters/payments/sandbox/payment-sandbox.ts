@@ -1,5 +1,4 @@
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { serveStandIn } from '../../stand-ins/stand-in-server.js';
 import type { BuyerSide, SandboxPayment, SandboxRefund } from './buyer-side.js';
 import { PaymentNotFound, PaymentNotPayable } from './buyer-side.js';
 import { HostedPages } from './hosted-pages.js';
@@ -59,8 +58,6 @@ export interface PaymentSandbox {
   stop(): Promise<void>;
 }
 
-/** How long a "timeout" fault holds a connection when the client does not give up first. */
-const HANG_MS = 30_000;
 const SWEEP_MS = 200;
 
 export async function startPaymentSandbox(options: PaymentSandboxOptions): Promise<PaymentSandbox> {
@@ -145,35 +142,8 @@ export async function startPaymentSandbox(options: PaymentSandboxOptions): Promi
     return jsonReply(404, { error: 'no such sandbox control' });
   }
 
-  const server = createServer((req, res) => void serve(req, res));
-  async function serve(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    try {
-      const chunks: Buffer[] = [];
-      for await (const chunk of req) chunks.push(chunk as Buffer);
-      const target = new URL(req.url ?? '/', 'http://sandbox.local');
-      const reply = await route({ method: req.method ?? 'GET', path: target.pathname, query: target.searchParams, headers: req.headers, body: Buffer.concat(chunks).toString('utf8') });
-      if ('hang' in reply) {
-        const timer = setTimeout(() => {
-          if (!res.headersSent) res.writeHead(504, { 'content-type': 'text/plain' }).end('Gateway Timeout');
-        }, HANG_MS);
-        res.on('close', () => clearTimeout(timer));
-        return;
-      }
-      res.writeHead(reply.status, reply.headers ?? {}).end(reply.body);
-    } catch (err) {
-      if (!res.headersSent) res.writeHead(500, { 'content-type': 'text/plain' }).end(`sandbox failure: ${err instanceof Error ? err.message : String(err)}`);
-    }
-  }
-
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(options.port, host, () => {
-      server.off('error', reject);
-      resolve();
-    });
-  });
-  const address = server.address() as AddressInfo;
-  url = options.publicUrl?.replace(/\/+$/, '') ?? `http://${host.includes(':') ? `[${host}]` : host}:${address.port}`;
+  const served = await serveStandIn({ name: 'sandbox', port: options.port, host, publicUrl: options.publicUrl }, route);
+  url = served.url;
 
   let sweeping = false;
   const sweeper = setInterval(() => {
@@ -208,8 +178,7 @@ export async function startPaymentSandbox(options: PaymentSandboxOptions): Promi
     stop: async () => {
       clearInterval(sweeper);
       delivery.stop();
-      server.closeAllConnections();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await served.close();
     },
   };
 }

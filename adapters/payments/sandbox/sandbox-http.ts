@@ -1,16 +1,10 @@
-import type { IncomingHttpHeaders } from 'node:http';
+import { hang, type StandInReply, type StandInRequest } from '../../stand-ins/stand-in-server.js';
 
-/** One request as the sandbox's handlers see it (the body read whole; bodies are small). */
-export interface SandboxRequest {
-  readonly method: string;
-  readonly path: string;
-  readonly query: URLSearchParams;
-  readonly headers: IncomingHttpHeaders;
-  readonly body: string;
-}
+/** One request as its handlers see it. */
+export type SandboxRequest = StandInRequest;
 
-/** An answer, or `hang`: hold the connection longer than a client waits (the "timeout" fault). */
-export type SandboxReply = { readonly status: number; readonly headers?: Readonly<Record<string, string>>; readonly body: string } | { readonly hang: true };
+/** An answer, or `hang` (the "timeout" fault). */
+export type SandboxReply = StandInReply;
 
 export const jsonReply = (status: number, value: unknown, headers: Readonly<Record<string, string>> = {}): SandboxReply => ({
   status,
@@ -24,7 +18,7 @@ export const seeOther = (location: string): SandboxReply => ({ status: 303, head
 
 export const textReply = (status: number, text: string): SandboxReply => ({ status, headers: { 'content-type': 'text/plain; charset=utf-8' }, body: text });
 
-export const hang: SandboxReply = { hang: true };
+export { hang };
 
 /** The JSON body parsed, or undefined when it is not JSON. An empty body is `empty`. */
 export function parseJsonBody(body: string): { readonly kind: 'json'; readonly value: unknown } | { readonly kind: 'empty' } | { readonly kind: 'invalid' } {
