@@ -58,10 +58,16 @@ interface ClaimedRow {
  * claims come back), runs the handler with the effect's idempotency key, marks it done, or
  * schedules a retry with exponential backoff and full jitter; after `maxAttempts` the effect
  * becomes a dead letter that can be listed and retried.
+ *
+ * Running, it keeps up to `batchSize` effects in hand and claims more as places free up (not
+ * batch after batch): an effect that takes long — a provider's timeout — holds only its own
+ * place, and effects stored meanwhile are claimed at once when the worker is woken.
  */
 export class OutboxWorker {
   private readonly loop: BackgroundLoop;
   private readonly clock: Clock;
+  /** The effects the running worker is performing. */
+  private readonly inHand = new Set<Promise<void>>();
 
   constructor(
     private readonly database: Database,
@@ -69,9 +75,7 @@ export class OutboxWorker {
     private readonly options: OutboxWorkerOptions = {},
   ) {
     this.clock = options.clock ?? systemClock;
-    this.loop = new BackgroundLoop(async () => (await this.drainOnce()) > 0, options.pollMs ?? 200, (error) =>
-      options.onError?.('outbox', '-', error),
-    );
+    this.loop = new BackgroundLoop(() => this.claimMore(), options.pollMs ?? 200, (error) => options.onError?.('outbox', '-', error));
   }
 
   start(): void {
@@ -80,7 +84,7 @@ export class OutboxWorker {
 
   /**
    * Effects were just stored in this process (a saga's reaction committed): claim now rather
-   * than at the next poll. Wakes during a batch make one more batch right after it.
+   * than at the next poll (wakes while it claims make one more claim right after).
    */
   wake(): void {
     this.loop.wake();
@@ -89,16 +93,35 @@ export class OutboxWorker {
   /** Stops claiming; waits for the effects in hand. */
   async stop(): Promise<void> {
     await this.loop.stop();
+    await Promise.all(this.inHand);
   }
 
   /** Claim and perform one batch of due effects; returns how many were attempted. */
   async drainOnce(): Promise<number> {
-    const claimed = await this.claim();
+    const claimed = await this.claim(this.options.batchSize ?? 20);
     await Promise.all(claimed.map((row) => this.perform(row)));
     return claimed.length;
   }
 
-  private async claim(): Promise<ClaimedRow[]> {
+  /** One round of the running worker: claims what there is room for and starts it; true when it claimed some (more may be due) or waited for room. */
+  private async claimMore(): Promise<boolean> {
+    const room = (this.options.batchSize ?? 20) - this.inHand.size;
+    if (room <= 0) {
+      await Promise.race(this.inHand);
+      return true;
+    }
+    const claimed = await this.claim(room);
+    for (const row of claimed) {
+      // perform records the handler's failure itself; what reaches here is the outbox row not written (the lease brings the effect back)
+      const performing: Promise<void> = this.perform(row)
+        .catch((error: unknown) => this.options.onError?.(row.kind, row.idempotency_key, error))
+        .finally(() => this.inHand.delete(performing));
+      this.inHand.add(performing);
+    }
+    return claimed.length > 0;
+  }
+
+  private async claim(limit: number): Promise<ClaimedRow[]> {
     const now = this.clock.now();
     const leaseUntil = new Date(now.getTime() + (this.options.leaseMs ?? 60_000));
     const { rows } = await sql<ClaimedRow>`
@@ -108,7 +131,7 @@ export class OutboxWorker {
         where status = 'pending' and next_attempt_at <= ${now.toISOString()}::timestamptz
           and (locked_until is null or locked_until <= ${now.toISOString()}::timestamptz)
         order by next_attempt_at
-        limit ${this.options.batchSize ?? 20}
+        limit ${limit}
         for update skip locked)
       returning idempotency_key, kind, payload, attempts, correlation_id`.execute(this.database.db);
     return rows;
