@@ -12,6 +12,7 @@ import { TimerWorker } from '../../sagas/timers.js';
 import { checkpointMigrations } from '../../projections/checkpoint-migrations.js';
 import { biMigrations } from '../../projections/bi-migrations.js';
 import { waitForProjection } from '../../projections/checkpoints.js';
+import { formatPosition } from '../eventstore/event-store.js';
 import { ProjectionRunner } from '../../projections/projection-runner.js';
 import { publishedStreamRoutes } from '../../projections/published-streams/published-stream-routes.js';
 import { resolveJwtSecret } from '../config/jwt-secret.js';
@@ -162,7 +163,7 @@ async function startOnServer(
     'event log',
     store.kind === 'postgres' ? 'reading the head of the event log table' : 'connecting to EventStoreDB (EVENTSTORE_URL)',
     () => store.headPosition(),
-    (head) => ({ fields: { eventLog: store.kind, head: String(head) }, message: `${store.kind === 'postgres' ? 'PostgreSQL table' : 'EventStoreDB'}, head at position ${String(head)}` }),
+    (head) => ({ fields: { eventLog: store.kind, head: formatPosition(head) }, message: `${store.kind === 'postgres' ? 'PostgreSQL table' : 'EventStoreDB'}, head at position ${formatPosition(head)}` }),
   );
 
   let runner: ProjectionRunner | undefined;
