@@ -1,4 +1,5 @@
 import { EventEmitter, setMaxListeners } from 'node:events';
+import { setImmediate as nextTurn } from 'node:timers/promises';
 import type { Database, Leadership } from '../adapters/database/database.js';
 import { runWhileLeader } from '../adapters/database/leader-loop.js';
 import { comparePositions, formatPosition, type EventStore, type Position, type ReadAllPage } from '../adapters/eventstore/event-store.js';
@@ -139,6 +140,9 @@ export class ProjectionRunner {
     // A new leader tries again what stopped an earlier one (a fixed build may read it now).
     await sql`update projection_checkpoints set stopped_at = null, stopped_reason = null where name = ${projection.name} and stopped_at is not null`.execute(this.database.db);
     while (!signal.aborted && leadership.isHeld()) {
+      // Let the event loop serve I/O between batches: on PGlite the statements run on this thread,
+      // and a chain of reads and batches that never yields would hold HTTP answers (a webhook's) until it ends.
+      await nextTurn();
       const read = this.read(checkpoint);
       const page = await read.page;
       const mine = page.events.filter((event) => types.has(event.type));

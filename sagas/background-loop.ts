@@ -1,3 +1,5 @@
+import { setImmediate as nextTurn } from 'node:timers/promises';
+
 /**
  * Runs `round` again and again until stopped: at once while it reports more work, after
  * `idleMs` when it reports none, after `errorBackoffMs` when it throws (the error goes to
@@ -39,6 +41,9 @@ export class BackgroundLoop {
     const signal = this.abort.signal;
     while (!signal.aborted) {
       try {
+        // each round starts on a turn of its own: I/O waiting meanwhile is served first (on PGlite
+        // the statements run on this thread; rounds woken back to back would hold HTTP answers)
+        await nextTurn();
         this.woken = false;
         if (!(await this.round())) await this.idle(this.idleMs, signal, true);
       } catch (error) {
