@@ -1,5 +1,5 @@
 /**
- * `npm run bench -- purchase [--quick] [--provider=yookassa|tbank] [--database=pglite,postgres] [--sequential=40] [--rates=20,40] [--seconds=12] [--poll-ms=5] [--trace=N]`
+ * `npm run bench -- purchase [--quick] [--provider=yookassa|tbank] [--database=pglite,postgres] [--sequential=40] [--rates=10,20,40] [--seconds=10] [--poll-ms=5] [--trace=N]`
  *
  * The purchase saga (issue 13, item 9): from the provider's webhook to the game in the buyer's
  * library. Per database, on a fresh schema: a system as `npm start` builds it for the game store
@@ -447,13 +447,13 @@ export const bench: Bench = {
   async run(ctx) {
     const provider = (ctx.options.get('provider') ?? 'yookassa') as Provider;
     if (provider !== 'yookassa' && provider !== 'tbank') throw new Error(`--provider: yookassa or tbank, got ${String(provider)}`);
-    const rates = (ctx.options.get('rates') ?? (ctx.quick ? '10' : '20,40')).split(',').map(Number);
+    const rates = (ctx.options.get('rates') ?? (ctx.quick ? '10' : '10,20,40')).split(',').map(Number);
     if (rates.some((r) => !Number.isFinite(r) || r <= 0)) throw new Error(`--rates: positive numbers, got ${ctx.options.get('rates')}`);
     const plan: Plan = {
       provider,
       sequential: ctx.options.get('sequential') === '0' ? 0 : numberOption(ctx, 'sequential', ctx.quick ? 5 : 40),
       rates,
-      seconds: numberOption(ctx, 'seconds', ctx.quick ? 3 : 12),
+      seconds: numberOption(ctx, 'seconds', ctx.quick ? 3 : 10),
       pollMs: numberOption(ctx, 'poll-ms', 5),
       trace: ctx.options.has('trace') ? numberOption(ctx, 'trace', 3) : 0,
     };
