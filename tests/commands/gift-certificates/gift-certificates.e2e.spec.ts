@@ -92,6 +92,11 @@ describe('gift certificates over HTTP (G-1, G-2)', function () {
     await request(system.api).get(`/certificates/${first.body.id}`).set('Authorization', await channel('pos-terminal')).expect(404);
     await request(system.api).get('/certificates/no-such-id').set('Authorization', op).expect(404);
 
+    // both reservations in the read model (the second was decided after the first; its event may be applied a moment later)
+    await eventually(async () => {
+      const all = await request(system.api).get('/certificates').query({ status: 'RESERVED', channel: 'web', limit: '10' }).set('Authorization', op);
+      return all.status === 200 && all.body.items.length >= 2 ? true : undefined;
+    });
     const page1 = await request(system.api).get('/certificates').query({ status: 'RESERVED', channel: 'web', limit: '1' }).set('Authorization', op).expect(200);
     assert.equal(page1.body.items.length, 1);
     assert.ok(page1.body.nextCursor);
