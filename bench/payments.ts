@@ -45,17 +45,15 @@ import { accountsModule } from '../commands/accounts/accounts-module.js';
 import { gameStoreModule } from '../commands/game-store/game-store-module.js';
 import { streamOfPaymentTransaction } from '../domain/game-store/payment-transaction.js';
 import { numberOption, type Bench, type BenchContext } from './lib/bench.js';
-import { openTarget, type BenchTarget, type FreshDatabase } from './lib/target.js';
+import { targetFor, type BenchTarget, type DatabaseName, type FreshDatabase } from './lib/target.js';
 import { call, percentile, round } from './lib/measures.js';
 
 const SECRET = 'payments-benchmark-secret-of-at-least-32-chars';
-const DEFAULT_SERVER_URL = 'postgres://postgres@127.0.0.1:5432/test';
 const POLL_MS = 2;
 /** Pause between the complete and the dedupe pass. */
 const QUIET_MS = 2000;
 
 type Provider = 'yookassa' | 'tbank';
-type DatabaseName = 'pglite' | 'postgres';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -322,20 +320,6 @@ function noteUnexpected(ctx: BenchContext, provider: Provider, database: Databas
   if (Object.keys(unexpected).length > 0) ctx.note(`payments ${provider} on ${database} (${pass}): unexpected replies ${JSON.stringify(unexpected)}`);
 }
 
-/** ctx.target when it is the database asked for, else one opened here (and closed after). */
-async function targetFor(ctx: BenchContext, database: DatabaseName): Promise<{ target: BenchTarget; close(): Promise<void> }> {
-  const wanted = database === 'postgres' ? 'pg' : 'pglite';
-  if (ctx.target.kind === wanted) return { target: ctx.target, close: async () => {} };
-  // openTarget reads DATABASE_URL before its first await: set it for that call only
-  const saved = process.env.DATABASE_URL;
-  if (database === 'postgres') process.env.DATABASE_URL = saved ?? DEFAULT_SERVER_URL;
-  else delete process.env.DATABASE_URL;
-  const opening = openTarget({ inMemory: ctx.quick });
-  if (saved === undefined) delete process.env.DATABASE_URL;
-  else process.env.DATABASE_URL = saved;
-  const target = await opening;
-  return { target, close: () => target.close() };
-}
 
 export const bench: Bench = {
   name: 'payments',
@@ -356,7 +340,7 @@ export const bench: Bench = {
     if (sizes.sources > 254) throw new Error('--sources: at most 254');
 
     for (const database of databases) {
-      const { target, close } = await targetFor(ctx, database);
+      const { target, close } = await targetFor(ctx.target, database, { inMemory: ctx.quick });
       try {
         ctx.log(`payments on ${target.description}`);
         ctx.note(`${database} = ${target.description}`);

@@ -53,11 +53,10 @@ import { notificationsModule } from '../commands/notifications/notifications-mod
 import type { NotificationChannel } from '../commands/notifications/ports/notification-channel.js';
 import { streamOfGameOrder } from '../domain/game-store/game-order.js';
 import { numberOption, type Bench, type BenchContext } from './lib/bench.js';
-import { openTarget, type BenchTarget, type FreshDatabase } from './lib/target.js';
+import { DEFAULT_SERVER_URL, targetFor, type BenchTarget, type DatabaseName, type FreshDatabase } from './lib/target.js';
 import { call, percentile, round } from './lib/measures.js';
 
 const SECRET = 'purchase-benchmark-secret-of-at-least-32-chars';
-const DEFAULT_SERVER_URL = 'postgres://postgres@127.0.0.1:5432/test';
 /** Games on sale (one developer each), bought round-robin: the developer credits spread over a few ledgers. */
 const GAMES = 8;
 /** Concurrency of the (unmeasured) preparation. */
@@ -70,7 +69,6 @@ const HTTP_SAMPLE = 10;
 const quietChannel: NotificationChannel = { name: 'bench', deliver: async () => {} };
 
 type Provider = 'yookassa' | 'tbank';
-type DatabaseName = 'pglite' | 'postgres';
 type Stage = 'ack' | 'transaction' | 'order' | 'library' | 'processed';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -420,20 +418,10 @@ async function runDatabase(ctx: BenchContext, target: BenchTarget, database: Dat
   }
 }
 
-/** ctx.target when it is the database asked for, else one opened here (undefined: the server is unreachable). */
-async function targetFor(ctx: BenchContext, database: DatabaseName): Promise<{ target: BenchTarget; close(): Promise<void> } | undefined> {
-  const wanted = database === 'postgres' ? 'pg' : 'pglite';
-  if (ctx.target.kind === wanted) return { target: ctx.target, close: async () => {} };
-  // openTarget reads DATABASE_URL before its first await: set it for that call only
-  const saved = process.env.DATABASE_URL;
-  if (database === 'postgres') process.env.DATABASE_URL = saved ?? DEFAULT_SERVER_URL;
-  else delete process.env.DATABASE_URL;
-  const opening = openTarget({ inMemory: ctx.quick });
-  if (saved === undefined) delete process.env.DATABASE_URL;
-  else process.env.DATABASE_URL = saved;
+/** The target for `database` (undefined, noted, when the PostgreSQL server is unreachable). */
+async function reachableTarget(ctx: BenchContext, database: DatabaseName): Promise<{ target: BenchTarget; close(): Promise<void> } | undefined> {
   try {
-    const target = await opening;
-    return { target, close: () => target.close() };
+    return await targetFor(ctx.target, database, { inMemory: ctx.quick });
   } catch (error) {
     if (database !== 'postgres') throw error;
     ctx.note(`purchase: the PostgreSQL server (${process.env.DATABASE_URL ?? DEFAULT_SERVER_URL}) is unreachable (${error instanceof Error ? error.message : String(error)}): not measured`);
@@ -464,7 +452,7 @@ export const bench: Bench = {
     if (bad) throw new Error(`--database: pglite and/or postgres, got ${bad}`);
 
     for (const database of databases) {
-      const opened = await targetFor(ctx, database);
+      const opened = await reachableTarget(ctx, database);
       if (!opened) continue;
       try {
         ctx.log(`purchase on ${opened.target.description}`);

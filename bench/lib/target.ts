@@ -122,3 +122,23 @@ function withDispose(database: Database, schema: string): FreshDatabase {
     },
   });
 }
+
+/** The two databases a bench may measure on. */
+export type DatabaseName = 'pglite' | 'postgres';
+/** The PostgreSQL server of this machine (when DATABASE_URL names none). */
+export const DEFAULT_SERVER_URL = 'postgres://postgres@127.0.0.1:5432/test';
+
+/** `current` when it is the database asked for, else one opened here (and closed after). Throws when it cannot be opened. */
+export async function targetFor(current: BenchTarget, database: DatabaseName, options: { inMemory?: boolean } = {}): Promise<{ target: BenchTarget; close(): Promise<void> }> {
+  const wanted = database === 'postgres' ? 'pg' : 'pglite';
+  if (current.kind === wanted) return { target: current, close: async () => {} };
+  // openTarget reads DATABASE_URL before its first await: set it for that call only
+  const saved = process.env.DATABASE_URL;
+  if (database === 'postgres') process.env.DATABASE_URL = saved ?? DEFAULT_SERVER_URL;
+  else delete process.env.DATABASE_URL;
+  const opening = openTarget(options);
+  if (saved === undefined) delete process.env.DATABASE_URL;
+  else process.env.DATABASE_URL = saved;
+  const target = await opening;
+  return { target, close: () => target.close() };
+}

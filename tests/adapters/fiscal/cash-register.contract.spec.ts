@@ -1,5 +1,4 @@
 import assert from 'node:assert/strict';
-import { Writable } from 'node:stream';
 import { readConfigSections } from '../../../adapters/config/config-section.js';
 import { fiscalConfigSection } from '../../../adapters/config/fiscal-config.js';
 import { startCloudRegister } from '../../../adapters/fiscal/cloud-register/cloud-register.js';
@@ -7,6 +6,7 @@ import { openCashRegister } from '../../../adapters/fiscal/open-cash-register.js
 import { createLogger } from '../../../adapters/observability/logger.js';
 import type { FiscalReceiptRequest } from '../../../commands/game-store/ports/cash-register.js';
 import { cashRegisterContract, startCallbackCatcher } from './cash-register.contract.js';
+import { capturingLogger } from '../../support/capturing-logger.js';
 
 const WAIT_MS = 150;
 const TIMEOUT_MS = 400;
@@ -14,16 +14,6 @@ const TIMEOUT_MS = 400;
 /** The fiscal section as an environment makes it (nothing about ATOL: the local register). */
 const fiscalConfig = (env: Record<string, string> = {}) => readConfigSections(env, { fiscal: fiscalConfigSection }).fiscal;
 
-function capturingLogger() {
-  const lines: Record<string, unknown>[] = [];
-  const destination = new Writable({
-    write(chunk: Buffer, _encoding, done) {
-      for (const line of chunk.toString('utf8').split('\n').filter((l) => l !== '')) lines.push(JSON.parse(line) as Record<string, unknown>);
-      done();
-    },
-  });
-  return { logger: createLogger({ level: 'info', destination }), lines };
-}
 
 /**
  * The register a test can move in time: started here with a clock ahead of the wall by

@@ -1,7 +1,6 @@
 import assert from 'node:assert/strict';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { Writable } from 'node:stream';
 import { openPaymentProviders } from '../../../adapters/payments/open-payment-providers.js';
 import { startPaymentSandbox } from '../../../adapters/payments/sandbox/payment-sandbox.js';
 import { readConfigSections } from '../../../adapters/config/config-section.js';
@@ -10,6 +9,7 @@ import type { AppConfig } from '../../../adapters/config/app-config.js';
 import { createLogger } from '../../../adapters/observability/logger.js';
 import type { ProviderName } from '../../../commands/game-store/ports/payment-provider.js';
 import { paymentProviderContract } from './payment-provider.contract.js';
+import { capturingLogger } from '../../support/capturing-logger.js';
 
 const RETRIES = 3;
 
@@ -38,16 +38,6 @@ const sandboxConfig = (overrides: Partial<AppConfig['gameStore']> = {}): AppConf
   ...overrides,
 });
 
-function capturingLogger() {
-  const lines: Record<string, unknown>[] = [];
-  const destination = new Writable({
-    write(chunk: Buffer, _encoding, done) {
-      for (const line of chunk.toString('utf8').split('\n').filter((l) => l !== '')) lines.push(JSON.parse(line) as Record<string, unknown>);
-      done();
-    },
-  });
-  return { logger: createLogger({ level: 'info', destination }), lines };
-}
 
 /** The providers openPaymentProviders opens on the embedded default (no credentials: a sandbox started here). */
 function openedBySandbox(name: ProviderName) {

@@ -6,7 +6,8 @@ import { startCloudRegister, type LocalCloudRegister } from '../../../adapters/f
 import type { PaymentSandbox } from '../../../adapters/payments/sandbox/payment-sandbox.js';
 import type { Clock } from '../../../platform/clock.js';
 import { eventually, tokenFor, type Caller, type GameStoreSystem } from './game-store-harness.js';
-import { startPayingStore } from './payment-harness.js';
+import { startPayingStore, startSandbox } from './payment-harness.js';
+import { openTestDatabase } from '../../support/test-database.js';
 
 /**
  * A game store that pays through a sandbox and registers receipts with a local cloud register,
@@ -84,4 +85,33 @@ export async function refund(api: string, token: string, orderId: string, body: 
   const answer = await request(api).post(`/api/v1/orders/${orderId}/refund`).set('Authorization', token).send(body);
   assert.equal(answer.status, expected, JSON.stringify(answer.body));
   return answer.body;
+}
+
+export interface PurchasingSuite {
+  readonly database: Awaited<ReturnType<typeof openTestDatabase>>;
+  readonly sandbox: PaymentSandbox;
+  readonly register: LocalCloudRegister;
+  readonly system: GameStoreSystem;
+}
+
+/**
+ * The mocha hooks of a suite that buys games: its own database, payment sandbox and cloud
+ * register (on `clock`), and a store paying through them — started before its specs, stopped
+ * after. Read the fields inside specs (they are set once `before` ran).
+ */
+export function purchasingSuite(clock: Clock, env: Record<string, string> = {}): PurchasingSuite {
+  const suite = {} as { -readonly [K in keyof PurchasingSuite]: PurchasingSuite[K] };
+  before(async () => {
+    suite.database = await openTestDatabase();
+    suite.sandbox = await startSandbox(clock);
+    suite.register = await startRegister();
+    suite.system = await startPurchasingStore({ database: suite.database, clock, sandbox: suite.sandbox, register: suite.register, env });
+  });
+  after(async () => {
+    await suite.system?.stop();
+    await suite.sandbox?.stop();
+    await suite.register?.stop();
+    await suite.database?.dispose();
+  });
+  return suite;
 }

@@ -2,8 +2,9 @@ import assert from 'node:assert/strict';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { AtolCashRegister } from '../../../../adapters/fiscal/atol/atol-cash-register.js';
-import { CashRegisterRefusal, CashRegisterUnavailable, type FiscalReceiptRequest } from '../../../../commands/game-store/ports/cash-register.js';
+import { CashRegisterRefusal, CashRegisterUnavailable } from '../../../../commands/game-store/ports/cash-register.js';
 import { scriptedFetch, type RecordedRequest, type ScriptedAnswer } from '../../payments/yookassa/scripted-fetch.js';
+import { gameKeySale, REPORT_FIXTURE_PAYLOAD } from '../atol-v5-fixtures.js';
 
 /**
  * The ATOL adapter against scripted answers: what it sends (headers, token handling) and how it
@@ -15,16 +16,7 @@ const BASE = 'https://online.atol.test/possystem/v5';
 const PASSWORD = 'zUr0-secret-pass';
 const TOKEN = 't'.repeat(128);
 
-const sale: FiscalReceiptRequest = {
-  externalId: 'rcpt_ord_1_sale',
-  operation: 'sell',
-  timestamp: new Date('2026-05-12T11:03:00Z'),
-  customerEmail: 'u@example.com',
-  company: { email: 'shop@example.com', inn: '5544332219', taxSystem: 'osn', paymentAddress: 'https://shop.example' },
-  items: [{ name: 'Игра X — ключ активации', unitPriceMinor: 149900n, quantity: 1, sumMinor: 149900n, measure: 'piece', paymentMethod: 'full_payment', paymentObject: 'intellectual_activity', vat: 'vat22' }],
-  electronicMinor: 149900n,
-  totalMinor: 149900n,
-};
+const sale = gameKeySale();
 
 /** The report fixture of DOMAIN-FACTS B 3.1 / 9 (uuid 2ea26f17…, total 1598, fiscal_document_attribute 3449555941). */
 const FIXTURE_UUID = '2ea26f17-0884-4f08-b120-306fc096a58f';
@@ -32,17 +24,8 @@ const REPORT_FIXTURE = {
   uuid: FIXTURE_UUID,
   error: null,
   status: 'done',
-  payload: {
-    total: 1598,
-    fns_site: 'www.nalog.ru',
-    fn_number: '1110000100238211',
-    shift_number: 23,
-    receipt_datetime: '12.04.2017 20:16:00',
-    fiscal_receipt_number: 6,
-    fiscal_document_number: 133,
-    ecr_registration_number: '0000111118041361',
-    fiscal_document_attribute: 3449555941,
-  },
+  payload: REPORT_FIXTURE_PAYLOAD,
+
   timestamp: '12.04.2017 20:15:08',
   group_code: 'v5-online-atol-ru_5179',
   daemon_code: 'prod-agent-1',

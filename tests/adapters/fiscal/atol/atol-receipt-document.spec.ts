@@ -2,37 +2,15 @@ import assert from 'node:assert/strict';
 import { atolReceiptDocument } from '../../../../adapters/fiscal/atol/atol-receipt-document.js';
 import { CashRegisterRefusal, type FiscalReceiptRequest } from '../../../../commands/game-store/ports/cash-register.js';
 import { PAYMENT_SUBJECTS } from '../../../../commands/game-store/ports/payment-provider.js';
+import { atolSellExample, gameKeySale } from '../atol-v5-fixtures.js';
 
-/** DOMAIN-FACTS B 3.1's example body, as text (1499.00 and 1499 are the same JSON number). */
-const DOMAIN_FACTS_EXAMPLE = `{"external_id": "rcpt_ord_1_sale", "timestamp": "12.05.2026 14:03:00",
- "service": {"callback_url": "https://api.example/webhooks/atol"},
- "receipt": {
-   "client": {"email": "u@example.com"},
-   "company": {"email": "shop@example.com", "sno": "osn", "inn": "5544332219", "payment_address": "https://shop.example"},
-   "items": [{"name": "Игра X — ключ активации", "price": 1499.00, "quantity": 1, "measure": 0, "sum": 1499.00,
-              "payment_method": "full_payment", "payment_object": 9, "vat": {"type": "vat22"}}],
-   "payments": [{"type": 1, "sum": 1499.00}],
-   "internet": true,
-   "total": 1499.00}}`;
-
-const sale = (overrides: Partial<FiscalReceiptRequest> = {}): FiscalReceiptRequest => ({
-  externalId: 'rcpt_ord_1_sale',
-  operation: 'sell',
-  timestamp: new Date('2026-05-12T11:03:00Z'),
-  customerEmail: 'u@example.com',
-  company: { email: 'shop@example.com', inn: '5544332219', taxSystem: 'osn', paymentAddress: 'https://shop.example' },
-  items: [{ name: 'Игра X — ключ активации', unitPriceMinor: 149900n, quantity: 1, sumMinor: 149900n, measure: 'piece', paymentMethod: 'full_payment', paymentObject: 'intellectual_activity', vat: 'vat22' }],
-  electronicMinor: 149900n,
-  totalMinor: 149900n,
-  callbackUrl: 'https://api.example/webhooks/atol',
-  ...overrides,
-});
+const sale = (overrides: Partial<FiscalReceiptRequest> = {}): FiscalReceiptRequest => gameKeySale({ callbackUrl: 'https://api.example/webhooks/atol', ...overrides });
 
 describe('ATOL v5 receipt document (POST {group}/sell)', () => {
   it('given the sale of DOMAIN-FACTS B 3.1, then the document is that example, field for field and in its order', () => {
     const written = JSON.stringify(atolReceiptDocument(sale()));
-    assert.deepEqual(JSON.parse(written), JSON.parse(DOMAIN_FACTS_EXAMPLE));
-    assert.equal(written, JSON.stringify(JSON.parse(DOMAIN_FACTS_EXAMPLE)));
+    assert.deepEqual(JSON.parse(written), JSON.parse(atolSellExample('https://api.example/webhooks/atol')));
+    assert.equal(written, JSON.stringify(JSON.parse(atolSellExample('https://api.example/webhooks/atol'))));
   });
 
   it('given no callback URL, then no service object (the shop polls)', () => {

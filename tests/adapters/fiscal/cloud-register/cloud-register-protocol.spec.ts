@@ -3,37 +3,16 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { startCloudRegister, type LocalCloudRegister } from '../../../../adapters/fiscal/cloud-register/cloud-register.js';
 import { eventually } from '../../../support/eventually.js';
+import { atolSellExample, REPORT_FIXTURE_PAYLOAD } from '../atol-v5-fixtures.js';
 
 /**
  * The local cloud register as ATOL Online v5 is documented (DOMAIN-FACTS B 3.1, 9), spoken to
  * with raw fetch and JSON written out by hand — no adapter code in between: the §3.1 example
  * body, the report fixture's field names and types, the §9 duplicate answer, the error table.
  */
-const EXAMPLE = `{"external_id": "rcpt_ord_1_sale", "timestamp": "12.05.2026 14:03:00",
- "service": {"callback_url": "CALLBACK"},
- "receipt": {
-   "client": {"email": "u@example.com"},
-   "company": {"email": "shop@example.com", "sno": "osn", "inn": "5544332219", "payment_address": "https://shop.example"},
-   "items": [{"name": "Игра X — ключ активации", "price": 1499.00, "quantity": 1, "measure": 0, "sum": 1499.00,
-              "payment_method": "full_payment", "payment_object": 9, "vat": {"type": "vat22"}}],
-   "payments": [{"type": 1, "sum": 1499.00}],
-   "internet": true,
-   "total": 1499.00}}`;
 
 /** The report fixture's payload (uuid 2ea26f17…): the register's payloads have these fields with these types. */
-const FIXTURE_PAYLOAD = {
-  total: 1598,
-  fns_site: 'www.nalog.ru',
-  fn_number: '1110000100238211',
-  shift_number: 23,
-  receipt_datetime: '12.04.2017 20:16:00',
-  fiscal_receipt_number: 6,
-  fiscal_document_number: 133,
-  ecr_registration_number: '0000111118041361',
-  fiscal_document_attribute: 3449555941,
-  ofd_inn: '7709364346',
-  ofd_receipt_url: 'https://…',
-};
+const FIXTURE_PAYLOAD = { ...REPORT_FIXTURE_PAYLOAD, ofd_inn: '7709364346', ofd_receipt_url: 'https://…' };
 const REPORT_FIELDS = ['uuid', 'error', 'status', 'payload', 'timestamp', 'group_code', 'daemon_code', 'device_code', 'external_id', 'callback_url', 'warnings'];
 /** DOMAIN-FACTS B 9: `{"uuid":"9afafa6a-…","status":"wait","error":{"code":33,"error_id":"dba2abc1-…","text":"В системе существует чек с external_id : \"atol-1122334455\" и group_code: \"mac-test-ru_1122\"","type":"system"},"timestamp":"29.11.2021 10:00:01"}` */
 const DUPLICATE_SAMPLE = JSON.parse(
@@ -118,7 +97,7 @@ describe('Local cloud register: ATOL Online v5 over raw HTTP', () => {
 
   /** The §3.1 example under a fresh external_id, changed by `change` (a plain object edit). */
   function example(change: (body: any) => void = () => {}): { externalId: string; body: string } {
-    const body = JSON.parse(EXAMPLE.replace('CALLBACK', catcher.url));
+    const body = JSON.parse(atolSellExample(catcher.url));
     body.external_id = `rcpt_ord_${++receipts}_sale`;
     change(body);
     return { externalId: body.external_id, body: JSON.stringify(body) };
