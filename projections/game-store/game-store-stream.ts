@@ -62,6 +62,26 @@ export const FiscalReceiptStatusUpdatedV1 = t.exact(
 
 const major = (minor: string) => fromMinorUnits(BigInt(minor));
 
+/** A ledger entry (credit or debit) as `developer.balance.updated` v1. */
+const balanceUpdated = (
+  kind: 'credit' | 'debit',
+  data: { readonly developerId: string; readonly entryId: string; readonly orderId: string; readonly productId: string; readonly amountMinor: string; readonly balanceAfterMinor: string; readonly currency: string },
+  at: string,
+) => ({
+  subject: data.developerId,
+  data: {
+    developer_id: data.developerId,
+    entry_id: data.entryId,
+    kind,
+    order_id: data.orderId,
+    product_id: data.productId,
+    amount: major(data.amountMinor),
+    balance: major(data.balanceAfterMinor),
+    currency: data.currency,
+    at,
+  },
+});
+
 /**
  * `game-store.purchases`: what the purchase saga tells other services (analytics, CRM, points):
  * orders fully processed, games added to libraries, developer balances changed, fiscal receipt
@@ -97,40 +117,14 @@ export const gameStoreStream = definePublishedStream({
       version: 1,
       description: 'A developer credited with their share of a sale',
       data: DeveloperBalanceUpdatedV1,
-      map: ({ data }) => ({
-        subject: data.developerId,
-        data: {
-          developer_id: data.developerId,
-          entry_id: data.entryId,
-          kind: 'credit' as const,
-          order_id: data.orderId,
-          product_id: data.productId,
-          amount: major(data.amountMinor),
-          balance: major(data.balanceAfterMinor),
-          currency: data.currency,
-          at: data.creditedAt,
-        },
-      }),
+      map: ({ data }) => balanceUpdated('credit', data, data.creditedAt),
     },
     DeveloperDebited: {
       type: 'developer.balance.updated',
       version: 1,
       description: 'A developer debited for a refunded sale',
       data: DeveloperBalanceUpdatedV1,
-      map: ({ data }) => ({
-        subject: data.developerId,
-        data: {
-          developer_id: data.developerId,
-          entry_id: data.entryId,
-          kind: 'debit' as const,
-          order_id: data.orderId,
-          product_id: data.productId,
-          amount: major(data.amountMinor),
-          balance: major(data.balanceAfterMinor),
-          currency: data.currency,
-          at: data.debitedAt,
-        },
-      }),
+      map: ({ data }) => balanceUpdated('debit', data, data.debitedAt),
     },
     FiscalReceiptFiscalized: {
       type: 'payment.fiscal.receipt.status.updated',

@@ -12,6 +12,7 @@ import { AtolClient, type AtolClientOptions } from './atol-client.js';
 import { atolErrorIn, DUPLICATE_CODE, failureOf, isRecord, UNKNOWN_UUID_CODE } from './atol-errors.js';
 import { atolReceiptDocument } from './atol-receipt-document.js';
 import { fiscalReportFrom } from './atol-report.js';
+import { jsonOrUndefined } from '../../http/json-answer.js';
 
 export const ATOL_DEFAULT_API_URL = 'https://online.atol.ru/possystem/v5';
 
@@ -69,7 +70,7 @@ export class AtolCashRegister implements CashRegister {
   }
 
   async verifyCallback(body: unknown): Promise<CashRegisterCallbackVerdict> {
-    const document = typeof body === 'string' ? parseJson(body) : Buffer.isBuffer(body) ? parseJson(body.toString('utf8')) : body;
+    const document = typeof body === 'string' ? jsonOrUndefined(body) : Buffer.isBuffer(body) ? jsonOrUndefined(body.toString('utf8')) : body;
     if (!isRecord(document)) return { kind: 'refused', status: 400, reason: 'the body is not an ATOL report document (a JSON object)' };
     if (typeof document.uuid !== 'string' || !UUID_SHAPE.test(document.uuid)) return { kind: 'refused', status: 400, reason: 'the document names no receipt uuid' };
     let report: FiscalReport;
@@ -81,13 +82,5 @@ export class AtolCashRegister implements CashRegister {
     }
     if (report.status === 'fail' && report.error.code === String(UNKNOWN_UUID_CODE)) return { kind: 'refused', status: 404, reason: `the register has no receipt ${document.uuid} in our group` };
     return { kind: 'report', report };
-  }
-}
-
-function parseJson(text: string): unknown {
-  try {
-    return JSON.parse(text) as unknown;
-  } catch {
-    return undefined;
   }
 }

@@ -1,5 +1,6 @@
 import { CashRegisterRefusal, CashRegisterUnavailable } from '../../../commands/game-store/ports/cash-register.js';
 import { atolErrorIn, isRecord, PERMANENT_CODES, TOKEN_CODES } from './atol-errors.js';
+import { jsonOrUndefined } from '../../http/json-answer.js';
 
 /** How ATOL Online v5 is reached (DOMAIN-FACTS B 3.1). */
 export interface AtolClientOptions {
@@ -111,15 +112,6 @@ export class AtolClient {
         `no result for ${this.label} ${what}: ${timedOut ? `no answer within ${this.timeoutMs} ms` : `no connection (${error instanceof Error ? (error.cause instanceof Error ? error.cause.message : error.message) : String(error)})`}`,
       );
     }
-    return { status: response.status, json: parseJson(text) };
-  }
-}
-
-function parseJson(text: string): unknown {
-  if (text.trim() === '') return undefined;
-  try {
-    return JSON.parse(text) as unknown;
-  } catch {
-    return undefined;
+    return { status: response.status, json: jsonOrUndefined(text) };
   }
 }

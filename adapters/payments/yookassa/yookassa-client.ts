@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { ProviderRefusal, ProviderUnavailable } from '../../../commands/game-store/ports/payment-provider.js';
+import { jsonOrUndefined } from '../../http/json-answer.js';
 
 /** How the YooKassa v3 API is reached (DOMAIN-FACTS B 1.1). */
 export interface YooKassaClientOptions {
@@ -79,7 +80,7 @@ export class YooKassaClient {
           signal: AbortSignal.timeout(this.timeoutMs),
         });
         const text = await response.text();
-        const json = parseJson(text);
+        const json = jsonOrUndefined(text);
         if (response.status >= 200 && response.status < 300 && response.status !== 202) {
           if (json === undefined) lastProblem = `HTTP ${response.status} with an unreadable body`;
           else return json;
@@ -130,14 +131,6 @@ export function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
-function parseJson(text: string): unknown {
-  if (text.trim() === '') return undefined;
-  try {
-    return JSON.parse(text) as unknown;
-  } catch {
-    return undefined;
-  }
-}
 
 /** The error body's code / description / parameter, for messages (never headers). */
 function describe(json: unknown): string {
