@@ -6,6 +6,7 @@ import { gatewayConfigSection } from './gateway-config.js';
 import { giftCertificatesConfigSection } from './gift-certificates-config.js';
 import { notificationsConfigSection } from './notifications-config.js';
 import { platformConfigSections } from './platform-config.js';
+import { rewardsConfigSection } from './rewards-config.js';
 import { ticketingConfigSection } from './ticketing-config.js';
 
 /** Every section a Ledgerline process reads: the platform's and each context's. */
@@ -18,6 +19,7 @@ export const appConfigSections = {
   giftCertificates: giftCertificatesConfigSection,
   gameStore: gameStoreConfigSection,
   fiscal: fiscalConfigSection,
+  rewards: rewardsConfigSection,
 };
 
 export type AppConfig = ConfigOf<typeof appConfigSections>;

@@ -1,0 +1,10 @@
+import type { RewardsDependencies, RulesPart } from './rewards-desks.js';
+
+/** Rules as versioned data, their routes and the daily budgets (issue 14 item 2). Placeholder until built. */
+export function rulesPart(_deps: RewardsDependencies): RulesPart {
+  return {
+    part: {},
+    ruleBook: { activeFor: async () => [] },
+    budgets: { claim: async () => ({ granted: true }) },
+  };
+}
