@@ -16,8 +16,9 @@ import { rulesPart } from './rules.js';
 export function rewardsModule(options: { readonly gateway: (system: SystemDependencies) => BlockchainGateway }): ContextFactory {
   return async (system) => {
     const deps: RewardsDependencies = { system, gateway: options.gateway(system) };
-    const rules = rulesPart(deps);
     const members = membersPart(deps);
+    // simulate (POST /connect/rules/{id}/versions/{v}/simulate) evaluates with the facts the members read models give
+    const rules = rulesPart(deps, { factsFor: (report) => members.members.factsFor(report) });
     const payouts = payoutsPart(deps);
     const badges = badgesPart(deps);
     const actions = rewardActionsPart(deps, { rules, members, payouts, badges });
