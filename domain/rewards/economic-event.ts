@@ -69,7 +69,7 @@ export type EconomicEventEvaluated = Extract<EconomicEventEvent, { type: 'Econom
 
 export type EconomicEventState =
   | { readonly status: 'none' }
-  | { readonly status: 'ingested'; readonly ingested: EconomicEventIngested['data']; readonly actions: readonly ProposedAction[] };
+  | { readonly status: 'ingested'; readonly ingested: EconomicEventIngested['data']; readonly rules: readonly RuleVersionRef[]; readonly actions: readonly ProposedAction[] };
 
 export interface IngestEconomicEvent {
   readonly type: 'IngestEconomicEvent';
@@ -147,9 +147,9 @@ export const economicEventDecider: EventSourcedDecider<IngestEconomicEvent, Econ
   evolve(state, event) {
     switch (event.type) {
       case 'EconomicEventIngested':
-        return { status: 'ingested', ingested: event.data, actions: [] };
+        return { status: 'ingested', ingested: event.data, rules: [], actions: [] };
       case 'EconomicEventEvaluated':
-        return state.status === 'ingested' ? { ...state, actions: event.data.actions } : state;
+        return state.status === 'ingested' ? { ...state, rules: event.data.rules, actions: event.data.actions } : state;
     }
   },
 };
