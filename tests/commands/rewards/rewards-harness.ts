@@ -97,3 +97,14 @@ export interface Report {
 }
 
 export const anExternalId = (prefix = 'evt') => `${prefix}-${suffix()}`;
+
+/**
+ * Connect's members part alone (with accounts, for the roles), on a suite's database: its read
+ * models, upgrade saga, effects and routes — for the members specs, which drive it by appending
+ * EconomicEvents themselves. Its desk: `memberDesk(system.dependencies)`.
+ */
+export async function startMembersOnly(options: { database: Database; clock: Clock; role?: 'all' | 'api' | 'worker' }): Promise<RunningSystem & { api: string }> {
+  const { membersPart } = await import('../../../commands/rewards/members.js');
+  const members: ContextFactory = (system) => ({ name: 'rewards', ...membersPart({ system, gateway: inProcessGateway(system) }).part });
+  return startTestSystem({ database: options.database, clock: options.clock, ...(options.role ? { role: options.role } : {}), contexts: [accountsModule(), members] });
+}
