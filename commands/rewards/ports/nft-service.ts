@@ -22,8 +22,12 @@ export interface BadgeAwarded {
   readonly instanceId: string;
   /** The instance's level after the award (a lower or equal level leaves it as it was). */
   readonly level: number;
-  /** `none`: off-chain only; `pending`: the gateway is minting it; `confirmed` / `failed`: its last on-chain outcome. */
-  readonly onchainStatus: 'none' | 'pending' | 'confirmed' | 'failed';
+  /**
+   * `none`: off-chain only; `awaiting_wallet`: to go on chain once the user verifies a wallet;
+   * `pending`: the gateway is minting (or upgrading) it, or is about to; `confirmed` / `failed`:
+   * its last on-chain outcome.
+   */
+  readonly onchainStatus: 'none' | 'awaiting_wallet' | 'pending' | 'confirmed' | 'failed';
   readonly onchainTokenId: string | null;
 }
 
