@@ -108,3 +108,30 @@ export async function startMembersOnly(options: { database: Database; clock: Clo
   const members: ContextFactory = (system) => ({ name: 'rewards', ...membersPart({ system, gateway: inProcessGateway(system) }).part });
   return startTestSystem({ database: options.database, clock: options.clock, ...(options.role ? { role: options.role } : {}), contexts: [accountsModule(), members] });
 }
+
+/**
+ * Connect as `startConnect` builds it, with a handle on the TON emulator the gateway runs on
+ * (to read jetton balances on chain), and the gateway's settings in `env` (G2A_LIMIT_* …).
+ */
+export async function startConnectWithChain(options: { database: Database; clock: Clock; env?: Record<string, string> }): Promise<ConnectSystem & { chain(): import('../../../adapters/ton/emulator-chain.js').EmulatorChain }> {
+  let emulator: import('../../../adapters/ton/emulator-chain.js').EmulatorChain | undefined;
+  const open = openTonGateway({ persist: false });
+  const system = await startConnect({
+    ...options,
+    contexts: [
+      accountsModule(),
+      gatewayModule(async (deps) => {
+        const adapters = await open(deps);
+        emulator = adapters.chain as import('../../../adapters/ton/emulator-chain.js').EmulatorChain;
+        return adapters;
+      }),
+      rewardsModule({ gateway: inProcessGateway }),
+    ],
+  });
+  return Object.assign(system, {
+    chain() {
+      if (!emulator) throw new Error('the gateway has not opened its chain');
+      return emulator;
+    },
+  });
+}
