@@ -73,7 +73,7 @@ describe('domain: RewardAction (R-3)', () => {
     const retried = given(rewardActionDecider, [created(), dispatched(), failed]).when({ type: 'RetryRewardAction', actionId: 'a-1', by: 'user:admin', now });
     const state = retried.then([{ type: 'RewardActionRetried', data: { actionId: 'a-1', attempt: 2, retriedBy: 'user:admin', retriedAt: at } }]);
     assert.equal(state.status, 'pending');
-    assert.equal(state.status !== 'none' && state.attempt, 2);
+    assert.equal((state as { attempt?: number }).attempt, 2);
     const done: RewardActionEvent = { type: 'RewardActionCompleted', data: { actionId: 'a-1', attempt: 1, result: {}, completedAt: at } };
     given(rewardActionDecider, [created(), dispatched(), done]).when({ type: 'RetryRewardAction', actionId: 'a-1', by: 'user:admin', now }).thenFails('reward.not_failed');
   });
@@ -103,7 +103,7 @@ describe('domain: RewardAction (R-3)', () => {
             }
             if (e.type === 'RewardActionDispatched') {
               assert.ok(before.status === 'pending', `dispatched from ${before.status}`);
-              assert.ok(!capped || (before.status !== 'none' && before.budgetGranted), 'dispatched before its budget');
+              assert.ok(!capped || (before as { budgetGranted?: boolean }).budgetGranted === true, 'dispatched before its budget');
             }
             state = rewardActionDecider.evolve(state, e);
           }
