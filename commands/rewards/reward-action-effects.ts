@@ -1,5 +1,5 @@
 import type { EventStore } from '../../adapters/eventstore/event-store.js';
-
+import { DomainErrorException } from '../../domain/decider.js';
 import type { Clock } from '../../platform/clock.js';
 import { performs, type EffectPerformer } from '../../sagas/effect-kind.js';
 import { PermanentEffectFailure } from '../../sagas/outbox-worker.js';
@@ -137,8 +137,14 @@ export function rewardActionEffects(deps: RewardActionEffectDependencies): Effec
           return;
         }
         case 'g2a_offchain': {
-          const credited = await deps.g2a.credit({ entryId: actionId, userId: action.targetUserId, amount: BigInt(action.amount!), reason });
-          await complete({ entry_id: actionId, balance_after: credited.balanceAfter.toString() });
+          try {
+            const credited = await deps.g2a.credit({ entryId: actionId, userId: action.targetUserId, amount: BigInt(action.amount!), reason });
+            await complete({ entry_id: actionId, balance_after: credited.balanceAfter.toString() });
+          } catch (error) {
+            // the ledger refused for good (an entry id reused, a bad amount); busy is worth another try
+            if (error instanceof DomainErrorException && error.error.kind !== 'rate_limited') await fail(actionId, attempt, error.error.code, error.error.message, correlationId);
+            else throw error;
+          }
           return;
         }
         case 'nft': {
