@@ -160,8 +160,13 @@ export function connectEventRoutes(deps: IngestionDependencies & { readonly batc
           schema: t.type({ results: t.array(t.type({ index: t.number, status: t.number, event: t.union([IngestedAnswer, t.null]), problem: t.union([t.type({ code: t.string, detail: t.string }), t.null]) })) }),
         },
         400: { description: 'Not a list of 1 … CONNECT_BATCH_MAX events' },
+        403: { description: 'connect.source_not_allowed: the caller may report for no source at all (each event is also checked against its own source_service)' },
       },
       handle: async ({ body, principal, correlationId }) => {
+        const staff = principal.roles.includes('admin') || principal.roles.includes('rewards_admin');
+        if (!staff && !principal.scopes.some((scope) => scope.startsWith('connect:report:'))) {
+          return left(domainError('forbidden', 'connect.source_not_allowed', 'reporting needs a scope connect:report:<source_service>'));
+        }
         const results = [];
         for (const [index, raw] of body.events.entries()) {
           const decoded = ReportBody.decode(raw);
