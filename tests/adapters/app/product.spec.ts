@@ -28,7 +28,7 @@ describe('the whole product (bin/contexts.ts) in one process', function () {
   });
 
   it('given every context, then each route is mounted once and documented in /openapi.json, and the system is ready', async () => {
-    assert.deepEqual(system.modules.map((module) => module.name).filter((name) => name !== 'platform' && name !== 'replay'), ['accounts', 'ticketing', 'notifications', 'blockchain-gateway', 'gift-certificates', 'game-store']);
+    assert.deepEqual(system.modules.map((module) => module.name).filter((name) => name !== 'platform' && name !== 'replay'), ['accounts', 'ticketing', 'notifications', 'blockchain-gateway', 'gift-certificates', 'game-store', 'rewards']);
     const document = (await request(system.api).get('/openapi.json').expect(200)).body as { paths: Record<string, Record<string, unknown>> };
     const seen = new Set<string>();
     for (const module of system.modules) {
