@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import request from 'supertest';
 import { ManualClock } from '../../../platform/clock.js';
 import { openTestDatabase } from '../../support/test-database.js';
-import { aMember, anExternalId, aRewardsAdmin, aSourceService, aSupport, eventually, G2A, givenVerifiedWallet, startConnect, type Caller, type ConnectSystem, type Report } from './rewards-harness.js';
+import { aMember, anAdmin, anExternalId, aRewardsAdmin, aService, aSourceService, aSupport, eventually, G2A, givenVerifiedWallet, startConnect, type Caller, type ConnectSystem, type Report } from './rewards-harness.js';
 
 interface Reward {
   action_id: string;
@@ -325,5 +325,40 @@ describe('Connect: the seven scenarios of the default rule set, end to end (R-1 
     } finally {
       await api().post('/connect/rules/referral_joined_level1/versions/1/activate').set('Authorization', admin.token);
     }
+  });
+
+  it('given the rewards paid above, then the published stream connect.rewards carries each status change and the BI role reads the actions, their changes and the daily totals', async () => {
+    const sponsor = await aMember();
+    const joined = await report(referrals, { external_id: anExternalId('ref'), event_type: 'referral.joined', source_service: 'referral_service', actor_user_id: `new-${sponsor.id}`, primary_subject_user_id: sponsor.id, context: { level: 1 } });
+    const actionId = joined.actions[0].action_id as string;
+    await rewardsSettle(sponsor.id, 1);
+    const consumer = await aService(['stream:connect.rewards']);
+    await api().get('/streams/connect.rewards').set('Authorization', (await aService(['stream:game-store.purchases'])).token).expect(403);
+    const statuses: string[] = [];
+    let after: string | undefined;
+    for (let page = 0; page < 50; page++) {
+      const answer = await api().get('/streams/connect.rewards').query(after ? { after } : {}).set('Authorization', consumer.token).expect(200);
+      for (const m of answer.body.items as { type: string; version: number; subject: string; data: { status: string; target_user_id: string; amount: string; rule_id: string } }[]) {
+        assert.equal(m.type, 'reward.status.changed');
+        assert.equal(m.version, 1);
+        if (m.subject !== actionId) continue;
+        statuses.push(m.data.status);
+        assert.deepEqual([m.data.target_user_id, m.data.amount, m.data.rule_id], [sponsor.id, '100', 'referral_joined_level1']);
+      }
+      after = answer.body.next_cursor;
+      if (!answer.body.has_more) break;
+    }
+    assert.deepEqual(statuses, ['pending', 'dispatched', 'completed']);
+
+    const admin = await anAdmin();
+    const tables = (await api().get('/api/admin/bi').set('Authorization', admin.token).expect(200)).body.items as { name: string; description: string | null }[];
+    for (const name of ['economic_events', 'reward_actions', 'reward_action_status_changes', 'reward_totals_daily', 'reward_rules', 'connect_members', 'points_entries', 'g2a_entries', 'g2a_withdrawals', 'nft_badges']) {
+      assert.ok(tables.find((t) => t.name === name)?.description, `BI ${name} is there with its description`);
+    }
+    const rows = async (table: string, column: string, equals: string) => (await api().get(`/api/admin/bi/${table}`).query({ column, equals }).set('Authorization', admin.token).expect(200)).body.rows as Record<string, unknown>[];
+    assert.equal((await rows('reward_actions', 'action_id', actionId))[0]!.status, 'completed');
+    assert.deepEqual((await rows('reward_action_status_changes', 'action_id', actionId)).map((r) => r.status).sort(), ['completed', 'dispatched', 'pending']);
+    const totals = await rows('reward_totals_daily', 'rule_id', 'referral_joined_level1');
+    assert.ok(totals.some((r) => Number(r.completed) >= 1 && r.reward_type === 'points'), JSON.stringify(totals));
   });
 });
