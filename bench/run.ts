@@ -23,6 +23,7 @@ const benches: Record<string, () => Promise<Bench>> = {
   gcp: async () => (await import('./gcp.js')).bench,
   payments: async () => (await import('./payments.js')).bench,
   purchase: async () => (await import('./purchase.js')).bench,
+  connect: async () => (await import('./connect.js')).bench,
 };
 
 interface RunRecord {
