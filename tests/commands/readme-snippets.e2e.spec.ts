@@ -111,7 +111,7 @@ describe('README: every shell snippet, in order, in one bash session against one
   it('given a fresh npm start, when every README shell snippet runs in order in one shell, then each step succeeds and no variable captures null', async () => {
     const snippets = shellSnippets(await readFile('README.md', 'utf8'));
     const run = snippets.filter((s) => !(s.section in SKIPPED));
-    assert.ok(run.some((s) => s.section.startsWith('Walkthrough: ticketing')) && run.some((s) => s.section.includes('Blockchain Gateway')), 'the walkthroughs are found');
+    assert.ok(run.some((s) => s.section.startsWith('Walkthrough: ticketing')) && run.some((s) => s.section.includes('Blockchain Gateway')) && run.some((s) => s.section === 'Rewards (Connect)'), 'the walkthroughs are found');
     for (const section of Object.keys(SKIPPED)) assert.ok(snippets.some((s) => s.section === section), `skipped section ${section} still exists`);
 
     const script = ['set -euo pipefail'];
@@ -155,6 +155,25 @@ describe('README: every shell snippet, in order, in one bash session against one
     assert.match(result.stdout, /^\["Midnight Tram"\]$/m);
     assert.match(result.stdout, /\{"balances":\[\{"value":"244.30","currency":"RUB"\}\],"entries":\[\{"kind":"debit","amount":"1049.30"\},\{"kind":"credit","amount":"244.30"\},\{"kind":"credit","amount":"1049.30"\}\]\}/);
     assert.match(result.stdout, /<svg/);
+    // rewards (Connect): the default rules, a repeated report, the level-2 reward locked until Sofia is VIP, then paid once
+    assert.match(result.stdout, /"referral_joined_level1@1","referral_subjoined_level2@1"/);
+    assert.match(result.stdout, /^\{"same_event":true\}$/m);
+    assert.match(result.stdout, /^\{"status":409,"code":"connect\.external_id_reused"\}$/m);
+    assert.match(result.stdout, /^\[\{"rule_id":"referral_subjoined_level2","amount":"50","status":"locked","locked_until":"vip_or_pro"\},\{"rule_id":"referral_joined_level1","amount":"100","status":"completed","locked_until":null\}\]$/m);
+    assert.match(result.stdout, /^\{"tier":"basic","referral_count":1,"second_level_referral_count":1,"locked_rewards_waiting":1\}$/m);
+    assert.match(result.stdout, /^\{"points":"100"\}\n\[\]\n\{"rule_id":"referral_subjoined_level2","amount":"50","history":\["locked","pending","dispatched","completed"\]\}\n\{"points":"150"\}$/m);
+    // …Boris's tenth quest: points, G2A minted on chain, the badge confirmed on the TON emulator
+    assert.match(result.stdout, /^\{"user_id":"[^"]+","points":"0","g2a":\{"balance":"0","held":"0","available":"0"\}\}$/m);
+    assert.match(result.stdout, /^\{"badge_type":"quest_master_10","level":1,"onchain_status":"confirmed","onchain_token_id":"\d+"\}$/m);
+    assert.match(result.stdout, /^\{"name":"quest master 10 — level 1",/m);
+    assert.match(result.stdout, /^\{"kind":"g2a_mint","status":"confirmed"\}$/m);
+    // …1 G2A off-chain from a voucher, withdrawn to his wallet: held, then settled on confirmation
+    assert.match(result.stdout, /^\{"user_id":"[^"]+","points":"100","g2a":\{"balance":"1000000000","held":"0","available":"1000000000"\}\}$/m);
+    assert.match(result.stdout, /^\{"withdrawal_id":"boris-1","status":"held","hold":"held"\}\n\{"balance":"1000000000","held":"1000000000","available":"0"\}$/m);
+    assert.match(result.stdout, /^\{"status":"completed","hold":"settled","to_address":"[^"]+","tx_hash":"[0-9a-f]+"\}\n\{"balance":"0","held":"0","available":"0"\}$/m);
+    // …and the stream shows every status of the locked reward once; BI the withdrawal
+    assert.match(result.stdout, /^\["locked","pending","dispatched","completed"\]$/m);
+    assert.match(result.stdout, /^\["boris-1","1\.000000000","completed"\]$/m);
     assert.match(receiverOutput, /signature valid/);
     assert.doesNotMatch(receiverOutput, /INVALID/);
   });
