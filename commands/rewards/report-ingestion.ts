@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { isLeft, left, right, type Either } from 'fp-ts/Either';
 import type { EventStore, Position } from '../../adapters/eventstore/event-store.js';
+import { HttpProblem } from '../../adapters/http/problem.js';
 import { domainError, type DomainError } from '../../domain/decider.js';
 import { economicEventDecider, streamOfEconomicEvent, type EconomicEventState } from '../../domain/rewards/economic-event.js';
 import type { ReportedEvent } from '../../domain/rewards/reward-facts.js';
@@ -10,6 +11,8 @@ import { handleCommand } from '../command-handler.js';
 import { derivedUuid } from '../derived-uuid.js';
 import { loadAggregate } from '../load-aggregate.js';
 import type { MemberDesk, RuleBook } from './rewards-desks.js';
+
+const RULES_WAIT_MS = 5_000;
 
 export interface IngestionDependencies {
   readonly store: EventStore;
@@ -61,6 +64,7 @@ export async function ingestReport(deps: IngestionDependencies, report: Reported
   const fingerprint = reportFingerprint(report);
   const existing = await loadAggregate(deps.store, economicEventDecider, stream);
   if (existing.state.status === 'ingested') return repeat(eventId, existing.state, fingerprint, report);
+  await rulesLoaded(deps);
   const rules = await deps.ruleBook.activeFor(report.eventType);
   const facts = await deps.members.factsFor(report);
   const proposals = evaluateRules(rules, facts).map((p) => ({ ...p, actionId: rewardActionIdOf(eventId, p.ruleId, p.version, p.rewardIndex, p.targetUserId) }));
@@ -78,6 +82,14 @@ export async function ingestReport(deps: IngestionDependencies, report: Reported
   if (outcome.right.events.length === 0 || outcome.right.replayed) return repeat(eventId, state, fingerprint, report);
   if (outcome.right.position) await deps.members.caughtUpWith(outcome.right.position);
   return right({ eventId, created: true, state, position: outcome.right.position });
+}
+
+/** Waits a moment for the rule book's first load (a worker seeds the default rules at its start), else 503. */
+async function rulesLoaded(deps: IngestionDependencies): Promise<void> {
+  for (let waited = 0; !(await deps.ruleBook.ready()); waited += 100) {
+    if (waited >= RULES_WAIT_MS) throw new HttpProblem(503, 'connect.rules_loading', 'the rule book is not loaded yet (a worker seeds the default rules when it starts): report again in a moment', { headers: { 'Retry-After': '2' } });
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
 }
 
 function repeat(eventId: string, state: Extract<EconomicEventState, { status: 'ingested' }>, fingerprint: string, report: ReportedEvent): Either<DomainError, Ingested> {

@@ -20,6 +20,11 @@ export interface RewardsDependencies {
 export interface RuleBook {
   /** Every active rule version whose event type is `eventType` (its document included), in no particular order. */
   activeFor(eventType: string): Promise<readonly RuleVersionDocument[]>;
+  /**
+   * Whether the rule book has been loaded at all (a rule exists, active or not): before the
+   * first worker seeded the default rules, an event would be evaluated against none.
+   */
+  ready(): Promise<boolean>;
 }
 
 /** A reward's claim on its rule's daily budget. */

@@ -28,6 +28,7 @@ export function rulesPart(deps: RewardsDependencies, facts: { readonly factsFor:
   const { system } = deps;
   const projection = ruleProjection(system.database.biSchema);
   const queries = ruleQueries(system.database.db);
+  let loaded = false;
   const budgets = budgetDesk({ store: system.store, clock: system.clock });
 
   async function seedDefaults(): Promise<void> {
@@ -61,7 +62,11 @@ export function rulesPart(deps: RewardsDependencies, facts: { readonly factsFor:
       }),
       start: seedDefaults,
     },
-    ruleBook: { activeFor: (eventType) => queries.activeFor(eventType) },
+    ruleBook: {
+      activeFor: (eventType) => queries.activeFor(eventType),
+      // once loaded, always loaded (rules are never deleted)
+      ready: async () => (loaded ||= await queries.anyRule()),
+    },
     budgets,
   };
 }

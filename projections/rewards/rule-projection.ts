@@ -200,6 +200,11 @@ export function ruleQueries(db: Kysely<any>) {
         order by v.rule_id`.execute(db);
       return rows.map((row) => ({ ruleId: row.rule_id, version: Number(row.version), document: documentOf(row.document) }));
     },
+    /** Whether any rule exists (the default rules were seeded, or an admin wrote one). */
+    async anyRule(): Promise<boolean> {
+      const { rows } = await sql<{ found: boolean }>`select exists (select 1 from rm_reward_rules) as found`.execute(db);
+      return rows[0]?.found === true;
+    },
     /** Rules by id, after `after`, `limit + 1` of them (pagination). */
     async rules(filter: { readonly after?: string; readonly eventType?: string; readonly limit: number }): Promise<RuleSummaryView[]> {
       const { rows } = await sql<RuleRow>`

@@ -17,7 +17,7 @@ import { rewardActionDecider, streamOfRewardAction } from '../../../domain/rewar
 import { systemClock } from '../../../platform/clock.js';
 import { databaseKind } from '../../support/test-database.js';
 import { TEST_JWT_SECRET } from '../../support/test-system.js';
-import { anExternalId, aSourceService, eventually, G2A, startConnect, type ConnectSystem } from './rewards-harness.js';
+import { anExternalId, aSourceService, aSupport, eventually, G2A, startConnect, type ConnectSystem } from './rewards-harness.js';
 
 const RUNS = 50;
 const MAX_KILLS = 14;
@@ -99,6 +99,9 @@ describe('Connect: the reward dispatcher survives a worker killed at random poin
       assert.equal(answer.status, 201, JSON.stringify(answer.body));
       return answer.body as { actions: { action_id: string; reward_type: string; target_user_id: string; amount: string | null }[] };
     };
+    // the worker seeds the default rules at its start; an event reported before is answered 503
+    const support = await aSupport();
+    await eventually(async () => ((await request(api.api).get('/connect/rules/referral_joined_level1').set('Authorization', support.token)).body.active_version === 1 ? true : undefined), 60_000);
     const actions: { action_id: string; reward_type: string; target_user_id: string; amount: string | null }[] = [];
     const sponsors: string[] = [];
 
