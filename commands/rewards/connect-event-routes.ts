@@ -135,7 +135,7 @@ export function connectEventRoutes(deps: IngestionDependencies & { readonly batc
         400: { description: 'A malformed field, named' },
         403: { description: 'connect.source_not_allowed: the caller may not report for this source_service' },
         409: { description: 'connect.external_id_reused: this external_id of this source was reported with another body' },
-        503: { description: 'connect.rules_loading: the rule book is not loaded yet (a worker seeds the default rules at its start); report again (Retry-After)' },
+        503: { description: 'connect.rules_loading: the rule book is not loaded yet (a worker seeds the default rules at its start); connect.read_side_behind: the members read model (the facts) is behind the log — report again (Retry-After)' },
       },
       handle: async ({ body, principal, correlationId }) => {
         const result = await ingestOne(body, principal, correlationId);

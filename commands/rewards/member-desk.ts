@@ -7,7 +7,7 @@ import { handleCommand } from '../command-handler.js';
 import type { MemberDesk } from './rewards-desks.js';
 import { rewardFactsSource } from './reward-facts-source.js';
 
-/** How long `caughtUpWith` waits for the members read model before evaluating with what it has. */
+/** How long `caughtUpWith` waits for the members read model (ingestion answers 503 past it: the facts would be stale). */
 export const MEMBERS_CATCH_UP_MS = 3_000;
 
 /**
@@ -40,7 +40,8 @@ export function memberDesk(system: Pick<SystemDependencies, 'store' | 'clock' | 
     factsFor: (report) => facts.factsFor(report),
     async caughtUpWith(position) {
       const reached = await system.waitForProjection(MEMBERS_PROJECTION, position, MEMBERS_CATCH_UP_MS);
-      if (!reached) system.logger.warn({ projection: MEMBERS_PROJECTION, waitedMs: MEMBERS_CATCH_UP_MS }, 'members read model behind: evaluating with the facts it has');
+      if (!reached) system.logger.warn({ projection: MEMBERS_PROJECTION, waitedMs: MEMBERS_CATCH_UP_MS }, 'members read model behind the log');
+      return reached;
     },
     async holdLocked({ actionId, userId, condition, eventId }) {
       await decide({ type: 'HoldLockedReward', userId, actionId, condition, eventId, now: system.clock.now() }, `rewards.hold:${actionId}`, eventId);

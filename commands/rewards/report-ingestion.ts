@@ -65,6 +65,11 @@ export async function ingestReport(deps: IngestionDependencies, report: Reported
   const existing = await loadAggregate(deps.store, economicEventDecider, stream);
   if (existing.state.status === 'ingested') return repeat(eventId, existing.state, fingerprint, report);
   await rulesLoaded(deps);
+  // the facts must include every event in the log before this one (a sponsor link reported a
+  // moment ago): the members read model catches up to the head first, or the report waits
+  if (!(await deps.members.caughtUpWith(await deps.store.headPosition()))) {
+    throw new HttpProblem(503, 'connect.read_side_behind', 'the members read model is behind the log (is a worker running?): report again in a moment', { headers: { 'Retry-After': '2' } });
+  }
   const rules = await deps.ruleBook.activeFor(report.eventType);
   const facts = await deps.members.factsFor(report);
   const proposals = evaluateRules(rules, facts).map((p) => ({ ...p, actionId: rewardActionIdOf(eventId, p.ruleId, p.version, p.rewardIndex, p.targetUserId) }));

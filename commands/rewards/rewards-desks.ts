@@ -51,8 +51,8 @@ export interface BudgetDesk {
 export interface MemberDesk {
   /** The facts snapshot an event is evaluated with (read models as they stand). */
   factsFor(report: ReportedEvent): Promise<RewardFacts>;
-  /** Wait until the members read model has applied the log up to an ingestion's position (bounded). */
-  caughtUpWith(position: import('../../adapters/eventstore/event-store.js').Position): Promise<void>;
+  /** Wait until the members read model has applied the log up to `position` (bounded): whether it did. */
+  caughtUpWith(position: import('../../adapters/eventstore/event-store.js').Position): Promise<boolean>;
   /**
    * Record that a locked reward waits for its target: on `ConnectMember-<userId>` (one stream per
    * member, so a hold and an upgrade at the same moment are decided one after the other). If the

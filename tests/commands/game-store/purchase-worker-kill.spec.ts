@@ -1,12 +1,7 @@
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import pg from 'pg';
-import type { Database } from '../../../adapters/database/database.js';
-import { openDatabase } from '../../../adapters/database/open-database.js';
 import type { LocalCloudRegister } from '../../../adapters/fiscal/cloud-register/cloud-register.js';
 import type { PaymentSandbox } from '../../../adapters/payments/sandbox/payment-sandbox.js';
 import { DeveloperLedgerEvent, streamOfDeveloperLedger } from '../../../domain/game-store/developer-ledger.js';
@@ -17,16 +12,13 @@ import { decodeEvent } from '../../../domain/event-decoding.js';
 import { loadAggregate } from '../../../commands/load-aggregate.js';
 import { systemClock } from '../../../platform/clock.js';
 import { receiptIdOf } from '../../../sagas/game-store/purchase-saga.js';
+import { freshServerDatabase, WorkerProcess, type ServerDatabase } from '../../support/killed-worker.js';
 import { databaseKind } from '../../support/test-database.js';
-import { TEST_JWT_SECRET } from '../../support/test-system.js';
 import { aDeveloper, eventually, givenOrder, givenProduct, type GameStoreSystem } from './game-store-harness.js';
 import { initiatePayment, startSandbox } from './payment-harness.js';
 import { registeredBuyer, startPurchasingStore, startRegister } from './purchase-harness.js';
 
 const RUNS = 50;
-/** Kills at most (then the last worker finishes undisturbed). */
-const MAX_KILLS = 14;
-const SERVER = 'postgres://postgres@127.0.0.1:5432';
 
 /**
  * P-5, item 1 of issue 13: every step of the purchase survives a worker killed at any point.
@@ -42,69 +34,44 @@ const SERVER = 'postgres://postgres@127.0.0.1:5432';
  */
 describe('game store: the purchase saga survives a worker killed at random points (P-5)', function () {
   this.timeout(600_000);
-  let admin: pg.Client | undefined;
-  let databaseName: string;
-  let database: Database;
+  let server: ServerDatabase | undefined;
   let sandbox: PaymentSandbox;
   let register: LocalCloudRegister;
   let api: GameStoreSystem;
   let dataDir: string;
-  let worker: ChildProcess | undefined;
-  let workerLog = '';
-  let kills = 0;
+  let worker: WorkerProcess;
 
   before(async function () {
     if (databaseKind !== 'pg') this.skip();
-    databaseName = `kill_${randomBytes(5).toString('hex')}`;
-    admin = new pg.Client({ connectionString: `${SERVER}/postgres` });
-    await admin.connect();
-    await admin.query(`create database ${databaseName}`);
-    database = await openDatabase({ url: `${SERVER}/${databaseName}`, poolSize: 20 });
+    server = await freshServerDatabase();
     sandbox = await startSandbox();
     register = await startRegister(undefined, 300);
     dataDir = await mkdtemp(join(tmpdir(), 'ledgerline-kill-'));
-    api = await startPurchasingStore({ database, clock: systemClock, sandbox, register, role: 'api' });
-  });
-
-  after(async () => {
-    if (worker && worker.exitCode === null) worker.kill('SIGKILL');
-    await api?.stop();
-    await sandbox?.stop();
-    await register?.stop();
-    await database?.close();
-    if (admin) {
-      await admin.query(`drop database if exists ${databaseName} with (force)`).catch(() => {});
-      await admin.end();
-    }
-    if (dataDir) await rm(dataDir, { recursive: true, force: true });
-  });
-
-  function startWorker(): Promise<ChildProcess> {
-    const env: NodeJS.ProcessEnv = {
-      ...process.env,
-      DATABASE_URL: `${SERVER}/${databaseName}`,
-      JWT_SECRET: TEST_JWT_SECRET,
-      GCP_CVC_SECRET: 'kill-spec-cvc-secret-of-at-least-32-characters',
+    api = await startPurchasingStore({ database: server.database, clock: systemClock, sandbox, register, role: 'api' });
+    worker = new WorkerProcess({
+      DATABASE_URL: server.url,
       DATA_DIR: dataDir,
-      LOG_LEVEL: 'warn',
-      PROJECTION_POLL_MS: '50',
       PAYMENT_SANDBOX_URL: sandbox.url,
       CLOUD_REGISTER_URL: register.url,
       // the register's callbacks and the providers' notifications go to the API process
       PUBLIC_BASE_URL: api.api,
       PAYMENT_PROVIDER_TIMEOUT_MS: '2000',
-      PORT: '0',
-    };
-    const child = spawn(process.execPath, ['--import', 'tsx', 'bin/serve.ts', '--role=worker'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
-    child.stdout!.on('data', (chunk) => (workerLog = (workerLog + chunk).slice(-20_000)));
-    child.stderr!.on('data', (chunk) => (workerLog = (workerLog + chunk).slice(-20_000)));
-    return Promise.resolve(child);
-  }
+    });
+  });
+
+  after(async () => {
+    await worker?.kill();
+    await api?.stop();
+    await sandbox?.stop();
+    await register?.stop();
+    await server?.drop();
+    if (dataDir) await rm(dataDir, { recursive: true, force: true });
+  });
 
   it(`given ${RUNS} purchases in flight, when the worker is killed at random points and restarted until they settle, then each completed once: one library entry per game, one receipt, one credit per game, one notification of each kind`, async () => {
     // givens (with a worker running: the API's read-your-writes waits on its projections): two games of two developers;
     // 50 buyers with accounts, each an order of both games and a payment at YooKassa or T-Bank
-    worker = await startWorker();
+    worker.start();
     const devA = await aDeveloper();
     const devB = await aDeveloper();
     const a = await givenProduct(api.api, devA.token, { title: 'Kill A', vat: 'vat22', prices: { RU: '499.00' } });
@@ -136,24 +103,13 @@ describe('game store: the purchase saga survives a worker killed at random point
       }
       return done === runs.length;
     };
-    const deadline = Date.now() + 300_000;
-    while (Date.now() < deadline && kills < MAX_KILLS) {
-      // let it run 2.5–6 s (its start-up, ~2 s warm, included), then kill it wherever it is
-      await new Promise((resolve) => setTimeout(resolve, 2_500 + Math.random() * 3_500));
-      if (!paying && kills >= 5 && (await settled())) break;
-      if (worker.exitCode !== null) throw new Error(`the worker stopped by itself (exit ${worker.exitCode}):\n${workerLog}`);
-      const exited = new Promise((resolve) => worker!.once('exit', resolve));
-      worker.kill('SIGKILL');
-      await exited;
-      kills++;
-      worker = await startWorker();
-    }
+    await worker.killAtRandom({ finished: () => !paying, settled });
     await payments;
     // let the last worker finish undisturbed
     await eventually(async () => ((await settled()) ? true : undefined), 120_000).catch((error) => {
-      throw new Error(`${error}: ${done} of ${runs.length} settled after ${kills} kills\nworker log:\n${workerLog}`);
+      throw new Error(`${error}: ${done} of ${runs.length} settled after ${worker.kills} kills\nworker log:\n${worker.log}`);
     });
-    assert.ok(kills >= 5, `the worker was killed ${kills} times`);
+    assert.ok(worker.kills >= 5, `the worker was killed ${worker.kills} times`);
 
     // then: exactly once, every run
     const store = api.dependencies.store;

@@ -1,13 +1,9 @@
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import pg from 'pg';
 import request from 'supertest';
-import type { Database } from '../../../adapters/database/database.js';
-import { openDatabase } from '../../../adapters/database/open-database.js';
 import { loadAggregate } from '../../../commands/load-aggregate.js';
 import { decodeEvent } from '../../../domain/event-decoding.js';
 import { BadgeEvent, streamOfBadge } from '../../../domain/rewards/badge.js';
@@ -15,13 +11,11 @@ import { G2aAccountEvent, streamOfG2aAccount } from '../../../domain/rewards/g2a
 import { PointsAccountEvent, streamOfPointsAccount } from '../../../domain/rewards/points-account.js';
 import { rewardActionDecider, streamOfRewardAction } from '../../../domain/rewards/reward-action.js';
 import { systemClock } from '../../../platform/clock.js';
+import { freshServerDatabase, WorkerProcess, type ServerDatabase } from '../../support/killed-worker.js';
 import { databaseKind } from '../../support/test-database.js';
-import { TEST_JWT_SECRET } from '../../support/test-system.js';
 import { anExternalId, aSourceService, aSupport, eventually, G2A, startConnect, type ConnectSystem } from './rewards-harness.js';
 
 const RUNS = 50;
-const MAX_KILLS = 14;
-const SERVER = 'postgres://postgres@127.0.0.1:5432';
 
 /**
  * R-5, item 6 of issue 14: the dispatcher never pays twice. The API (ingestion, queries) runs
@@ -37,67 +31,44 @@ const SERVER = 'postgres://postgres@127.0.0.1:5432';
  */
 describe('Connect: the reward dispatcher survives a worker killed at random points (R-5)', function () {
   this.timeout(600_000);
-  let admin: pg.Client | undefined;
-  let databaseName: string;
-  let database: Database;
+  let server: ServerDatabase | undefined;
   let api: ConnectSystem;
   let dataDir: string;
-  let worker: ChildProcess | undefined;
-  let workerLog = '';
-  let kills = 0;
+  let worker: WorkerProcess;
 
   before(async function () {
     if (databaseKind !== 'pg') this.skip();
-    databaseName = `kill_${randomBytes(5).toString('hex')}`;
-    admin = new pg.Client({ connectionString: `${SERVER}/postgres` });
-    await admin.connect();
-    await admin.query(`create database ${databaseName}`);
-    database = await openDatabase({ url: `${SERVER}/${databaseName}`, poolSize: 20 });
+    server = await freshServerDatabase('connect_kill');
     dataDir = await mkdtemp(join(tmpdir(), 'ledgerline-connect-kill-'));
     // badges stay off-chain here: the chain is the gateway's, tested with it
-    api = await startConnect({ database, clock: systemClock, role: 'api', env: { CONNECT_ONCHAIN_BADGES: '' } });
+    api = await startConnect({ database: server.database, clock: systemClock, role: 'api', env: { CONNECT_ONCHAIN_BADGES: '' } });
+    worker = new WorkerProcess({ DATABASE_URL: server.url, DATA_DIR: dataDir, PAYMENT_SANDBOX_PORT: '0', CLOUD_REGISTER_PORT: '0', CONNECT_ONCHAIN_BADGES: '' });
   });
 
   after(async () => {
-    if (worker && worker.exitCode === null) worker.kill('SIGKILL');
+    await worker?.kill();
     await api?.dispose();
-    await database?.close();
-    if (admin) {
-      await admin.query(`drop database if exists ${databaseName} with (force)`).catch(() => {});
-      await admin.end();
-    }
+    await server?.drop();
     if (dataDir) await rm(dataDir, { recursive: true, force: true });
   });
 
-  function startWorker(): ChildProcess {
-    const env: NodeJS.ProcessEnv = {
-      ...process.env,
-      DATABASE_URL: `${SERVER}/${databaseName}`,
-      JWT_SECRET: TEST_JWT_SECRET,
-      GCP_CVC_SECRET: 'kill-spec-cvc-secret-of-at-least-32-characters',
-      DATA_DIR: dataDir,
-      LOG_LEVEL: 'warn',
-      PROJECTION_POLL_MS: '50',
-      PAYMENT_SANDBOX_PORT: '0',
-      CLOUD_REGISTER_PORT: '0',
-      CONNECT_ONCHAIN_BADGES: '',
-      PORT: '0',
-    };
-    const child = spawn(process.execPath, ['--import', 'tsx', 'bin/serve.ts', '--role=worker'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
-    child.stdout!.on('data', (chunk) => (workerLog = (workerLog + chunk).slice(-20_000)));
-    child.stderr!.on('data', (chunk) => (workerLog = (workerLog + chunk).slice(-20_000)));
-    return child;
-  }
-
   it(`given ${RUNS} runs of events in flight, when the worker is killed at random points and restarted until they settle, then every reward is completed and paid exactly once`, async () => {
-    worker = startWorker();
+    worker.start();
     const referrals = await aSourceService(['referral_service']);
     const vouchers = await aSourceService(['voucher_service']);
     const quests = await aSourceService(['quest_service']);
+    // a source service reports again after a 503 (the worker being killed: the read side is behind), the same body
     const post = async (token: string, body: Record<string, unknown>) => {
-      const answer = await request(api.api).post('/connect/events').set('Authorization', token).send({ occurred_at: new Date().toISOString(), ...body });
-      assert.equal(answer.status, 201, JSON.stringify(answer.body));
-      return answer.body as { actions: { action_id: string; reward_type: string; target_user_id: string; amount: string | null }[] };
+      const sent = { occurred_at: new Date().toISOString(), ...body };
+      for (;;) {
+        const answer = await request(api.api).post('/connect/events').set('Authorization', token).send(sent);
+        if (answer.status === 503) {
+          await new Promise((resolve) => setTimeout(resolve, 500));
+          continue;
+        }
+        assert.equal(answer.status, 201, JSON.stringify(answer.body));
+        return answer.body as { actions: { action_id: string; reward_type: string; target_user_id: string; amount: string | null }[] };
+      }
     };
     // the worker seeds the default rules at its start; an event reported before is answered 503
     const support = await aSupport();
@@ -132,22 +103,12 @@ describe('Connect: the reward dispatcher survives a worker killed at random poin
       for (const a of actions) if ((await loadAggregate(api.dependencies.store, rewardActionDecider, streamOfRewardAction(a.action_id))).state.status === 'completed') done++;
       return !reporting && done === actions.length;
     };
-    const deadline = Date.now() + 300_000;
-    while (Date.now() < deadline && kills < MAX_KILLS) {
-      await new Promise((resolve) => setTimeout(resolve, 2_500 + Math.random() * 3_500));
-      if (!reporting && kills >= 5 && (await settled())) break;
-      if (worker.exitCode !== null) throw new Error(`the worker stopped by itself (exit ${worker.exitCode}):\n${workerLog}`);
-      const exited = new Promise((resolve) => worker!.once('exit', resolve));
-      worker.kill('SIGKILL');
-      await exited;
-      kills++;
-      worker = startWorker();
-    }
+    await worker.killAtRandom({ finished: () => !reporting, settled });
     await reports;
     await eventually(async () => ((await settled()) ? true : undefined), 180_000).catch((error) => {
-      throw new Error(`${error}: ${done} of ${actions.length} completed after ${kills} kills\nworker log:\n${workerLog}`);
+      throw new Error(`${error}: ${done} of ${actions.length} completed after ${worker.kills} kills\nworker log:\n${worker.log}`);
     });
-    assert.ok(kills >= 5, `the worker was killed ${kills} times`);
+    assert.ok(worker.kills >= 5, `the worker was killed ${worker.kills} times`);
     assert.equal(actions.length, RUNS * 7, 'per run: 100 + 100 points (referrals), 50 locked points, 1 G2A and 7 points (voucher), 40 points and a badge (quest)');
 
     // then: each payout once, in its ledger

@@ -14,8 +14,9 @@ import { accountsModule } from '../../../commands/accounts/accounts-module.js';
 import { gatewayModule } from '../../../commands/blockchain/gateway-module.js';
 import { inProcessGateway } from '../../../commands/blockchain/in-process-gateway.js';
 import { rewardsModule } from '../../../commands/rewards/rewards-module.js';
-import type { Clock } from '../../../platform/clock.js';
+import type { Clock, ManualClock } from '../../../platform/clock.js';
 import { eventually } from '../../support/eventually.js';
+import { openTestDatabase } from '../../support/test-database.js';
 import { startTestSystem, TEST_JWT_SECRET } from '../../support/test-system.js';
 
 /**
@@ -134,4 +135,52 @@ export async function startConnectWithChain(options: { database: Database; clock
       return emulator;
     },
   });
+}
+
+/** The source services the default rules hear from, each a service principal for its own source. */
+export interface SourceServices {
+  readonly referrals: Caller;
+  readonly quests: Caller;
+  readonly vouchers: Caller;
+  readonly rielt: Caller;
+  readonly rf: Caller;
+  readonly users: Caller;
+}
+
+/** What a Connect suite's hooks build: the system on its own database, the sources, a support caller. */
+export interface ConnectSuite {
+  readonly database: Database & { dispose(): Promise<void> };
+  readonly system: ConnectSystem;
+  readonly sources: SourceServices;
+  readonly support: Caller;
+}
+
+/**
+ * A suite's `before` / `after`: Connect on a fresh test database, a ticker advancing the
+ * ManualClock (the outbox's retries and the gateway's run on it), the source services and a
+ * support caller; everything stopped and removed after. Its fields are there once `before` ran.
+ */
+export function connectSuite(clock: ManualClock, options: { readonly env?: Record<string, string> } = {}): ConnectSuite {
+  const suite = {} as { -readonly [K in keyof ConnectSuite]: ConnectSuite[K] };
+  let ticker: NodeJS.Timeout | undefined;
+  before(async () => {
+    suite.database = await openTestDatabase();
+    suite.system = await startConnect({ database: suite.database, clock, ...(options.env ? { env: options.env } : {}) });
+    ticker = setInterval(() => clock.advance(1000), 50);
+    suite.sources = {
+      referrals: await aSourceService(['referral_service']),
+      quests: await aSourceService(['quest_service']),
+      vouchers: await aSourceService(['voucher_service']),
+      rielt: await aSourceService(['rielt_service']),
+      rf: await aSourceService(['rf_service']),
+      users: await aSourceService(['user_service']),
+    };
+    suite.support = await aSupport();
+  });
+  after(async () => {
+    clearInterval(ticker);
+    await suite.system?.dispose();
+    await suite.database?.dispose();
+  });
+  return suite;
 }

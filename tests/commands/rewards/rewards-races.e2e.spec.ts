@@ -8,8 +8,7 @@ import { memberProjection } from '../../../projections/rewards/member-projection
 import { rewardProjection } from '../../../projections/rewards/reward-projection.js';
 import { ruleProjection } from '../../../projections/rewards/rule-projection.js';
 import { replayProjection } from '../../../projections/replay.js';
-import { openTestDatabase } from '../../support/test-database.js';
-import { aMember, anExternalId, aSourceService, aSupport, eventually, startConnect, type Caller, type ConnectSystem, type Report } from './rewards-harness.js';
+import { aMember, anExternalId, connectSuite, eventually, type Caller, type Report } from './rewards-harness.js';
 
 /**
  * Connect under concurrency and hostile order, against the database (issue 14 items 5 and 9):
@@ -18,35 +17,14 @@ import { aMember, anExternalId, aSourceService, aSupport, eventually, startConne
  */
 describe('Connect: races, duplicates and reordering, rebuilt read models (R-1, R-4, R-2 caps)', function () {
   this.timeout(300_000);
-  let database: Awaited<ReturnType<typeof openTestDatabase>>;
-  let system: ConnectSystem;
   const clock = new ManualClock(new Date('2026-06-02T10:00:00Z'));
-  let ticker: NodeJS.Timeout;
-  let referrals: Caller;
-  let rf: Caller;
-  let quests: Caller;
-  let support: Caller;
+  const suite = connectSuite(clock);
 
-  before(async () => {
-    database = await openTestDatabase();
-    system = await startConnect({ database, clock });
-    ticker = setInterval(() => clock.advance(1000), 50);
-    referrals = await aSourceService(['referral_service']);
-    rf = await aSourceService(['rf_service']);
-    quests = await aSourceService(['quest_service']);
-    support = await aSupport();
-  });
-  after(async () => {
-    clearInterval(ticker);
-    await system?.dispose();
-    await database?.dispose();
-  });
-
-  const api = () => request(system.api);
+  const api = () => request(suite.system.api);
   const post = (source: Caller, body: Report) => api().post('/connect/events').set('Authorization', source.token).send({ occurred_at: '2026-06-02T10:00:00.000Z', ...body });
-  const points = async (userId: string) => (await api().get(`/connect/users/${userId}/balances`).set('Authorization', support.token).expect(200)).body.points as string;
+  const points = async (userId: string) => (await api().get(`/connect/users/${userId}/balances`).set('Authorization', suite.support.token).expect(200)).body.points as string;
   const rewardsOf = async (userId: string) =>
-    (await api().get('/connect/rewards').query({ user_id: userId, limit: 100 }).set('Authorization', support.token).expect(200)).body.items as { action_id: string; status: string; rule_id: string; amount: string }[];
+    (await api().get('/connect/rewards').query({ user_id: userId, limit: 100 }).set('Authorization', suite.support.token).expect(200)).body.items as { action_id: string; status: string; rule_id: string; amount: string }[];
   const settled = (userId: string, count: number, statuses: readonly string[] = ['completed']) =>
     eventually(async () => {
       const rewards = await rewardsOf(userId);
@@ -61,10 +39,10 @@ describe('Connect: races, duplicates and reordering, rebuilt read models (R-1, R
         sponsors.push(s);
         const r = `race-r-${s}`;
         const x = `race-x-${s}`;
-        assert.equal((await post(referrals, { external_id: anExternalId('j'), event_type: 'referral.joined', source_service: 'referral_service', actor_user_id: r, primary_subject_user_id: s, context: { level: 1 } })).status, 201);
+        assert.equal((await post(suite.sources.referrals, { external_id: anExternalId('j'), event_type: 'referral.joined', source_service: 'referral_service', actor_user_id: r, primary_subject_user_id: s, context: { level: 1 } })).status, 201);
         const [sub, vip] = await Promise.all([
-          post(referrals, { external_id: anExternalId('sub'), event_type: 'referral.subjoined', source_service: 'referral_service', actor_user_id: x, primary_subject_user_id: r, context: { level: 2 } }),
-          post(referrals, { external_id: anExternalId('vip'), event_type: 'referral.user_upgraded_to_vip', source_service: 'referral_service', actor_user_id: s }),
+          post(suite.sources.referrals, { external_id: anExternalId('sub'), event_type: 'referral.subjoined', source_service: 'referral_service', actor_user_id: x, primary_subject_user_id: r, context: { level: 2 } }),
+          post(suite.sources.referrals, { external_id: anExternalId('vip'), event_type: 'referral.user_upgraded_to_vip', source_service: 'referral_service', actor_user_id: s }),
         ]);
         assert.equal(sub.status, 201, JSON.stringify(sub.body));
         assert.equal(vip.status, 201, JSON.stringify(vip.body));
@@ -79,7 +57,7 @@ describe('Connect: races, duplicates and reordering, rebuilt read models (R-1, R
   it('given twelve reviews by one author reported at once, then the rule’s daily cap (50 points per author) holds: five are paid, seven rejected', async () => {
     const author = (await aMember()).id;
     const answers = await Promise.all(
-      Array.from({ length: 12 }, () => post(rf, { external_id: anExternalId('review'), event_type: 'rf_partner.review_created', source_service: 'rf_service', actor_user_id: author, context: { rf_partner_id: 'partner-1', rating: 5 } })),
+      Array.from({ length: 12 }, () => post(suite.sources.rf, { external_id: anExternalId('review'), event_type: 'rf_partner.review_created', source_service: 'rf_service', actor_user_id: author, context: { rf_partner_id: 'partner-1', rating: 5 } })),
     );
     assert.deepEqual(answers.map((a) => a.status), Array(12).fill(201));
     const rewards = await settled(author, 12, ['completed', 'rejected']);
@@ -107,7 +85,7 @@ describe('Connect: races, duplicates and reordering, rebuilt read models (R-1, R
           for (let i = 0; i < shuffled.length; i += 4) {
             await Promise.all(
               shuffled.slice(i, i + 4).map(async (r) => {
-                const answer = await post(r.body.source_service === 'quest_service' ? quests : referrals, r.body);
+                const answer = await post(r.body.source_service === 'quest_service' ? suite.sources.quests : suite.sources.referrals, r.body);
                 assert.equal(answer.status, 201, JSON.stringify(answer.body));
                 answers.set(r.body.external_id, [...(answers.get(r.body.external_id) ?? []), answer.body]);
               }),
@@ -128,9 +106,9 @@ describe('Connect: races, duplicates and reordering, rebuilt read models (R-1, R
   it('given everything above, when the read models are rebuilt from the log (verify), then every Connect table, BI included, is equal to the live one', async () => {
     // the log has settled: nothing in flight
     await new Promise((resolve) => setTimeout(resolve, 1000));
-    const bi = database.biSchema;
+    const bi = suite.database.biSchema;
     for (const projection of [rewardProjection(bi), memberProjection(bi), balanceProjection(bi), ruleProjection(bi), badgeProjection(bi)]) {
-      const report = await replayProjection(database, system.dependencies.store, projection, { mode: 'verify' });
+      const report = await replayProjection(suite.database, suite.system.dependencies.store, projection, { mode: 'verify' });
       assert.equal(report.equal, true, `${projection.name}: ${JSON.stringify(report.tables)}`);
     }
   });

@@ -1,8 +1,7 @@
 import assert from 'node:assert/strict';
 import request from 'supertest';
 import { ManualClock } from '../../../platform/clock.js';
-import { openTestDatabase } from '../../support/test-database.js';
-import { aMember, anAdmin, anExternalId, aRewardsAdmin, aService, aSourceService, aSupport, eventually, G2A, givenVerifiedWallet, startConnect, type Caller, type ConnectSystem, type Report } from './rewards-harness.js';
+import { aMember, anAdmin, anExternalId, aRewardsAdmin, aService, connectSuite, eventually, G2A, givenVerifiedWallet, type Caller, type Report } from './rewards-harness.js';
 
 interface Reward {
   action_id: string;
@@ -25,38 +24,10 @@ interface Reward {
  */
 describe('Connect: the seven scenarios of the default rule set, end to end (R-1 … R-5)', function () {
   this.timeout(240_000);
-  let database: Awaited<ReturnType<typeof openTestDatabase>>;
-  let system: ConnectSystem;
   const clock = new ManualClock(new Date('2026-06-01T10:00:00Z'));
-  let ticker: NodeJS.Timeout;
-  let referrals: Caller;
-  let quests: Caller;
-  let vouchers: Caller;
-  let rielt: Caller;
-  let rf: Caller;
-  let users: Caller;
-  let support: Caller;
+  const suite = connectSuite(clock);
 
-  before(async () => {
-    database = await openTestDatabase();
-    system = await startConnect({ database, clock });
-    // the outbox and the gateway's retries run on this clock
-    ticker = setInterval(() => clock.advance(1000), 50);
-    referrals = await aSourceService(['referral_service']);
-    quests = await aSourceService(['quest_service']);
-    vouchers = await aSourceService(['voucher_service']);
-    rielt = await aSourceService(['rielt_service']);
-    rf = await aSourceService(['rf_service']);
-    users = await aSourceService(['user_service']);
-    support = await aSupport();
-  });
-  after(async () => {
-    clearInterval(ticker);
-    await system?.dispose();
-    await database?.dispose();
-  });
-
-  const api = () => request(system.api);
+  const api = () => request(suite.system.api);
   const occurredAt = () => clock.now().toISOString();
 
   async function report(source: Caller, body: Report, expected = 201) {
@@ -66,7 +37,7 @@ describe('Connect: the seven scenarios of the default rule set, end to end (R-1 
   }
 
   const rewardsOf = async (userId: string): Promise<Reward[]> => {
-    const page = await api().get('/connect/rewards').query({ user_id: userId, limit: 100 }).set('Authorization', support.token).expect(200);
+    const page = await api().get('/connect/rewards').query({ user_id: userId, limit: 100 }).set('Authorization', suite.support.token).expect(200);
     return page.body.items as Reward[];
   };
 
@@ -80,20 +51,20 @@ describe('Connect: the seven scenarios of the default rule set, end to end (R-1 
     });
   }
 
-  const balances = async (userId: string) => (await api().get(`/connect/users/${userId}/balances`).set('Authorization', support.token).expect(200)).body as { points: string; g2a: { balance: string; available: string } };
+  const balances = async (userId: string) => (await api().get(`/connect/users/${userId}/balances`).set('Authorization', suite.support.token).expect(200)).body as { points: string; g2a: { balance: string; available: string } };
 
   async function upgrade(userId: string, tier: 'vip' | 'pro') {
-    if (tier === 'vip') await report(referrals, { external_id: anExternalId('vip'), event_type: 'referral.user_upgraded_to_vip', source_service: 'referral_service', actor_user_id: userId });
-    else await report(users, { external_id: anExternalId('pro'), event_type: 'user.upgraded_to_pro', source_service: 'user_service', actor_user_id: userId });
+    if (tier === 'vip') await report(suite.sources.referrals, { external_id: anExternalId('vip'), event_type: 'referral.user_upgraded_to_vip', source_service: 'referral_service', actor_user_id: userId });
+    else await report(suite.sources.users, { external_id: anExternalId('pro'), event_type: 'user.upgraded_to_pro', source_service: 'user_service', actor_user_id: userId });
     await eventually(async () => {
-      const membership = await api().get(`/connect/users/${userId}/membership`).set('Authorization', support.token);
+      const membership = await api().get(`/connect/users/${userId}/membership`).set('Authorization', suite.support.token);
       return membership.status === 200 && (membership.body.tier === tier || membership.body.tier === 'pro') ? true : undefined;
     });
   }
 
   it('scenario 1 — given a new member joins by a sponsor’s link, then the sponsor earns 100 points, paid once', async () => {
     const sponsor = await aMember();
-    const joined = await report(referrals, { external_id: anExternalId('ref'), event_type: 'referral.joined', source_service: 'referral_service', actor_user_id: `new-${sponsor.id}`, primary_subject_user_id: sponsor.id, context: { level: 1 } });
+    const joined = await report(suite.sources.referrals, { external_id: anExternalId('ref'), event_type: 'referral.joined', source_service: 'referral_service', actor_user_id: `new-${sponsor.id}`, primary_subject_user_id: sponsor.id, context: { level: 1 } });
     assert.equal(joined.actions.length, 1);
     assert.deepEqual({ ...joined.actions[0], action_id: undefined }, { action_id: undefined, rule_id: 'referral_joined_level1', rule_version: 1, target_user_id: sponsor.id, reward_type: 'points', amount: '100', badge: null, status: 'pending' });
     const [reward] = await rewardsSettle(sponsor.id, 1);
@@ -107,9 +78,9 @@ describe('Connect: the seven scenarios of the default rule set, end to end (R-1 
     const s = await aMember();
     const r = `r-${s.id}`;
     const x = `x-${s.id}`;
-    await report(referrals, { external_id: anExternalId('ref'), event_type: 'referral.joined', source_service: 'referral_service', actor_user_id: r, primary_subject_user_id: s.id, context: { level: 1 } });
-    await report(referrals, { external_id: anExternalId('ref'), event_type: 'referral.joined', source_service: 'referral_service', actor_user_id: x, primary_subject_user_id: r, context: { level: 1 } });
-    const sub = await report(referrals, { external_id: anExternalId('sub'), event_type: 'referral.subjoined', source_service: 'referral_service', actor_user_id: x, primary_subject_user_id: r, context: { level: 2 } });
+    await report(suite.sources.referrals, { external_id: anExternalId('ref'), event_type: 'referral.joined', source_service: 'referral_service', actor_user_id: r, primary_subject_user_id: s.id, context: { level: 1 } });
+    await report(suite.sources.referrals, { external_id: anExternalId('ref'), event_type: 'referral.joined', source_service: 'referral_service', actor_user_id: x, primary_subject_user_id: r, context: { level: 1 } });
+    const sub = await report(suite.sources.referrals, { external_id: anExternalId('sub'), event_type: 'referral.subjoined', source_service: 'referral_service', actor_user_id: x, primary_subject_user_id: r, context: { level: 2 } });
     assert.deepEqual(
       sub.actions.map((a: Reward) => [a.rule_id, a.target_user_id, a.amount, a.status]),
       [['referral_subjoined_level2', s.id, '50', 'locked']],
@@ -122,8 +93,8 @@ describe('Connect: the seven scenarios of the default rule set, end to end (R-1 
 
     const vip = anExternalId('vip');
     await Promise.all([
-      report(referrals, { external_id: vip, event_type: 'referral.user_upgraded_to_vip', source_service: 'referral_service', actor_user_id: s.id }),
-      report(referrals, { external_id: anExternalId('vip-again'), event_type: 'referral.user_upgraded_to_vip', source_service: 'referral_service', actor_user_id: s.id }),
+      report(suite.sources.referrals, { external_id: vip, event_type: 'referral.user_upgraded_to_vip', source_service: 'referral_service', actor_user_id: s.id }),
+      report(suite.sources.referrals, { external_id: anExternalId('vip-again'), event_type: 'referral.user_upgraded_to_vip', source_service: 'referral_service', actor_user_id: s.id }),
     ]);
     await rewardsSettle(s.id, 2);
     await eventually(async () => ((await balances(s.id)).points === '150' ? true : undefined));
@@ -140,14 +111,14 @@ describe('Connect: the seven scenarios of the default rule set, end to end (R-1 
     const player = await aMember();
     const author = await aMember();
     await upgrade(author.id, 'pro');
-    const done = await report(quests, { external_id: anExternalId('quest'), event_type: 'quest.completed', source_service: 'quest_service', actor_user_id: player.id, primary_subject_user_id: author.id, context: { quest_id: 'q-1', pro_author_id: author.id, base_reward_points: 300 } });
+    const done = await report(suite.sources.quests, { external_id: anExternalId('quest'), event_type: 'quest.completed', source_service: 'quest_service', actor_user_id: player.id, primary_subject_user_id: author.id, context: { quest_id: 'q-1', pro_author_id: author.id, base_reward_points: 300 } });
     assert.deepEqual(done.actions.map((a: Reward) => [a.target_user_id, a.amount]).sort(), [[author.id, '30'], [player.id, '300']].sort());
     await rewardsSettle(player.id, 1);
     await rewardsSettle(author.id, 1);
     assert.equal((await balances(author.id)).points, '30');
 
     const basicAuthor = await aMember();
-    const other = await report(quests, { external_id: anExternalId('quest'), event_type: 'quest.completed', source_service: 'quest_service', actor_user_id: player.id, context: { quest_id: 'q-2', pro_author_id: basicAuthor.id, base_reward_points: 100 } });
+    const other = await report(suite.sources.quests, { external_id: anExternalId('quest'), event_type: 'quest.completed', source_service: 'quest_service', actor_user_id: player.id, context: { quest_id: 'q-2', pro_author_id: basicAuthor.id, base_reward_points: 100 } });
     assert.deepEqual(other.actions.map((a: Reward) => a.target_user_id), [player.id]);
   });
 
@@ -156,7 +127,7 @@ describe('Connect: the seven scenarios of the default rule set, end to end (R-1 
     const partner = await aMember();
     const promoter = await aMember();
     await upgrade(promoter.id, 'pro');
-    const bought = await report(vouchers, {
+    const bought = await report(suite.sources.vouchers, {
       external_id: anExternalId('voucher'),
       event_type: 'voucher.premium_purchased',
       source_service: 'voucher_service',
@@ -177,9 +148,9 @@ describe('Connect: the seven scenarios of the default rule set, end to end (R-1 
     const sponsor = await aMember();
     const tenant = await aMember();
     const host = await aMember();
-    await report(referrals, { external_id: anExternalId('ref'), event_type: 'referral.joined', source_service: 'referral_service', actor_user_id: sponsor.id, primary_subject_user_id: top.id, context: { level: 1 } });
-    await report(referrals, { external_id: anExternalId('ref'), event_type: 'referral.joined', source_service: 'referral_service', actor_user_id: tenant.id, primary_subject_user_id: sponsor.id, context: { level: 1 } });
-    const paid = await report(rielt, { external_id: anExternalId('booking'), event_type: 'rielt.booking_paid', source_service: 'rielt_service', actor_user_id: tenant.id, context: { booking_id: 'b-1', amount_minor: 1_000_000, city: 'Kazan', host_id: host.id } });
+    await report(suite.sources.referrals, { external_id: anExternalId('ref'), event_type: 'referral.joined', source_service: 'referral_service', actor_user_id: sponsor.id, primary_subject_user_id: top.id, context: { level: 1 } });
+    await report(suite.sources.referrals, { external_id: anExternalId('ref'), event_type: 'referral.joined', source_service: 'referral_service', actor_user_id: tenant.id, primary_subject_user_id: sponsor.id, context: { level: 1 } });
+    const paid = await report(suite.sources.rielt, { external_id: anExternalId('booking'), event_type: 'rielt.booking_paid', source_service: 'rielt_service', actor_user_id: tenant.id, context: { booking_id: 'b-1', amount_minor: 1_000_000, city: 'Kazan', host_id: host.id } });
     // 10,000 ₽: tenant 100, host 50, sponsor 20, top 10
     assert.deepEqual(
       Object.fromEntries(paid.actions.map((a: Reward) => [a.target_user_id, a.amount])),
@@ -194,14 +165,14 @@ describe('Connect: the seven scenarios of the default rule set, end to end (R-1 
     const author = await aMember();
     const partner = await aMember();
     const curator = await aMember();
-    await report(rf, { external_id: anExternalId('review'), event_type: 'rf_partner.review_created', source_service: 'rf_service', actor_user_id: author.id, context: { rf_partner_id: partner.id, rating: 5 } });
-    const high = await report(rf, { external_id: anExternalId('high'), event_type: 'rf_partner.review_high_rating', source_service: 'rf_service', actor_user_id: author.id, context: { rf_partner_id: partner.id, curator_id: curator.id, rating: 5 } });
+    await report(suite.sources.rf, { external_id: anExternalId('review'), event_type: 'rf_partner.review_created', source_service: 'rf_service', actor_user_id: author.id, context: { rf_partner_id: partner.id, rating: 5 } });
+    const high = await report(suite.sources.rf, { external_id: anExternalId('high'), event_type: 'rf_partner.review_high_rating', source_service: 'rf_service', actor_user_id: author.id, context: { rf_partner_id: partner.id, curator_id: curator.id, rating: 5 } });
     assert.deepEqual(high.actions.map((a: Reward) => a.target_user_id).sort(), [author.id, curator.id].sort());
     await rewardsSettle(curator.id, 1);
     await rewardsSettle(author.id, 2);
     assert.equal((await balances(author.id)).points, '15');
     // the review rule's cap: 50 points per author per day = five reviews; the sixth is rejected
-    for (let i = 0; i < 5; i++) await report(rf, { external_id: anExternalId('review'), event_type: 'rf_partner.review_created', source_service: 'rf_service', actor_user_id: author.id, context: { rf_partner_id: partner.id, rating: 4 } });
+    for (let i = 0; i < 5; i++) await report(suite.sources.rf, { external_id: anExternalId('review'), event_type: 'rf_partner.review_created', source_service: 'rf_service', actor_user_id: author.id, context: { rf_partner_id: partner.id, rating: 4 } });
     const rewards = await rewardsSettle(author.id, 7, ['completed', 'rejected']);
     assert.equal(rewards.filter((r) => r.status === 'rejected').length, 1);
     assert.equal((await balances(author.id)).points, '55');
@@ -209,10 +180,10 @@ describe('Connect: the seven scenarios of the default rule set, end to end (R-1 
 
   it('scenario 7 — given the tenth quest of a member with a linked wallet, then the NFT badge quest_master_10 is awarded and confirmed on the TON emulator; a G2A bonus is minted on chain', async () => {
     const player = await aMember();
-    await givenVerifiedWallet(system, clock, player.id);
-    const ninth = await report(quests, { external_id: anExternalId('quest'), event_type: 'quest.completed', source_service: 'quest_service', actor_user_id: player.id, context: { quest_id: 'q-9', base_reward_points: 10, total_quests_completed: 9 } });
+    await givenVerifiedWallet(suite.system, clock, player.id);
+    const ninth = await report(suite.sources.quests, { external_id: anExternalId('quest'), event_type: 'quest.completed', source_service: 'quest_service', actor_user_id: player.id, context: { quest_id: 'q-9', base_reward_points: 10, total_quests_completed: 9 } });
     assert.deepEqual(ninth.actions.map((a: Reward) => a.reward_type), ['points']);
-    const tenth = await report(quests, {
+    const tenth = await report(suite.sources.quests, {
       external_id: anExternalId('quest'),
       event_type: 'quest.completed',
       source_service: 'quest_service',
@@ -226,12 +197,12 @@ describe('Connect: the seven scenarios of the default rule set, end to end (R-1 
     const badge = rewards.find((r) => r.reward_type === 'nft')!;
     assert.deepEqual(badge.badge, { type: 'quest_master_10', level: 1 });
     const badges = await eventually(async () => {
-      const answer = await api().get(`/connect/users/${player.id}/badges`).set('Authorization', support.token).expect(200);
+      const answer = await api().get(`/connect/users/${player.id}/badges`).set('Authorization', suite.support.token).expect(200);
       const item = (answer.body.items ?? answer.body).find((b: { badge_type: string }) => b.badge_type === 'quest_master_10');
       return item?.onchain_status === 'confirmed' ? item : undefined;
     }, 60_000);
     assert.match(String(badges.onchain_token_id), /^\d+$/);
-    const task = await api().get(`/tasks/${onchain.result!.task_id}`).set('Authorization', support.token);
+    const task = await api().get(`/tasks/${onchain.result!.task_id}`).set('Authorization', suite.support.token);
     assert.equal(task.status, 200, JSON.stringify(task.body));
     assert.equal(task.body.status, 'confirmed');
   });
@@ -239,14 +210,14 @@ describe('Connect: the seven scenarios of the default rule set, end to end (R-1 
   it('given a g2a_onchain reward for a member without a wallet, then it fails naming why, and once they link one an admin’s retry mints it', async () => {
     const player = await aMember();
     const admin = await aRewardsAdmin();
-    const done = await report(quests, { external_id: anExternalId('quest'), event_type: 'quest.completed', source_service: 'quest_service', actor_user_id: player.id, context: { quest_id: 'q-1', base_reward_points: 1, g2a_bonus: G2A.toString() } });
+    const done = await report(suite.sources.quests, { external_id: anExternalId('quest'), event_type: 'quest.completed', source_service: 'quest_service', actor_user_id: player.id, context: { quest_id: 'q-1', base_reward_points: 1, g2a_bonus: G2A.toString() } });
     const onchain = done.actions.find((a: Reward) => a.reward_type === 'g2a_onchain');
     const failed = await eventually(async () => {
       const r = (await rewardsOf(player.id)).find((w) => w.action_id === onchain.action_id);
       return r?.status === 'failed' ? r : undefined;
     });
     assert.match(String((failed as unknown as { last_error: string }).last_error), /reward\.no_verified_wallet/);
-    await givenVerifiedWallet(system, clock, player.id);
+    await givenVerifiedWallet(suite.system, clock, player.id);
     await api().post(`/connect/rewards/${onchain.action_id}/retry`).set('Authorization', admin.token).expect(202);
     await api().post(`/connect/rewards/${onchain.action_id}/retry`).set('Authorization', admin.token).expect(409);
     await rewardsSettle(player.id, 2);
@@ -256,23 +227,23 @@ describe('Connect: the seven scenarios of the default rule set, end to end (R-1 
     const sponsor = await aMember();
     const body: Report = { external_id: anExternalId('ref'), event_type: 'referral.joined', source_service: 'referral_service', actor_user_id: `new-${sponsor.id}`, primary_subject_user_id: sponsor.id, context: { level: 1 } };
     const at = occurredAt();
-    const first = await report(referrals, { ...body, occurred_at: at });
-    const again = await report(referrals, { ...body, occurred_at: at });
+    const first = await report(suite.sources.referrals, { ...body, occurred_at: at });
+    const again = await report(suite.sources.referrals, { ...body, occurred_at: at });
     assert.deepEqual(again, first);
-    const changed = await report(referrals, { ...body, occurred_at: at, context: { level: 2 } }, 409);
+    const changed = await report(suite.sources.referrals, { ...body, occurred_at: at, context: { level: 2 } }, 409);
     assert.equal(changed.code, 'connect.external_id_reused');
     await rewardsSettle(sponsor.id, 1);
     assert.equal((await balances(sponsor.id)).points, '100');
 
-    const unknown = await report(quests, { external_id: anExternalId('odd'), event_type: 'quest.abandoned', source_service: 'quest_service', actor_user_id: sponsor.id });
+    const unknown = await report(suite.sources.quests, { external_id: anExternalId('odd'), event_type: 'quest.abandoned', source_service: 'quest_service', actor_user_id: sponsor.id });
     assert.deepEqual(unknown.actions, []);
-    const event = await api().get(`/connect/events/${unknown.event_id}`).set('Authorization', support.token).expect(200);
+    const event = await api().get(`/connect/events/${unknown.event_id}`).set('Authorization', suite.support.token).expect(200);
     assert.equal(event.body.event_type, 'quest.abandoned');
     assert.deepEqual(event.body.actions, []);
   });
 
   it('given a source service reporting for another source, then 403 naming source_service; a member cannot report at all', async () => {
-    const wrong = await api().post('/connect/events').set('Authorization', quests.token).send({ external_id: 'x', event_type: 'referral.joined', source_service: 'referral_service', actor_user_id: 'u', occurred_at: occurredAt() }).expect(403);
+    const wrong = await api().post('/connect/events').set('Authorization', suite.sources.quests.token).send({ external_id: 'x', event_type: 'referral.joined', source_service: 'referral_service', actor_user_id: 'u', occurred_at: occurredAt() }).expect(403);
     assert.equal(wrong.body.field, 'source_service');
     const member = await aMember();
     await api().post('/connect/events').set('Authorization', member.token).send({ external_id: 'x', event_type: 'referral.joined', source_service: 'referral_service', actor_user_id: 'u', occurred_at: occurredAt() }).expect(403);
@@ -284,7 +255,7 @@ describe('Connect: the seven scenarios of the default rule set, end to end (R-1 
     const x = `x-${s.id}`;
     const answer = await api()
       .post('/connect/events/batch')
-      .set('Authorization', referrals.token)
+      .set('Authorization', suite.sources.referrals.token)
       .send({
         events: [
           { external_id: anExternalId('b'), event_type: 'referral.joined', source_service: 'referral_service', actor_user_id: r, primary_subject_user_id: s.id, context: { level: 1 }, occurred_at: occurredAt() },
@@ -303,7 +274,7 @@ describe('Connect: the seven scenarios of the default rule set, end to end (R-1 
   it('given a rule’s v2 activated, then events evaluated under v1 keep v1’s result and new events get v2’s', async () => {
     const admin = await aRewardsAdmin();
     const before = await aMember();
-    const v1Event = await report(referrals, { external_id: anExternalId('ref'), event_type: 'referral.joined', source_service: 'referral_service', actor_user_id: `new-${before.id}`, primary_subject_user_id: before.id, context: { level: 1 } });
+    const v1Event = await report(suite.sources.referrals, { external_id: anExternalId('ref'), event_type: 'referral.joined', source_service: 'referral_service', actor_user_id: `new-${before.id}`, primary_subject_user_id: before.id, context: { level: 1 } });
     const current = await api().get('/connect/rules/referral_joined_level1').set('Authorization', admin.token).expect(200);
     assert.equal(current.body.active_version, 1);
     const v1 = await api().get('/connect/rules/referral_joined_level1/versions/1').set('Authorization', admin.token).expect(200);
@@ -314,11 +285,11 @@ describe('Connect: the seven scenarios of the default rule set, end to end (R-1 
     await api().post(`/connect/rules/referral_joined_level1/versions/${version}/activate`).set('Authorization', admin.token).expect((res) => assert.ok(res.status < 300, JSON.stringify(res.body)));
     try {
       const after = await aMember();
-      const v2Event = await report(referrals, { external_id: anExternalId('ref'), event_type: 'referral.joined', source_service: 'referral_service', actor_user_id: `new-${after.id}`, primary_subject_user_id: after.id, context: { level: 1 } });
+      const v2Event = await report(suite.sources.referrals, { external_id: anExternalId('ref'), event_type: 'referral.joined', source_service: 'referral_service', actor_user_id: `new-${after.id}`, primary_subject_user_id: after.id, context: { level: 1 } });
       assert.deepEqual(v2Event.actions.map((a: Reward) => [a.rule_version, a.amount]), [[version, '250']]);
       await rewardsSettle(after.id, 1);
       await rewardsSettle(before.id, 1);
-      const old = await api().get(`/connect/events/${v1Event.event_id}`).set('Authorization', support.token).expect(200);
+      const old = await api().get(`/connect/events/${v1Event.event_id}`).set('Authorization', suite.support.token).expect(200);
       assert.deepEqual(old.body.actions.map((a: Reward) => [a.rule_version, a.amount]), [[1, '100']]);
       assert.equal((await balances(before.id)).points, '100');
       assert.equal((await balances(after.id)).points, '250');
@@ -329,7 +300,7 @@ describe('Connect: the seven scenarios of the default rule set, end to end (R-1 
 
   it('given the rewards paid above, then the published stream connect.rewards carries each status change and the BI role reads the actions, their changes and the daily totals', async () => {
     const sponsor = await aMember();
-    const joined = await report(referrals, { external_id: anExternalId('ref'), event_type: 'referral.joined', source_service: 'referral_service', actor_user_id: `new-${sponsor.id}`, primary_subject_user_id: sponsor.id, context: { level: 1 } });
+    const joined = await report(suite.sources.referrals, { external_id: anExternalId('ref'), event_type: 'referral.joined', source_service: 'referral_service', actor_user_id: `new-${sponsor.id}`, primary_subject_user_id: sponsor.id, context: { level: 1 } });
     const actionId = joined.actions[0].action_id as string;
     await rewardsSettle(sponsor.id, 1);
     const consumer = await aService(['stream:connect.rewards']);
