@@ -65,6 +65,9 @@ export async function handleCommand<C, E extends DomainEvent, S>(
     const toAppend = eventsToAppend(decider.events, streamName, events, context);
     try {
       const result = await store.append(streamName, toAppend, loaded.revision === -1n ? 'no_stream' : loaded.revision);
+      // the same command ran at the same moment elsewhere and its events are the ones in the log: read
+      // them (the next round finds them by command id) rather than answer from this round's decision
+      if (result.reappended && context.commandId && attempt < maxRetries) continue;
       const state = events.reduce(decider.evolve, loaded.state);
       return right({ events, state, revision: result.nextRevision, position: result.position, replayed: false });
     } catch (error) {

@@ -49,6 +49,14 @@ export interface AppendResult {
   readonly nextRevision: bigint;
   /** Position of the last appended event in `$all`. */
   readonly position: Position;
+  /**
+   * True when these events (the same ids) were in the log already and nothing was written: an
+   * idempotent re-append, e.g. two callers running one command (one command id) at once. The
+   * log holds the earlier append's events — their data may differ from these (times, a
+   * decision on other inputs), so a caller that answers from its own events must read them.
+   * The PostgreSQL log says so; EventStoreDB answers such an append like any other (issue 15).
+   */
+  readonly reappended?: boolean;
 }
 
 export interface ReadStreamOptions {

@@ -38,89 +38,194 @@ export function rewardProjection(biSchema = 'bi'): Projection<RewardReadEvent> {
     events: RewardReadEvents,
     migrations: rewardMigrations(biSchema),
     rebind: (other) => rewardProjection(other),
-    async apply(trx, events) {
-      for (const event of events) await applyOne(trx, event);
-    },
+    apply: (trx, events) => applyBatch(trx, fold(events)),
   });
 
-  async function status(trx: Transaction<any>, actionId: string, to: string, at: string, detail: Record<string, unknown>, extra: { attempt?: number; lastError?: string | null; result?: unknown; completedAt?: string } = {}) {
-    await sql`
-      update rm_reward_actions set status = ${to}, updated_at = ${at}::timestamptz,
-        attempt = coalesce(${extra.attempt ?? null}::int, attempt),
-        last_error = case when ${extra.lastError !== undefined} then ${extra.lastError ?? null} else last_error end,
-        result = coalesce(${extra.result === undefined ? null : JSON.stringify(extra.result)}::jsonb, result),
-        completed_at = coalesce(${extra.completedAt ?? null}::timestamptz, completed_at)
-      where action_id = ${actionId}`.execute(trx);
-    await sql`
-      update ${bi('reward_actions')} set status = ${to}, updated_at = ${at}::timestamptz, completed_at = coalesce(${extra.completedAt ?? null}::timestamptz, completed_at),
-        last_error = case when ${extra.lastError !== undefined} then ${extra.lastError ?? null} else last_error end
-      where action_id = ${actionId}`.execute(trx);
-    await history(trx, actionId, to, at, detail);
+  /** A batch in a handful of set-based statements: new rows inserted as they stand after the batch, older ones updated once, every change a history row. */
+  async function applyBatch(trx: Transaction<any>, batch: FoldedBatch) {
+    const events = [...batch.events.values()];
+    if (events.length > 0) {
+      const set = sql`jsonb_to_recordset(${JSON.stringify(events)}::jsonb) as x(event_id text, external_id text, source_service text, event_type text, actor_user_id text, primary_subject_user_id text,
+        context jsonb, occurred_at timestamptz, ingested_at timestamptz, ingested_by text, rules jsonb, proposed_actions int)`;
+      await sql`
+        insert into rm_economic_events (event_id, external_id, source_service, event_type, actor_user_id, primary_subject_user_id, context, occurred_at, ingested_at, ingested_by, rules, proposed_actions)
+        select event_id, external_id, source_service, event_type, actor_user_id, primary_subject_user_id, context, occurred_at, ingested_at, ingested_by, coalesce(rules, '[]'), coalesce(proposed_actions, 0) from ${set}
+        on conflict (event_id) do nothing`.execute(trx);
+      await sql`
+        insert into ${bi('economic_events')} (event_id, external_id, source_service, event_type, actor_user_id, primary_subject_user_id, occurred_at, ingested_at, rule_versions, proposed_actions)
+        select event_id, external_id, source_service, event_type, actor_user_id, primary_subject_user_id, occurred_at, ingested_at,
+               (select string_agg((r->>'ruleId') || '@' || (r->>'version'), ',') from jsonb_array_elements(coalesce(rules, '[]')) r), coalesce(proposed_actions, 0)
+        from ${set}
+        on conflict (event_id) do nothing`.execute(trx);
+    }
+    // an evaluation whose ingestion came in an earlier batch (they are appended together, so rarely)
+    for (const evaluated of batch.lateEvaluations) {
+      await sql`update rm_economic_events set rules = ${JSON.stringify(evaluated.rules)}::jsonb, proposed_actions = ${evaluated.proposed_actions} where event_id = ${evaluated.event_id}`.execute(trx);
+      await sql`update ${bi('economic_events')} set rule_versions = ${evaluated.rules.map((r) => `${r.ruleId}@${r.version}`).join(',')}, proposed_actions = ${evaluated.proposed_actions} where event_id = ${evaluated.event_id}`.execute(trx);
+    }
+    const created = [...batch.actions.values()].filter((a) => a.created !== null);
+    if (created.length > 0) {
+      const rows = created.map((a) => ({ ...a.created!, ...a.now }));
+      const set = sql`jsonb_to_recordset(${JSON.stringify(rows)}::jsonb) as x(action_id text, event_id text, external_id text, source_service text, event_type text, rule_id text, rule_version int,
+        reward_index int, target_user_id text, reward_type text, amount text, badge_type text, badge_level int, locked_until text, event_occurred_at timestamptz, created_at timestamptz,
+        status text, attempt int, budget_day text, last_error text, result jsonb, updated_at timestamptz, completed_at timestamptz)`;
+      await sql`
+        insert into rm_reward_actions (action_id, event_id, external_id, source_service, event_type, rule_id, rule_version, reward_index, target_user_id, reward_type,
+                                       amount, badge_type, badge_level, locked_until, status, attempt, budget_day, last_error, result, created_at, updated_at, completed_at)
+        select action_id, event_id, external_id, source_service, event_type, rule_id, rule_version, reward_index, target_user_id, reward_type,
+               amount, badge_type, badge_level, locked_until, status, coalesce(attempt, 1), budget_day, last_error, result, created_at, coalesce(updated_at, created_at), completed_at
+        from ${set}
+        on conflict (action_id) do nothing`.execute(trx);
+      await sql`
+        insert into ${bi('reward_actions')} (action_id, event_id, event_type, source_service, rule_id, rule_version, target_user_id, reward_type, amount, badge_type, badge_level,
+                                             status, last_error, event_occurred_at, created_at, updated_at, completed_at)
+        select action_id, event_id, event_type, source_service, rule_id, rule_version, target_user_id, reward_type, amount::numeric, badge_type, badge_level,
+               status, last_error, event_occurred_at, created_at, coalesce(updated_at, created_at), completed_at
+        from ${set}
+        on conflict (action_id) do nothing`.execute(trx);
+    }
+    const changed = [...batch.actions.values()].filter((a) => a.created === null && (a.now.status !== undefined || a.now.budget_day !== undefined)).map((a) => a.now);
+    if (changed.length > 0) {
+      const set = sql`jsonb_to_recordset(${JSON.stringify(changed)}::jsonb) as x(action_id text, status text, attempt int, budget_day text, last_error text, clear_error boolean, result jsonb, updated_at timestamptz, completed_at timestamptz)`;
+      await sql`
+        update rm_reward_actions a set status = coalesce(x.status, a.status), attempt = coalesce(x.attempt, a.attempt), budget_day = coalesce(x.budget_day, a.budget_day),
+          last_error = case when x.clear_error then null else coalesce(x.last_error, a.last_error) end,
+          result = coalesce(x.result, a.result), updated_at = coalesce(x.updated_at, a.updated_at), completed_at = coalesce(x.completed_at, a.completed_at)
+        from ${set} where a.action_id = x.action_id`.execute(trx);
+      await sql`
+        update ${bi('reward_actions')} a set status = coalesce(x.status, a.status),
+          last_error = case when x.clear_error then null else coalesce(x.last_error, a.last_error) end,
+          updated_at = coalesce(x.updated_at, a.updated_at), completed_at = coalesce(x.completed_at, a.completed_at)
+        from ${set} where a.action_id = x.action_id`.execute(trx);
+    }
+    if (batch.history.length > 0) {
+      const set = sql`jsonb_to_recordset(${JSON.stringify(batch.history.map((h, n) => ({ ...h, n })))}::jsonb) as x(action_id text, status text, at timestamptz, detail jsonb, n int)`;
+      await sql`insert into rm_reward_action_history (action_id, status, at, detail) select action_id, status, at, detail from ${set} order by n`.execute(trx);
+      await sql`
+        insert into ${bi('reward_action_status_changes')} (action_id, rule_id, rule_version, reward_type, target_user_id, status, amount, changed_at)
+        select x.action_id, a.rule_id, a.rule_version, a.reward_type, a.target_user_id, x.status, a.amount, x.at
+        from ${set} join rm_reward_actions a on a.action_id = x.action_id order by x.n`.execute(trx);
+    }
   }
+}
 
-  async function history(trx: Transaction<any>, actionId: string, to: string, at: string, detail: Record<string, unknown>) {
-    await sql`
-      insert into rm_reward_action_history (action_id, status, at, detail) values (${actionId}, ${to}, ${at}::timestamptz, ${JSON.stringify(detail)}::jsonb)`.execute(trx);
-    await sql`
-      insert into ${bi('reward_action_status_changes')} (action_id, rule_id, rule_version, reward_type, target_user_id, status, amount, changed_at)
-      select action_id, rule_id, rule_version, reward_type, target_user_id, ${to}, amount, ${at}::timestamptz from rm_reward_actions where action_id = ${actionId}`.execute(trx);
-  }
+interface EventRow {
+  event_id: string;
+  external_id: string;
+  source_service: string;
+  event_type: string;
+  actor_user_id: string;
+  primary_subject_user_id: string | null;
+  context: Record<string, unknown>;
+  occurred_at: string;
+  ingested_at: string;
+  ingested_by: string;
+  rules?: readonly { ruleId: string; version: number }[];
+  proposed_actions?: number;
+}
 
-  async function applyOne(trx: Transaction<any>, event: ProjectedEvent<RewardReadEvent>) {
+/** What a batch changes on one action: its row as created in the batch (or null), and the columns the batch set. */
+interface ActionChange {
+  created: Record<string, unknown> | null;
+  now: { action_id: string; status?: string; attempt?: number; budget_day?: string; last_error?: string | null; clear_error?: boolean; result?: unknown; updated_at?: string; completed_at?: string };
+}
+
+interface FoldedBatch {
+  readonly events: Map<string, EventRow>;
+  readonly lateEvaluations: { event_id: string; rules: readonly { ruleId: string; version: number }[]; proposed_actions: number }[];
+  readonly actions: Map<string, ActionChange>;
+  readonly history: { action_id: string; status: string; at: string; detail: Record<string, unknown> }[];
+}
+
+/** The batch folded in memory, in log order: one row per event and per action, every status change. */
+function fold(events: readonly ProjectedEvent<RewardReadEvent>[]): FoldedBatch {
+  const batch: FoldedBatch = { events: new Map(), lateEvaluations: [], actions: new Map(), history: [] };
+  const change = (actionId: string): ActionChange => {
+    let known = batch.actions.get(actionId);
+    if (!known) batch.actions.set(actionId, (known = { created: null, now: { action_id: actionId } }));
+    return known;
+  };
+  const status = (actionId: string, to: string, at: string, detail: Record<string, unknown>, set: Omit<ActionChange['now'], 'action_id' | 'status' | 'updated_at'> = {}) => {
+    const c = change(actionId);
+    Object.assign(c.now, { status: to, updated_at: at }, set);
+    if (set.last_error === null) Object.assign(c.now, { clear_error: true, last_error: undefined });
+    else if (set.last_error !== undefined) c.now.clear_error = false;
+    batch.history.push({ action_id: actionId, status: to, at, detail });
+  };
+  for (const event of events) {
     switch (event.type) {
       case 'EconomicEventIngested': {
         const d = event.data;
-        await sql`
-          insert into rm_economic_events (event_id, external_id, source_service, event_type, actor_user_id, primary_subject_user_id, context, occurred_at, ingested_at, ingested_by)
-          values (${d.eventId}, ${d.externalId}, ${d.sourceService}, ${d.eventType}, ${d.actorUserId}, ${d.primarySubjectUserId}, ${JSON.stringify(d.context)}::jsonb,
-                  ${d.occurredAt}::timestamptz, ${d.ingestedAt}::timestamptz, ${d.ingestedBy})
-          on conflict (event_id) do nothing`.execute(trx);
-        await sql`
-          insert into ${bi('economic_events')} (event_id, external_id, source_service, event_type, actor_user_id, primary_subject_user_id, occurred_at, ingested_at)
-          values (${d.eventId}, ${d.externalId}, ${d.sourceService}, ${d.eventType}, ${d.actorUserId}, ${d.primarySubjectUserId}, ${d.occurredAt}::timestamptz, ${d.ingestedAt}::timestamptz)
-          on conflict (event_id) do nothing`.execute(trx);
-        return;
+        batch.events.set(d.eventId, {
+          event_id: d.eventId,
+          external_id: d.externalId,
+          source_service: d.sourceService,
+          event_type: d.eventType,
+          actor_user_id: d.actorUserId,
+          primary_subject_user_id: d.primarySubjectUserId,
+          context: d.context,
+          occurred_at: d.occurredAt,
+          ingested_at: d.ingestedAt,
+          ingested_by: d.ingestedBy,
+        });
+        break;
       }
       case 'EconomicEventEvaluated': {
         const d = event.data;
-        await sql`update rm_economic_events set rules = ${JSON.stringify(d.rules)}::jsonb, proposed_actions = ${d.actions.length} where event_id = ${d.eventId}`.execute(trx);
-        await sql`update ${bi('economic_events')} set rule_versions = ${d.rules.map((r) => `${r.ruleId}@${r.version}`).join(',')}, proposed_actions = ${d.actions.length} where event_id = ${d.eventId}`.execute(trx);
-        return;
+        const row = batch.events.get(d.eventId);
+        if (row) Object.assign(row, { rules: d.rules, proposed_actions: d.actions.length });
+        else batch.lateEvaluations.push({ event_id: d.eventId, rules: d.rules, proposed_actions: d.actions.length });
+        break;
       }
       case 'RewardActionCreated': {
         const d = event.data;
-        const inserted = await sql`
-          insert into rm_reward_actions (action_id, event_id, external_id, source_service, event_type, rule_id, rule_version, reward_index, target_user_id, reward_type,
-                                         amount, badge_type, badge_level, locked_until, status, attempt, created_at, updated_at)
-          values (${d.actionId}, ${d.eventId}, ${d.externalId}, ${d.sourceService}, ${d.eventType}, ${d.ruleId}, ${d.ruleVersion}, ${d.rewardIndex}, ${d.targetUserId}, ${d.rewardType},
-                  ${d.amount}, ${d.badge?.type ?? null}, ${d.badge?.level ?? null}, ${d.lockedUntil}, ${d.status}, 1, ${d.createdAt}::timestamptz, ${d.createdAt}::timestamptz)
-          on conflict (action_id) do nothing`.execute(trx);
-        if (Number(inserted.numAffectedRows ?? 0) === 0) return;
-        await sql`
-          insert into ${bi('reward_actions')} (action_id, event_id, event_type, source_service, rule_id, rule_version, target_user_id, reward_type, amount, badge_type, badge_level, status, event_occurred_at, created_at, updated_at)
-          values (${d.actionId}, ${d.eventId}, ${d.eventType}, ${d.sourceService}, ${d.ruleId}, ${d.ruleVersion}, ${d.targetUserId}, ${d.rewardType}, ${d.amount === null ? null : sql`${d.amount}::numeric`},
-                  ${d.badge?.type ?? null}, ${d.badge?.level ?? null}, ${d.status}, ${d.occurredAt}::timestamptz, ${d.createdAt}::timestamptz, ${d.createdAt}::timestamptz)
-          on conflict (action_id) do nothing`.execute(trx);
-        await history(trx, d.actionId, d.status, d.createdAt, { locked_until: d.lockedUntil });
-        return;
+        const c = change(d.actionId);
+        c.created = {
+          action_id: d.actionId,
+          event_id: d.eventId,
+          external_id: d.externalId,
+          source_service: d.sourceService,
+          event_type: d.eventType,
+          rule_id: d.ruleId,
+          rule_version: d.ruleVersion,
+          reward_index: d.rewardIndex,
+          target_user_id: d.targetUserId,
+          reward_type: d.rewardType,
+          amount: d.amount,
+          badge_type: d.badge?.type ?? null,
+          badge_level: d.badge?.level ?? null,
+          locked_until: d.lockedUntil,
+          event_occurred_at: d.occurredAt,
+          created_at: d.createdAt,
+        };
+        Object.assign(c.now, { status: d.status, attempt: 1, updated_at: d.createdAt });
+        batch.history.push({ action_id: d.actionId, status: d.status, at: d.createdAt, detail: { locked_until: d.lockedUntil } });
+        break;
       }
       case 'RewardActionBudgetGranted':
-        await sql`update rm_reward_actions set budget_day = ${event.data.day} where action_id = ${event.data.actionId}`.execute(trx);
-        return;
+        Object.assign(change(event.data.actionId).now, { budget_day: event.data.day });
+        break;
       case 'RewardActionRejected':
-        return status(trx, event.data.actionId, 'rejected', event.data.rejectedAt, { reason: event.data.reason }, { lastError: event.data.reason });
+        status(event.data.actionId, 'rejected', event.data.rejectedAt, { reason: event.data.reason }, { last_error: event.data.reason });
+        break;
       case 'RewardActionUnlocked':
-        return status(trx, event.data.actionId, 'pending', event.data.unlockedAt, { cause: event.data.cause });
+        status(event.data.actionId, 'pending', event.data.unlockedAt, { cause: event.data.cause });
+        break;
       case 'RewardActionDispatched':
-        return status(trx, event.data.actionId, 'dispatched', event.data.dispatchedAt, { attempt: event.data.attempt, ...(event.data.gatewayRequestId ? { gateway_request_id: event.data.gatewayRequestId } : {}) }, { attempt: event.data.attempt });
+        status(event.data.actionId, 'dispatched', event.data.dispatchedAt, { attempt: event.data.attempt, ...(event.data.gatewayRequestId ? { gateway_request_id: event.data.gatewayRequestId } : {}) }, { attempt: event.data.attempt });
+        break;
       case 'RewardActionCompleted':
-        return status(trx, event.data.actionId, 'completed', event.data.completedAt, { attempt: event.data.attempt, result: event.data.result }, { result: event.data.result, lastError: null, completedAt: event.data.completedAt });
+        status(event.data.actionId, 'completed', event.data.completedAt, { attempt: event.data.attempt, result: event.data.result }, { result: event.data.result, last_error: null, completed_at: event.data.completedAt });
+        break;
       case 'RewardActionFailed':
-        return status(trx, event.data.actionId, 'failed', event.data.failedAt, { attempt: event.data.attempt, code: event.data.code, reason: event.data.reason }, { lastError: `${event.data.code}: ${event.data.reason}` });
+        status(event.data.actionId, 'failed', event.data.failedAt, { attempt: event.data.attempt, code: event.data.code, reason: event.data.reason }, { last_error: `${event.data.code}: ${event.data.reason}` });
+        break;
       case 'RewardActionRetried':
-        return status(trx, event.data.actionId, 'pending', event.data.retriedAt, { attempt: event.data.attempt, retried_by: event.data.retriedBy }, { attempt: event.data.attempt, lastError: null });
+        status(event.data.actionId, 'pending', event.data.retriedAt, { attempt: event.data.attempt, retried_by: event.data.retriedBy }, { attempt: event.data.attempt, last_error: null });
+        break;
     }
   }
+  return batch;
 }
 
 function rewardMigrations(biSchema: string): Migrations {

@@ -80,6 +80,21 @@ describe('Decider runtime', () => {
       assert.equal((await store.readStream(stream)).length, 2);
     });
 
+    it('given one command id run twice at the same instant with different inputs, then both answer with what the log holds (the loser reads the winner’s events)', async () => {
+      for (let round = 0; round < 10; round++) {
+        const stream = `Wallet-${randomUUID()}`;
+        const [a, b] = await Promise.all([
+          handleCommand(store, walletDecider, stream, { type: 'Open', owner: 'ann' }, { commandId: 'open-once', now: new Date() }),
+          handleCommand(store, walletDecider, stream, { type: 'Open', owner: 'bob' }, { commandId: 'open-once', now: new Date() }),
+        ]);
+        assert.ok(isRight(a) && isRight(b));
+        const stored = (await loadAggregate(store, walletDecider, stream)).state as WalletState & { owner?: string };
+        assert.equal((a.right.state as { owner?: string }).owner, stored.owner);
+        assert.equal((b.right.state as { owner?: string }).owner, stored.owner);
+        assert.equal((await store.readStream(stream)).length, 1);
+      }
+    });
+
     it('given 20 concurrent withdrawals of 10 from 100, when handled, then exactly 10 succeed and the balance is 0', async () => {
       const stream = `Wallet-${randomUUID()}`;
       await handleCommand(store, walletDecider, stream, { type: 'Open', owner: 'ann' }, { now: new Date() });

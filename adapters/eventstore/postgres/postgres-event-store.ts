@@ -193,7 +193,7 @@ export class PostgresEventStore implements EventStore {
       } catch (error) {
         if (!isUniqueViolation(error)) throw error;
         const { earlier, actual } = await this.afterRefusal(streamName, events);
-        if (earlier) return earlier;
+        if (earlier) return { ...earlier, reappended: true };
         // "any" has no expectation to violate: a concurrent writer took the revision, so go again.
         if (expected === 'any' && attempt < ANY_RETRIES) continue;
         throw new WrongExpectedVersion(streamName, expected, actual);
@@ -236,7 +236,7 @@ export class PostgresEventStore implements EventStore {
     if (rows.length === 0) {
       // The expectation did not hold (or these events were appended before).
       const { earlier, actual } = await this.afterRefusal(streamName, events);
-      if (earlier) return earlier;
+      if (earlier) return { ...earlier, reappended: true };
       throw new WrongExpectedVersion(streamName, expected, actual);
     }
     let last = rows[0]!;
