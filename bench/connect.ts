@@ -60,8 +60,9 @@ import { gatewayModule } from '../commands/blockchain/gateway-module.js';
 import { inProcessGateway } from '../commands/blockchain/in-process-gateway.js';
 import { rewardsModule } from '../commands/rewards/rewards-module.js';
 import { numberOption, type Bench, type BenchContext } from './lib/bench.js';
+import { onEachDatabase, steadyRates } from './lib/each-database.js';
 import { call, percentile, round } from './lib/measures.js';
-import { DEFAULT_SERVER_URL, targetFor, type BenchTarget, type DatabaseName } from './lib/target.js';
+import type { BenchTarget, DatabaseName } from './lib/target.js';
 
 const SECRET = 'connect-benchmark-secret-of-at-least-32-chars';
 /** Sponsors (referral.joined) and partners (voucher.premium_purchased) of a case: each earns from several events. */
@@ -446,23 +447,11 @@ async function runDatabase(ctx: BenchContext, target: BenchTarget, database: Dat
   }
 }
 
-/** The target for `database` (undefined, noted, when the PostgreSQL server is unreachable). */
-async function reachableTarget(ctx: BenchContext, database: DatabaseName): Promise<{ target: BenchTarget; close(): Promise<void> } | undefined> {
-  try {
-    return await targetFor(ctx.target, database, { inMemory: ctx.quick });
-  } catch (error) {
-    if (database !== 'postgres') throw error;
-    ctx.note(`connect: the PostgreSQL server (${process.env.DATABASE_URL ?? DEFAULT_SERVER_URL}) is unreachable (${error instanceof Error ? error.message : String(error)}): not measured`);
-    return undefined;
-  }
-}
-
 export const bench: Bench = {
   name: 'connect',
   description: 'Connect: reported events to completed reward actions (points, off-chain G2A) with the default rules (p50/p99, one at a time and at steady rates), vs the ingestion POST answered',
   async run(ctx) {
-    const rates = (ctx.options.get('rates') ?? (ctx.quick ? '10' : '10,20,40')).split(',').map(Number);
-    if (rates.some((r) => !Number.isFinite(r) || r <= 0)) throw new Error(`--rates: positive numbers, got ${ctx.options.get('rates')}`);
+    const rates = steadyRates(ctx);
     const plan: Plan = {
       sequential: ctx.options.get('sequential') === '0' ? 0 : numberOption(ctx, 'sequential', ctx.quick ? 4 : 20),
       rates,
@@ -470,23 +459,7 @@ export const bench: Bench = {
       pollMs: numberOption(ctx, 'poll-ms', 5),
       trace: ctx.options.has('trace') ? numberOption(ctx, 'trace', 3) : 0,
     };
-    // a quick run (the smoke test) stays on the database it was given; a full one measures both
-    const defaultDatabases = ctx.quick ? (ctx.target.kind === 'pg' ? 'postgres' : 'pglite') : 'pglite,postgres';
-    const databases = (ctx.options.get('database') ?? defaultDatabases).split(',') as DatabaseName[];
-    const bad = databases.find((d) => d !== 'pglite' && d !== 'postgres');
-    if (bad) throw new Error(`--database: pglite and/or postgres, got ${bad}`);
-
-    for (const database of databases) {
-      const opened = await reachableTarget(ctx, database);
-      if (!opened) continue;
-      try {
-        ctx.log(`connect on ${opened.target.description}`);
-        ctx.note(`${database} = ${opened.target.description}${opened.target.kind === 'pg' ? ' (a scratch database bench_connect_<random>, dropped after)' : ''}`);
-        await runDatabase(ctx, opened.target, database, plan);
-      } finally {
-        await opened.close();
-      }
-    }
+    await onEachDatabase(ctx, 'connect', (target, database) => runDatabase(ctx, target, database, plan), (t) => `${t.description}${t.kind === 'pg' ? ' (a scratch database bench_connect_<random>, dropped after)' : ''}`);
     ctx.note(
       'completed (ours) = from the start of POST /connect/events to the completed_at of the event’s last reward action (rm_reward_actions: when the dispatcher recorded RewardActionCompleted, on this process’s clock); ' +
         'seen = to a poller (one query every --poll-ms) first seeing all of them completed in rm_reward_actions (what GET /connect/rewards/{id} reads); ingested (baseline, the same events) = the POST answered (ingested and evaluated, the actions proposed; no dispatch wait). ' +

@@ -53,7 +53,8 @@ import { notificationsModule } from '../commands/notifications/notifications-mod
 import type { NotificationChannel } from '../commands/notifications/ports/notification-channel.js';
 import { streamOfGameOrder } from '../domain/game-store/game-order.js';
 import { numberOption, type Bench, type BenchContext } from './lib/bench.js';
-import { DEFAULT_SERVER_URL, targetFor, type BenchTarget, type DatabaseName, type FreshDatabase } from './lib/target.js';
+import { onEachDatabase, steadyRates } from './lib/each-database.js';
+import type { BenchTarget, DatabaseName, FreshDatabase } from './lib/target.js';
 import { call, percentile, round } from './lib/measures.js';
 
 const SECRET = 'purchase-benchmark-secret-of-at-least-32-chars';
@@ -418,25 +419,13 @@ async function runDatabase(ctx: BenchContext, target: BenchTarget, database: Dat
   }
 }
 
-/** The target for `database` (undefined, noted, when the PostgreSQL server is unreachable). */
-async function reachableTarget(ctx: BenchContext, database: DatabaseName): Promise<{ target: BenchTarget; close(): Promise<void> } | undefined> {
-  try {
-    return await targetFor(ctx.target, database, { inMemory: ctx.quick });
-  } catch (error) {
-    if (database !== 'postgres') throw error;
-    ctx.note(`purchase: the PostgreSQL server (${process.env.DATABASE_URL ?? DEFAULT_SERVER_URL}) is unreachable (${error instanceof Error ? error.message : String(error)}): not measured`);
-    return undefined;
-  }
-}
-
 export const bench: Bench = {
   name: 'purchase',
   description: 'Purchase saga: the provider’s webhook to the game in the buyer’s library (p50/p99, one at a time and at steady rates), vs the webhook to the completed transaction',
   async run(ctx) {
     const provider = (ctx.options.get('provider') ?? 'yookassa') as Provider;
     if (provider !== 'yookassa' && provider !== 'tbank') throw new Error(`--provider: yookassa or tbank, got ${String(provider)}`);
-    const rates = (ctx.options.get('rates') ?? (ctx.quick ? '10' : '10,20,40')).split(',').map(Number);
-    if (rates.some((r) => !Number.isFinite(r) || r <= 0)) throw new Error(`--rates: positive numbers, got ${ctx.options.get('rates')}`);
+    const rates = steadyRates(ctx);
     const plan: Plan = {
       provider,
       sequential: ctx.options.get('sequential') === '0' ? 0 : numberOption(ctx, 'sequential', ctx.quick ? 5 : 40),
@@ -445,23 +434,7 @@ export const bench: Bench = {
       pollMs: numberOption(ctx, 'poll-ms', 5),
       trace: ctx.options.has('trace') ? numberOption(ctx, 'trace', 3) : 0,
     };
-    // a quick run (the smoke test) stays on the database it was given; a full one measures both
-    const defaultDatabases = ctx.quick ? (ctx.target.kind === 'pg' ? 'postgres' : 'pglite') : 'pglite,postgres';
-    const databases = (ctx.options.get('database') ?? defaultDatabases).split(',') as DatabaseName[];
-    const bad = databases.find((d) => d !== 'pglite' && d !== 'postgres');
-    if (bad) throw new Error(`--database: pglite and/or postgres, got ${bad}`);
-
-    for (const database of databases) {
-      const opened = await reachableTarget(ctx, database);
-      if (!opened) continue;
-      try {
-        ctx.log(`purchase on ${opened.target.description}`);
-        ctx.note(`${database} = ${opened.target.description}`);
-        await runDatabase(ctx, opened.target, database, plan);
-      } finally {
-        await opened.close();
-      }
-    }
+    await onEachDatabase(ctx, 'purchase', (target, database) => runDatabase(ctx, target, database, plan));
     ctx.note(
       'library (ours) = from the sandbox’s pay (the provider’s notification posted to /webhooks/{provider}) to the game’s row in rm_library_items (what GET /api/v1/library/items reads); order = to rm_game_orders completed; processed = to the saga’s last step (recorded: receipt fiscalized at the local register after its 1 s wait, developer credited, buyer told); ack = the notification answered. ' +
         'transaction (baseline, the same purchases) = to rm_payment_transactions completed: the webhook’s work without the saga. ' +
