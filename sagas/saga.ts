@@ -63,6 +63,8 @@ export function sagaProjection<S, E extends DomainEvent>(saga: Saga<S, E>, clock
     events: saga.events,
     async apply(trx, events) {
       const states = new Map<string, S>();
+      // only flows whose state changed are written (a reaction that only enqueues keeps its state)
+      const changed = new Set<string>();
       const links = new Map<string, string | null>();
       for (const event of events) {
         const flowId = saga.flowId(event) ?? (saga.linksStreams ? await linkedFlow(trx, saga.name, event.streamName, links) : null);
@@ -77,9 +79,10 @@ export function sagaProjection<S, E extends DomainEvent>(saga: Saga<S, E>, clock
             on conflict (saga, stream_name) do nothing`.execute(trx);
           links.set(stream, flowId);
         }
+        if (reaction.state !== state) changed.add(flowId);
         states.set(flowId, reaction.state);
       }
-      for (const [flowId, state] of states) await saveSagaState(trx, saga.name, flowId, state);
+      for (const flowId of changed) await saveSagaState(trx, saga.name, flowId, states.get(flowId));
     },
   };
 }

@@ -70,6 +70,9 @@ export const RewardActionEvent = t.union([
   eventCodec('RewardActionRetried', t.type({ actionId: t.string, attempt: t.number, retriedBy: t.string, retriedAt: t.string })),
 ]);
 export type RewardActionEvent = t.TypeOf<typeof RewardActionEvent>;
+
+/** The events that change an action's status (a budget granted does not). */
+export const REWARD_ACTION_STATUS_EVENTS = ['RewardActionCreated', 'RewardActionRejected', 'RewardActionUnlocked', 'RewardActionDispatched', 'RewardActionCompleted', 'RewardActionFailed', 'RewardActionRetried'] as const;
 export type RewardActionCreated = Extract<RewardActionEvent, { type: 'RewardActionCreated' }>;
 
 export type RewardActionStatus = 'locked' | 'pending' | 'dispatched' | 'completed' | 'failed' | 'rejected';

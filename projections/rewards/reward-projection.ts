@@ -3,23 +3,12 @@ import { sql, type Kysely, type Transaction } from 'kysely';
 import type { Migrations } from '../../adapters/database/migrations.js';
 import { pickEvents } from '../../domain/event-codec.js';
 import { EconomicEventEvent } from '../../domain/rewards/economic-event.js';
-import { RewardActionEvent } from '../../domain/rewards/reward-action.js';
+import { REWARD_ACTION_STATUS_EVENTS, RewardActionEvent } from '../../domain/rewards/reward-action.js';
 import { defineProjection, type ProjectedEvent, type Projection } from '../projection.js';
 
 export const REWARDS_PROJECTION = 'connect-rewards';
 
-const RewardReadEvents = pickEvents(t.union([EconomicEventEvent, RewardActionEvent]), [
-  'EconomicEventIngested',
-  'EconomicEventEvaluated',
-  'RewardActionCreated',
-  'RewardActionBudgetGranted',
-  'RewardActionRejected',
-  'RewardActionUnlocked',
-  'RewardActionDispatched',
-  'RewardActionCompleted',
-  'RewardActionFailed',
-  'RewardActionRetried',
-]);
+const RewardReadEvents = pickEvents(t.union([EconomicEventEvent, RewardActionEvent]), ['EconomicEventIngested', 'EconomicEventEvaluated', 'RewardActionBudgetGranted', ...REWARD_ACTION_STATUS_EVENTS]);
 type RewardReadEvent = t.TypeOf<typeof RewardReadEvents>;
 
 /**

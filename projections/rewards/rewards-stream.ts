@@ -1,18 +1,10 @@
 import * as t from 'io-ts';
 import type { DomainEvent } from '../../domain/decider.js';
 import { pickEvents } from '../../domain/event-codec.js';
-import { RewardActionEvent, rewardActionDecider, rewardActionOfStream, type RewardActionState } from '../../domain/rewards/reward-action.js';
+import { REWARD_ACTION_STATUS_EVENTS, RewardActionEvent, rewardActionDecider, rewardActionOfStream, type RewardActionState } from '../../domain/rewards/reward-action.js';
 import { definePublishedStream, type FoldedState, type PublicMessage } from '../published-streams/published-stream.js';
 
-const StatusEvents = [
-  'RewardActionCreated',
-  'RewardActionRejected',
-  'RewardActionUnlocked',
-  'RewardActionDispatched',
-  'RewardActionCompleted',
-  'RewardActionFailed',
-  'RewardActionRetried',
-] as const;
+const StatusEvents = REWARD_ACTION_STATUS_EVENTS;
 const RewardStreamEvents = pickEvents(RewardActionEvent, [...StatusEvents]);
 type RewardStreamEvent = t.TypeOf<typeof RewardStreamEvents>;
 

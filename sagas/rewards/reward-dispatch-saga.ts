@@ -14,7 +14,7 @@ import {
 import { BlockchainTaskEvent } from '../../domain/blockchain/blockchain-task-events.js';
 import { pickEvents } from '../../domain/event-codec.js';
 import { EconomicEventEvent } from '../../domain/rewards/economic-event.js';
-import { needsBudget, RewardActionEvent, rewardActionOfStream } from '../../domain/rewards/reward-action.js';
+import { needsBudget, REWARD_ACTION_STATUS_EVENTS, RewardActionEvent, rewardActionOfStream } from '../../domain/rewards/reward-action.js';
 import type { Effect } from '../outbox.js';
 import { defineSaga, type SagaReaction } from '../saga.js';
 
@@ -22,14 +22,8 @@ export const REWARD_DISPATCH = 'rewards-dispatch';
 
 export const RewardDispatchEvents = pickEvents(t.union([EconomicEventEvent, RewardActionEvent, BlockchainTaskEvent]), [
   'EconomicEventEvaluated',
-  'RewardActionCreated',
   'RewardActionBudgetGranted',
-  'RewardActionRejected',
-  'RewardActionUnlocked',
-  'RewardActionDispatched',
-  'RewardActionCompleted',
-  'RewardActionFailed',
-  'RewardActionRetried',
+  ...REWARD_ACTION_STATUS_EVENTS,
   'BlockchainTaskConfirmed',
   'BlockchainTaskFailed',
 ]);
