@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { isLeft, left, right, type Either } from 'fp-ts/Either';
-import type { EventStore, Position } from '../../adapters/eventstore/event-store.js';
+import { comparePositions, type EventStore, type Position } from '../../adapters/eventstore/event-store.js';
 import { HttpProblem } from '../../adapters/http/problem.js';
 import { domainError, type DomainError } from '../../domain/decider.js';
 import { economicEventDecider, streamOfEconomicEvent, type EconomicEventState } from '../../domain/rewards/economic-event.js';
@@ -19,6 +19,11 @@ export interface IngestionDependencies {
   readonly clock: Clock;
   readonly ruleBook: RuleBook;
   readonly members: MemberDesk;
+  /**
+   * The log position of the latest report this process ingested (null until the first: then
+   * the log's head), which the facts of the next report must include.
+   */
+  readonly latest: { position: Position | null };
 }
 
 /** The EconomicEvent of a source's report: the same (source_service, external_id), the same event. */
@@ -65,9 +70,11 @@ export async function ingestReport(deps: IngestionDependencies, report: Reported
   const existing = await loadAggregate(deps.store, economicEventDecider, stream);
   if (existing.state.status === 'ingested') return repeat(eventId, existing.state, fingerprint, report);
   await rulesLoaded(deps);
-  // the facts must include every event in the log before this one (a sponsor link reported a
-  // moment ago): the members read model catches up to the head first, or the report waits
-  if (!(await deps.members.caughtUpWith(await deps.store.headPosition()))) {
+  // the facts must include the reports ingested before this one (a sponsor link reported a moment
+  // ago, its answer given even if the read model was slow): the members read model reaches the
+  // latest of them first — the log's head for the first report of a process — or the report waits
+  deps.latest.position ??= await deps.store.headPosition();
+  if (!(await deps.members.caughtUpWith(deps.latest.position))) {
     throw new HttpProblem(503, 'connect.read_side_behind', 'the members read model is behind the log (is a worker running?): report again in a moment', { headers: { 'Retry-After': '2' } });
   }
   const rules = await deps.ruleBook.activeFor(report.eventType);
@@ -85,7 +92,11 @@ export async function ingestReport(deps: IngestionDependencies, report: Reported
   if (state.status !== 'ingested') throw new Error(`economic event ${eventId} is not ingested after its ingestion`);
   // a concurrent identical report may have won the race: then this one is its repeat
   if (outcome.right.events.length === 0 || outcome.right.replayed) return repeat(eventId, state, fingerprint, report);
-  if (outcome.right.position) await deps.members.caughtUpWith(outcome.right.position);
+  const position = outcome.right.position;
+  if (position) {
+    if (deps.latest.position === null || comparePositions(position, deps.latest.position) > 0) deps.latest.position = position;
+    await deps.members.caughtUpWith(position);
+  }
   return right({ eventId, created: true, state, position: outcome.right.position });
 }
 

@@ -31,7 +31,7 @@ export function rewardActionsPart(deps: RewardsDependencies, parts: { rules: Rul
       gateway: deps.gateway,
     }),
     routes: [
-      ...connectEventRoutes({ store: system.store, clock: system.clock, ruleBook: parts.rules.ruleBook, members: parts.members.members, batchMax: system.config.rewards.batchMax }),
+      ...connectEventRoutes({ store: system.store, clock: system.clock, ruleBook: parts.rules.ruleBook, members: parts.members.members, latest: { position: null }, batchMax: system.config.rewards.batchMax }),
       ...rewardActionRoutes({ store: system.store, clock: system.clock }),
       ...rewardQueryRoutes(system.database),
     ],
