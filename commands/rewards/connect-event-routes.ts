@@ -9,6 +9,7 @@ import { IsoDateTime } from '../../adapters/http/text-codecs.js';
 import { domainError, type DomainError } from '../../domain/decider.js';
 import type { ProposedAction } from '../../domain/rewards/economic-event.js';
 import type { ReportedEvent } from '../../domain/rewards/reward-facts.js';
+import { rewardFields } from '../../projections/rewards/reward-fields.js';
 import { ingestReport, type IngestionDependencies, type Ingested } from './report-ingestion.js';
 
 /** The scope a service principal needs to report events of `source` (e.g. `connect:report:quest_service`). */
@@ -35,16 +36,7 @@ export const ReportBody = closedObject(
 );
 type ReportBody = t.TypeOf<typeof ReportBody>;
 
-const ActionAnswer = t.type({
-  action_id: t.string,
-  rule_id: t.string,
-  rule_version: t.number,
-  target_user_id: t.string,
-  reward_type: t.string,
-  amount: t.union([t.string, t.null]),
-  badge: t.union([t.type({ type: t.string, level: t.number }), t.null]),
-  status: t.string,
-});
+const ActionAnswer = t.type(rewardFields);
 const IngestedAnswer = t.type({
   event_id: t.string,
   external_id: t.string,

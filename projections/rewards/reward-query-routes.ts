@@ -7,6 +7,7 @@ import type { Principal } from '../../adapters/http/principal.js';
 import { defineRoute, type Route } from '../../adapters/http/route.js';
 import { domainError } from '../../domain/decider.js';
 import { REWARD_ACTION_STATUSES } from '../../domain/rewards/reward-action.js';
+import { rewardWithEventFields } from './reward-fields.js';
 import { rewardQueries, type EconomicEventRow, type RewardActionRow } from './reward-projection.js';
 
 const UserFilter = withJsonSchema(t.refinement(t.string, (s) => s.length >= 1 && s.length <= 200, 'UserId'), { type: 'string', minLength: 1, maxLength: 200 }, { expected: 'a user id' });
@@ -22,18 +23,7 @@ const RewardKey = t.type({ createdAt: CursorTimestamp, actionId: t.string });
 const seesAll = (principal: Principal) => ['admin', 'support', 'rewards_admin'].some((role) => principal.roles.includes(role));
 
 export const RewardView = t.type({
-  action_id: t.string,
-  event_id: t.string,
-  event_type: t.string,
-  source_service: t.string,
-  external_id: t.string,
-  rule_id: t.string,
-  rule_version: t.number,
-  target_user_id: t.string,
-  reward_type: t.string,
-  amount: t.union([t.string, t.null]),
-  badge: t.union([t.type({ type: t.string, level: t.number }), t.null]),
-  status: t.string,
+  ...rewardWithEventFields,
   locked_until: t.union([t.string, t.null]),
   attempt: t.number,
   last_error: t.union([t.string, t.null]),

@@ -2,6 +2,7 @@ import * as t from 'io-ts';
 import type { DomainEvent } from '../../domain/decider.js';
 import { pickEvents } from '../../domain/event-codec.js';
 import { REWARD_ACTION_STATUS_EVENTS, RewardActionEvent, rewardActionDecider, rewardActionOfStream, type RewardActionState } from '../../domain/rewards/reward-action.js';
+import { rewardWithEventFields } from './reward-fields.js';
 import { definePublishedStream, type FoldedState, type PublicMessage } from '../published-streams/published-stream.js';
 
 const StatusEvents = REWARD_ACTION_STATUS_EVENTS;
@@ -11,18 +12,7 @@ type RewardStreamEvent = t.TypeOf<typeof RewardStreamEvents>;
 /** `reward.status.changed` v1: a RewardAction as it stands after a change of status (ids, amounts, the rule that granted it). */
 export const RewardStatusChangedV1 = t.exact(
   t.type({
-    action_id: t.string,
-    event_id: t.string,
-    event_type: t.string,
-    source_service: t.string,
-    external_id: t.string,
-    rule_id: t.string,
-    rule_version: t.number,
-    target_user_id: t.string,
-    reward_type: t.string,
-    amount: t.union([t.string, t.null]),
-    badge: t.union([t.type({ type: t.string, level: t.number }), t.null]),
-    status: t.string,
+    ...rewardWithEventFields,
     attempt: t.number,
     reason: t.union([t.string, t.null]),
     changed_at: t.string,

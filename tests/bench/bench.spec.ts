@@ -182,4 +182,34 @@ describe('benchmarks (--quick smoke runs, not timed)', function () {
     const written = JSON.parse(await readFile(out, 'utf8'));
     assert.deepEqual(written.runs.payments.results, lines);
   });
+
+  it('given a tiny connect run (issue 14, item 10), then each load prints a completed line (ours) and an ingested line (baseline), every action completed once and the balances exactly what was earned', async () => {
+    const out = join(dir, 'connect.json');
+    const run = await runBench(['connect', '--quick', '--sequential=2', '--rates=5', '--seconds=2', `--out=${out}`]);
+    assert.equal(run.code, 0, run.stderr);
+    assert.match(run.stdout, /load\s+events\s+offeredPerSecond\s+case\s+impl/);
+    const lines = jsonLines(run.stdout);
+    const database = process.env.DATABASE_URL ? 'postgres' : 'pglite';
+    assert.deepEqual(
+      lines.map((l) => `${l.database}/${l.load}/${l.case}/${l.impl}`),
+      [`${database}/sequential/completed/ours`, `${database}/sequential/ingested/baseline`, `${database}/steady 5/s/completed/ours`, `${database}/steady 5/s/ingested/baseline`],
+    );
+    for (const line of lines) {
+      assert.equal(line.bench, 'connect');
+      assert.equal(line.errors, 0, JSON.stringify(line));
+      for (const field of ['events', 'perSecond', 'p50Ms', 'p99Ms']) assert.equal(typeof line[field], 'number', `${field}: ${JSON.stringify(line)}`);
+    }
+    for (const line of lines.filter((l) => l.case === 'completed')) {
+      // alternating referral.joined (one action) and voucher.premium_purchased (two)
+      const expected = Math.floor((line.events as number) / 2) * 3 + ((line.events as number) % 2);
+      assert.deepEqual(
+        [line.expectedActions, line.actions, line.actionsCompleted, line.completedOnce, line.deadLetters, line.balancesAgree],
+        [expected, expected, expected, expected, 0, true],
+        JSON.stringify(line),
+      );
+      assert.ok((line.p50Ms as number) <= (line.seenP50Ms as number), `completed_at comes before the poller sees it: ${JSON.stringify(line)}`);
+    }
+    const written = JSON.parse(await readFile(out, 'utf8'));
+    assert.deepEqual(written.runs.connect.results, lines);
+  });
 });
