@@ -99,11 +99,11 @@ export class EventStoreDbEventStore implements EventStore {
       const position = resolved.event?.position ?? resolved.commitPosition;
       const at = position && typeof position === 'object' ? { commit: position.commit, prepare: position.prepare } : null;
       if (!at || comparePositions(at, from) <= 0) continue;
+      const recorded = toRecorded(resolved);
+      if (events.length >= limit || scanned >= limit) continue; // read to the end (maxCount bounds it): a read left early keeps dispose() waiting
       scanned++;
       checkpoint = at;
-      const recorded = toRecorded(resolved);
       if (recorded && matchesFilter(options.filter, recorded.streamName, recorded.type)) events.push(recorded);
-      if (events.length >= limit || scanned >= limit) break;
     }
     return { events, checkpoint };
   }
@@ -113,11 +113,13 @@ export class EventStoreDbEventStore implements EventStore {
   }
 
   async headPosition(): Promise<Position> {
+    let head = START;
+    // read to the end (one event), never returned from inside: a read left early keeps dispose() waiting
     for await (const resolved of this.client.readAll({ fromPosition: END, direction: BACKWARDS, maxCount: 1 })) {
       const position = resolved.event?.position;
-      if (position) return { commit: position.commit, prepare: position.prepare };
+      if (position) head = { commit: position.commit, prepare: position.prepare };
     }
-    return START;
+    return head;
   }
 
   waitForAppend(timeoutMs: number, signal?: AbortSignal): Promise<void> {
