@@ -113,11 +113,45 @@ type AppendOutcome =
 const compare = (a: { commit: bigint; prepare: bigint }, b: { commit: bigint; prepare: bigint }) =>
   a.commit < b.commit ? -1 : a.commit > b.commit ? 1 : a.prepare < b.prepare ? -1 : a.prepare > b.prepare ? 1 : 0;
 
+/** A stream's state: its events by revision (index == revision), soft-delete and tombstone marks. */
+interface StreamState {
+  readonly events: StoredEvent[];
+  /** Revisions below it are no longer readable from the stream ($tb in the stream's metadata). */
+  truncateBefore: bigint;
+  /** Soft-deleted and not yet recreated by an append. */
+  softDeleted: boolean;
+  tombstoned: boolean;
+}
+
+/** One open catch-up subscription (Streams.Read with `subscription` options). */
+interface Subscription {
+  readonly call: grpc.ServerWritableStream<StreamsPb.ReadReq, StreamsPb.ReadResp>;
+  /** `$all`, or the one stream it follows. */
+  readonly streamName: string | null;
+  /** Index of the next event to look at, in `$all` or in the stream's events. */
+  cursor: number;
+  readonly filter: ((event: StoredEvent) => boolean) | null;
+  /** Events scanned between two checkpoints (checkpointIntervalMultiplier × window). */
+  readonly checkpointEvery: number;
+  scannedSinceCheckpoint: number;
+  lastScanned: StoredEvent | null;
+  caughtUp: boolean;
+  waitingForDrain: boolean;
+  closed: boolean;
+}
+
+/** Revision of a tombstone and `$tb` of a soft delete: EventNumber.DeletedStream (long.MaxValue) on the server. */
+const DELETED_STREAM = 9223372036854775807n;
+/** The server's default filter search window when the client sends `count` instead of `max`. */
+const DEFAULT_FILTER_WINDOW = 32;
+
 export class EsdbDouble {
   private readonly all: StoredEvent[] = [];
-  private readonly streams = new Map<string, StoredEvent[]>();
+  private readonly streams = new Map<string, StreamState>();
   private nextPosition = 0n;
-  private readonly calls = new Set<{ destroy?(error?: Error): void }>();
+  private readonly calls = new Set<Call>();
+  private readonly allSubscriptions = new Set<Subscription>();
+  private readonly streamSubscriptions = new Map<string, Set<Subscription>>();
 
   private constructor(
     private readonly server: grpc.Server,
@@ -135,8 +169,10 @@ export class EsdbDouble {
       read: (call: grpc.ServerWritableStream<StreamsPb.ReadReq, StreamsPb.ReadResp>) => double.read(call),
       append: (call: grpc.ServerReadableStream<StreamsPb.AppendReq, StreamsPb.AppendResp>, callback: grpc.sendUnaryData<StreamsPb.AppendResp>) =>
         double.append(call, callback),
-      delete: (_call: unknown, callback: grpc.sendUnaryData<unknown>) => callback(unimplemented('Streams.Delete')),
-      tombstone: (_call: unknown, callback: grpc.sendUnaryData<unknown>) => callback(unimplemented('Streams.Tombstone')),
+      delete: (call: grpc.ServerUnaryCall<StreamsPb.DeleteReq, StreamsPb.DeleteResp>, callback: grpc.sendUnaryData<StreamsPb.DeleteResp>) =>
+        double.delete(call, callback),
+      tombstone: (call: grpc.ServerUnaryCall<StreamsPb.TombstoneReq, StreamsPb.TombstoneResp>, callback: grpc.sendUnaryData<StreamsPb.TombstoneResp>) =>
+        double.tombstone(call, callback),
       batchAppend: (call: grpc.ServerDuplexStream<unknown, unknown>) => call.destroy(unimplemented('Streams.BatchAppend')),
     });
     server.addService(ServerFeaturesService, {
@@ -161,10 +197,43 @@ export class EsdbDouble {
     this.write(streamName, [json(randomUUID(), type, data)]);
   }
 
-  /** Cancels every call in flight: the client sees the connection's calls fail. */
+  /** Appends events to a stream without a client (expected revision any); returns the last one. */
+  appendEvents(streamName: string, events: readonly { type: string; data?: unknown; id?: string }[]): StoredEvent {
+    const state = this.streams.get(streamName);
+    if (state?.tombstoned) throw new Error(`${streamName} is tombstoned`);
+    const outcome = this.tryAppend(streamName, events.map((e) => json(e.id ?? randomUUID(), e.type, e.data ?? {})), { kind: 'any' });
+    if (!outcome.ok) throw new Error('unreachable: expected revision any');
+    return this.streams.get(streamName)!.events.at(-1)!;
+  }
+
+  /** The catch-up subscriptions being served, `$all` first (a snapshot, for assertions). */
+  subscriptions(): { streamName: string | null; caughtUp: boolean; waitingForDrain: boolean }[] {
+    return [...this.allSubscriptions, ...[...this.streamSubscriptions.values()].flatMap((set) => [...set])].map((s) => ({
+      streamName: s.streamName,
+      caughtUp: s.caughtUp,
+      waitingForDrain: s.waitingForDrain,
+    }));
+  }
+
+  /** Number of catch-up subscriptions being served (for assertions that a cancelled one is forgotten). */
+  openSubscriptions(): number {
+    let count = this.allSubscriptions.size;
+    for (const subscriptions of this.streamSubscriptions.values()) count += subscriptions.size;
+    return count;
+  }
+
+  /**
+   * Ends every call in flight with status UNAVAILABLE (what a client sees when the server's
+   * connection goes away); the client's reads and subscriptions raise UnavailableError. The
+   * server keeps listening, so a client that calls again (resubscribes) is served.
+   */
   dropConnections(): void {
-    for (const call of this.calls) call.destroy?.(new Error('dropped by the double'));
+    const calls = [...this.calls];
+    for (const subscription of [...this.allSubscriptions, ...[...this.streamSubscriptions.values()].flatMap((s) => [...s])]) {
+      this.forget(subscription);
+    }
     this.calls.clear();
+    for (const call of calls) fail(call, serviceError(grpc.status.UNAVAILABLE, 'connection dropped by the double'));
   }
 
   async close(): Promise<void> {
@@ -217,20 +286,24 @@ export class EsdbDouble {
       if (failed) return;
       if (!options) return callback({ code: grpc.status.INVALID_ARGUMENT, details: 'the first AppendReq must carry options' });
       const streamName = streamNameOf(options.getStreamIdentifier());
+      if (this.streams.get(streamName)?.tombstoned) return callback(streamDeleted(streamName));
       const outcome = this.tryAppend(streamName, proposed, expectedOf(options));
       callback(null, appendResponse(outcome));
     });
   }
 
   private tryAppend(streamName: string, proposed: readonly Proposed[], expected: Expected): AppendOutcome {
-    const stream = this.streams.get(streamName) ?? [];
+    const state = this.streams.get(streamName);
+    const stream = state?.events ?? [];
     const current = stream.length === 0 ? null : BigInt(stream.length - 1);
-    const idempotent = this.idempotentMatch(stream, proposed, expected);
+    const idempotent = state?.softDeleted ? null : this.idempotentMatch(stream, proposed, expected);
     if (idempotent === 'partial') return { ok: false, current, expected };
     if (idempotent) return { ok: true, revision: idempotent.revision, commit: idempotent.commit, prepare: idempotent.prepare };
+    // A soft-deleted stream can be recreated with no_stream as well as with any or its last revision
+    // (the server treats it as absent for no_stream; its revisions continue).
     const conflict =
-      (expected.kind === 'no_stream' && current !== null) ||
-      (expected.kind === 'stream_exists' && current === null) ||
+      (expected.kind === 'no_stream' && current !== null && !state?.softDeleted) ||
+      (expected.kind === 'stream_exists' && (current === null || state?.softDeleted)) ||
       (expected.kind === 'revision' && current !== expected.revision);
     if (conflict) return { ok: false, current, expected };
     if (proposed.length === 0) {
@@ -239,6 +312,12 @@ export class EsdbDouble {
       return last
         ? { ok: true, revision: last.revision, commit: last.commit, prepare: last.prepare }
         : { ok: true, revision: -1n, commit: -1n, prepare: -1n };
+    }
+    if (state?.softDeleted) {
+      // Recreating a soft-deleted stream: the server rewrites its metadata with $tb = the first new revision.
+      state.softDeleted = false;
+      state.truncateBefore = BigInt(stream.length);
+      this.writeRaw(metastreamOf(streamName), [jsonRaw(randomUUID(), '$metadata', `{"$tb":${state.truncateBefore}}`)]);
     }
     const written = this.write(streamName, proposed);
     return { ok: true, revision: written.revision, commit: written.commit, prepare: written.prepare };
@@ -258,36 +337,124 @@ export class EsdbDouble {
     return stream[start + proposed.length - 1]!;
   }
 
+  private stateOf(streamName: string): StreamState {
+    let state = this.streams.get(streamName);
+    if (!state) {
+      state = { events: [], truncateBefore: 0n, softDeleted: false, tombstoned: false };
+      this.streams.set(streamName, state);
+    }
+    return state;
+  }
+
   private write(streamName: string, proposed: readonly Proposed[]): StoredEvent {
-    const stream = this.streams.get(streamName) ?? [];
-    this.streams.set(streamName, stream);
+    return this.writeRaw(streamName, proposed);
+  }
+
+  /** Writes one append (one commit) at the end of the log and wakes the subscriptions that follow it. */
+  private writeRaw(streamName: string, proposed: readonly Proposed[], revision?: bigint): StoredEvent {
+    const state = this.stateOf(streamName);
     const prepares = proposed.map(() => (this.nextPosition += POSITION_STEP));
     const commit = prepares.at(-1)!;
     const createdTicks = BigInt(Date.now()) * TICKS_PER_MS;
+    let last: StoredEvent | undefined;
     proposed.forEach((p, i) => {
-      const event: StoredEvent = { ...p, streamName, revision: BigInt(stream.length), commit, prepare: prepares[i]!, createdTicks };
-      stream.push(event);
+      const event: StoredEvent = {
+        ...p,
+        streamName,
+        revision: revision ?? BigInt(state.events.length),
+        commit,
+        prepare: prepares[i]!,
+        createdTicks,
+      };
+      if (revision === undefined) state.events.push(event);
       this.all.push(event);
+      last = event;
     });
-    return stream.at(-1)!;
+    this.wake(streamName);
+    return last!;
+  }
+
+  // ---- Streams.Delete / Streams.Tombstone -------------------------------------------------
+
+  private checkDeleteExpected(streamName: string, expected: Expected): grpc.ServiceError | null {
+    const state = this.streams.get(streamName);
+    if (state?.tombstoned) return streamDeleted(streamName);
+    const exists = !!state && state.events.length > 0 && !state.softDeleted;
+    const current = state && state.events.length > 0 ? BigInt(state.events.length - 1) : null;
+    const conflict =
+      (expected.kind === 'no_stream' && exists) ||
+      (expected.kind === 'stream_exists' && !exists) ||
+      (expected.kind === 'revision' && (current !== expected.revision || !exists));
+    return conflict ? wrongExpectedVersion(streamName, expected, exists ? current : null) : null;
+  }
+
+  private delete(call: grpc.ServerUnaryCall<StreamsPb.DeleteReq, StreamsPb.DeleteResp>, callback: grpc.sendUnaryData<StreamsPb.DeleteResp>): void {
+    const options = call.request.getOptions();
+    if (!options) return callback(serviceError(grpc.status.INVALID_ARGUMENT, 'DeleteReq.options is required'));
+    const streamName = streamNameOf(options.getStreamIdentifier());
+    const error = this.checkDeleteExpected(streamName, deleteExpectedOf(options));
+    if (error) return callback(error);
+    const state = this.stateOf(streamName);
+    state.softDeleted = true;
+    state.truncateBefore = DELETED_STREAM;
+    // The server writes the stream's metadata with $tb = EventNumber.DeletedStream.
+    const meta = this.writeRaw(metastreamOf(streamName), [jsonRaw(randomUUID(), '$metadata', `{"$tb":${DELETED_STREAM}}`)]);
+    const response = new streamsPb.DeleteResp();
+    const position = new streamsPb.DeleteResp.Position();
+    position.setCommitPosition(meta.commit.toString());
+    position.setPreparePosition(meta.prepare.toString());
+    response.setPosition(position);
+    callback(null, response);
+  }
+
+  private tombstone(call: grpc.ServerUnaryCall<StreamsPb.TombstoneReq, StreamsPb.TombstoneResp>, callback: grpc.sendUnaryData<StreamsPb.TombstoneResp>): void {
+    const options = call.request.getOptions();
+    if (!options) return callback(serviceError(grpc.status.INVALID_ARGUMENT, 'TombstoneReq.options is required'));
+    const streamName = streamNameOf(options.getStreamIdentifier());
+    const error = this.checkDeleteExpected(streamName, deleteExpectedOf(options));
+    if (error) return callback(error);
+    const state = this.stateOf(streamName);
+    state.tombstoned = true;
+    state.softDeleted = false;
+    // The tombstone is a `$streamDeleted` event in the stream itself at revision EventNumber.DeletedStream.
+    const tomb = this.writeRaw(
+      streamName,
+      [{ id: randomUUID(), type: '$streamDeleted', contentType: 'application/octet-stream', data: new Uint8Array(), customMetadata: new Uint8Array() }],
+      DELETED_STREAM,
+    );
+    for (const subscription of this.streamSubscriptions.get(streamName) ?? []) {
+      this.forget(subscription);
+      fail(subscription.call, streamDeleted(streamName));
+    }
+    const response = new streamsPb.TombstoneResp();
+    const position = new streamsPb.TombstoneResp.Position();
+    position.setCommitPosition(tomb.commit.toString());
+    position.setPreparePosition(tomb.prepare.toString());
+    response.setPosition(position);
+    callback(null, response);
   }
 
   // ---- Streams.Read ---------------------------------------------------------------------
 
   private read(call: grpc.ServerWritableStream<StreamsPb.ReadReq, StreamsPb.ReadResp>): void {
     const options = call.request.getOptions();
-    if (!options) return void call.destroy({ name: 'InvalidArgument', message: 'ReadReq.options is required', code: grpc.status.INVALID_ARGUMENT } as grpc.ServiceError);
-    if (options.hasSubscription()) return void call.destroy(unimplemented('subscriptions (Read with subscription options)'));
+    if (!options) return fail(call, serviceError(grpc.status.INVALID_ARGUMENT, 'ReadReq.options is required'));
+    if (options.hasSubscription()) return this.subscribe(call, options);
     this.calls.add(call);
     call.on('cancelled', () => this.calls.delete(call));
     const backwards = options.getReadDirection() === streamsPb.ReadReq.Options.ReadDirection.BACKWARDS;
-    const count = options.hasCount() ? BigInt(options.getCount()) : BigInt(Number.MAX_SAFE_INTEGER);
+    const count = options.hasCount() ? Number(BigInt.asUintN(53, BigInt(options.getCount()))) : Number.MAX_SAFE_INTEGER;
     let events: StoredEvent[];
     if (options.hasStream()) {
       const streamOptions = options.getStream()!;
       const identifier = streamOptions.getStreamIdentifier();
-      const stream = this.streams.get(streamNameOf(identifier));
-      if (!stream) {
+      const streamName = streamNameOf(identifier);
+      const state = this.streams.get(streamName);
+      if (state?.tombstoned) {
+        this.calls.delete(call);
+        return void fail(call, streamDeleted(streamName));
+      }
+      if (!state || state.softDeleted || state.events.length === 0) {
         const response = new streamsPb.ReadResp();
         const notFound = new streamsPb.ReadResp.StreamNotFound();
         notFound.setStreamIdentifier(identifier);
@@ -296,31 +463,242 @@ export class EsdbDouble {
         this.calls.delete(call);
         return void call.end();
       }
-      const last = BigInt(stream.length - 1);
-      const from = streamOptions.hasStart() ? (backwards ? -1n : 0n) : streamOptions.hasEnd() ? (backwards ? last : last + 1n) : BigInt(streamOptions.getRevision());
-      events = backwards
-        ? stream.filter((e) => e.revision <= (from < 0n ? last : from)).reverse()
-        : stream.filter((e) => e.revision >= from);
-      if (backwards && streamOptions.hasStart()) events = stream.length > 0 ? [stream[0]!] : [];
+      const first = Number(state.truncateBefore);
+      const stream = state.events;
+      const last = stream.length - 1;
+      if (backwards) {
+        const from = streamOptions.hasStart() ? first : streamOptions.hasEnd() ? last : Math.min(last, Number(BigInt(streamOptions.getRevision())));
+        events = [];
+        for (let i = from; i >= first && events.length < count; i--) events.push(stream[i]!);
+      } else {
+        const from = streamOptions.hasStart() ? first : streamOptions.hasEnd() ? last + 1 : Math.max(first, Number(BigInt(streamOptions.getRevision())));
+        events = stream.slice(from, from + count);
+      }
     } else {
       const allOptions = options.getAll()!;
-      const at = allOptions.hasPosition()
-        ? { commit: BigInt(allOptions.getPosition()!.getCommitPosition()), prepare: BigInt(allOptions.getPosition()!.getPreparePosition()) }
-        : null;
+      const at = allOptions.hasPosition() ? positionOf(allOptions.getPosition()!) : null;
+      const filter = options.hasFilter() ? filterOf(options.getFilter()!) : () => true;
+      events = [];
       if (backwards) {
-        events = allOptions.hasStart() ? [] : this.all.filter((e) => !at || compare(e, at) < 0).reverse();
+        // Events before the position (or from the end).
+        let i = allOptions.hasStart() ? -1 : at ? this.firstIndexAtOrAfter(at) - 1 : this.all.length - 1;
+        for (; i >= 0 && events.length < count; i--) if (filter(this.all[i]!)) events.push(this.all[i]!);
       } else {
-        events = allOptions.hasEnd() ? [] : this.all.filter((e) => !at || compare(e, at) >= 0);
+        // The event at the position included.
+        let i = allOptions.hasEnd() ? this.all.length : at ? this.firstIndexAtOrAfter(at) : 0;
+        for (; i < this.all.length && events.length < count; i++) if (filter(this.all[i]!)) events.push(this.all[i]!);
       }
-      if (options.hasFilter()) events = events.filter(filterOf(options.getFilter()!));
     }
-    for (const event of events.slice(0, Number(count > BigInt(events.length) ? BigInt(events.length) : count))) {
+    for (const event of events) {
       if (call.cancelled || call.destroyed) break;
       call.write(readEventResponse(event));
     }
     this.calls.delete(call);
     call.end();
   }
+
+  /** Index of the first event in `$all` at or after the position (binary search: `$all` is in position order). */
+  private firstIndexAtOrAfter(at: { commit: bigint; prepare: bigint }): number {
+    let low = 0;
+    let high = this.all.length;
+    while (low < high) {
+      const middle = (low + high) >>> 1;
+      if (compare(this.all[middle]!, at) < 0) low = middle + 1;
+      else high = middle;
+    }
+    return low;
+  }
+
+  // ---- Catch-up subscriptions -------------------------------------------------------------
+
+  private subscribe(call: grpc.ServerWritableStream<StreamsPb.ReadReq, StreamsPb.ReadResp>, options: StreamsPb.ReadReq.Options): void {
+    let streamName: string | null = null;
+    let cursor: number;
+    if (options.hasStream()) {
+      const streamOptions = options.getStream()!;
+      streamName = streamNameOf(streamOptions.getStreamIdentifier());
+      const state = this.streams.get(streamName);
+      if (state?.tombstoned) return void fail(call, streamDeleted(streamName));
+      const length = state?.events.length ?? 0;
+      // From a revision: the events after it (a subscription never re-delivers its starting point).
+      cursor = streamOptions.hasStart() ? 0 : streamOptions.hasEnd() ? length : Number(BigInt(streamOptions.getRevision())) + 1;
+    } else {
+      const allOptions = options.getAll()!;
+      if (allOptions.hasStart()) cursor = 0;
+      else if (allOptions.hasEnd()) cursor = this.all.length;
+      else {
+        // From a position: the events strictly after it.
+        const at = positionOf(allOptions.getPosition()!);
+        cursor = this.firstIndexAtOrAfter(at);
+        if (cursor < this.all.length && compare(this.all[cursor]!, at) === 0) cursor++;
+      }
+    }
+    const filterOptions = streamName === null && options.hasFilter() ? options.getFilter()! : null;
+    const window = filterOptions?.hasMax() ? filterOptions.getMax() : DEFAULT_FILTER_WINDOW;
+    const subscription: Subscription = {
+      call,
+      streamName,
+      cursor,
+      filter: filterOptions ? filterOf(filterOptions) : null,
+      checkpointEvery: Math.max(1, (filterOptions?.getCheckpointintervalmultiplier() || 1) * window),
+      scannedSinceCheckpoint: 0,
+      lastScanned: null,
+      caughtUp: false,
+      waitingForDrain: false,
+      closed: false,
+    };
+    this.calls.add(call);
+    if (streamName === null) this.allSubscriptions.add(subscription);
+    else {
+      const set = this.streamSubscriptions.get(streamName) ?? new Set();
+      set.add(subscription);
+      this.streamSubscriptions.set(streamName, set);
+    }
+    call.on('cancelled', () => this.forget(subscription));
+    call.on('error', () => this.forget(subscription));
+    call.on('close', () => this.forget(subscription));
+    const confirmation = new streamsPb.ReadResp.SubscriptionConfirmation();
+    confirmation.setSubscriptionId(randomUUID());
+    const response = new streamsPb.ReadResp();
+    response.setConfirmation(confirmation);
+    call.write(response);
+    this.pump(subscription);
+  }
+
+  private forget(subscription: Subscription): void {
+    subscription.closed = true;
+    this.calls.delete(subscription.call);
+    if (subscription.streamName === null) this.allSubscriptions.delete(subscription);
+    else {
+      const set = this.streamSubscriptions.get(subscription.streamName);
+      set?.delete(subscription);
+      if (set?.size === 0) this.streamSubscriptions.delete(subscription.streamName);
+    }
+  }
+
+  private wake(streamName: string): void {
+    for (const subscription of this.allSubscriptions) this.pump(subscription);
+    for (const subscription of this.streamSubscriptions.get(streamName) ?? []) this.pump(subscription);
+  }
+
+  /**
+   * Delivers what the subscription has not seen yet, from its cursor to the end of the log, then
+   * (once) a checkpoint and `caught_up`; later appends wake it again. Catch-up and live are the
+   * same cursor, so an event appended while the catch-up is being written is neither lost nor
+   * repeated. Stops while the call's buffer is full and goes on at 'drain'.
+   */
+  private pump(subscription: Subscription): void {
+    if (subscription.closed || subscription.waitingForDrain) return;
+    const { call } = subscription;
+    if (call.cancelled || call.destroyed) return this.forget(subscription);
+    let writable = true;
+    if (subscription.streamName === null) {
+      while (writable && subscription.cursor < this.all.length) {
+        const event = this.all[subscription.cursor++]!;
+        subscription.lastScanned = event;
+        if (!subscription.filter || subscription.filter(event)) writable = call.write(readEventResponse(event));
+        if (subscription.filter && ++subscription.scannedSinceCheckpoint >= subscription.checkpointEvery) {
+          subscription.scannedSinceCheckpoint = 0;
+          writable = call.write(checkpointResponse(event)) && writable;
+        }
+      }
+    } else {
+      const state = this.streams.get(subscription.streamName);
+      const events = state?.events ?? [];
+      while (writable && subscription.cursor < events.length) {
+        const event = events[subscription.cursor++]!;
+        if (event.revision >= state!.truncateBefore) writable = call.write(readEventResponse(event));
+      }
+    }
+    if (!writable) {
+      subscription.waitingForDrain = true;
+      call.once('drain', () => {
+        subscription.waitingForDrain = false;
+        this.pump(subscription);
+      });
+      return;
+    }
+    if (!subscription.caughtUp) {
+      subscription.caughtUp = true;
+      // The server checkpoints a filtered $all subscription as it goes live, at the last position scanned.
+      if (subscription.filter && subscription.lastScanned && subscription.scannedSinceCheckpoint > 0) {
+        subscription.scannedSinceCheckpoint = 0;
+        call.write(checkpointResponse(subscription.lastScanned));
+      }
+      const caughtUp = new streamsPb.ReadResp();
+      caughtUp.setCaughtUp(new streamsPb.ReadResp.CaughtUp());
+      call.write(caughtUp);
+    }
+  }
+}
+
+type Call = { destroy(error?: Error): void; emit(event: string, ...args: unknown[]): boolean; write?: unknown };
+
+/**
+ * Ends a call with a gRPC status. On a server-streaming call grpc-js sends the status of an
+ * 'error' event once the messages already written are flushed (destroy() would end the HTTP/2
+ * stream without any status and the client would wait forever); other calls are destroyed.
+ */
+function fail(call: Call, error: grpc.ServiceError): void {
+  if (typeof call.write === 'function' && 'request' in call) call.emit('error', error);
+  else call.destroy(error);
+}
+
+function serviceError(code: grpc.status, details: string, metadata = new grpc.Metadata()): grpc.ServiceError {
+  return Object.assign(new Error(`${code} ${grpc.status[code]}: ${details}`), { code, details, metadata });
+}
+
+/** The server's StreamDeleted RpcException: FAILED_PRECONDITION, trailers `exception: stream-deleted`, `stream-name`. */
+function streamDeleted(streamName: string): grpc.ServiceError {
+  const metadata = new grpc.Metadata();
+  metadata.set('exception', 'stream-deleted');
+  metadata.set('stream-name', streamName);
+  return serviceError(grpc.status.FAILED_PRECONDITION, `Event stream '${streamName}' is deleted.`, metadata);
+}
+
+/**
+ * The server's WrongExpectedVersion RpcException (Delete / Tombstone answer it as a gRPC error,
+ * unlike Append): trailers `exception: wrong-expected-version`, `stream-name`, `expected-version`
+ * (the server's numbers: any -2, no_stream -1, stream_exists -4) and `actual-version` (absent when
+ * there is no stream; the client then reports "no_stream").
+ */
+function wrongExpectedVersion(streamName: string, expected: Expected, current: bigint | null): grpc.ServiceError {
+  const metadata = new grpc.Metadata();
+  const expectedVersion =
+    expected.kind === 'revision' ? expected.revision : expected.kind === 'no_stream' ? -1n : expected.kind === 'stream_exists' ? -4n : -2n;
+  metadata.set('exception', 'wrong-expected-version');
+  metadata.set('stream-name', streamName);
+  metadata.set('expected-version', expectedVersion.toString());
+  if (current !== null) metadata.set('actual-version', current.toString());
+  return serviceError(
+    grpc.status.FAILED_PRECONDITION,
+    `Append failed due to WrongExpectedVersion. Stream: ${streamName}, Expected version: ${expectedVersion}, Actual version: ${current ?? -1}`,
+    metadata,
+  );
+}
+
+function metastreamOf(streamName: string): string {
+  return `$$${streamName}`;
+}
+
+function positionOf(position: StreamsPb.ReadReq.Options.Position): { commit: bigint; prepare: bigint } {
+  return { commit: BigInt(position.getCommitPosition()), prepare: BigInt(position.getPreparePosition()) };
+}
+
+function deleteExpectedOf(options: StreamsPb.DeleteReq.Options | StreamsPb.TombstoneReq.Options): Expected {
+  if (options.hasRevision()) return { kind: 'revision', revision: BigInt(options.getRevision()) };
+  if (options.hasNoStream()) return { kind: 'no_stream' };
+  if (options.hasStreamExists()) return { kind: 'stream_exists' };
+  return { kind: 'any' };
+}
+
+function checkpointResponse(event: StoredEvent): StreamsPb.ReadResp {
+  const checkpoint = new streamsPb.ReadResp.Checkpoint();
+  checkpoint.setCommitPosition(event.commit.toString());
+  checkpoint.setPreparePosition(event.prepare.toString());
+  const response = new streamsPb.ReadResp();
+  response.setCheckpoint(checkpoint);
+  return response;
 }
 
 function unimplemented(what: string): grpc.ServiceError {
@@ -338,6 +716,8 @@ function supportedMethods(): ServerFeaturesPb.SupportedMethods {
     [
       ['event_store.client.streams.streams', 'read'],
       ['event_store.client.streams.streams', 'append'],
+      ['event_store.client.streams.streams', 'delete'],
+      ['event_store.client.streams.streams', 'tombstone'],
       ['event_store.client.server_features.serverfeatures', 'getsupportedmethods'],
     ].map(([service, method]) => {
       const supported = new serverFeaturesPb.SupportedMethod();
@@ -347,6 +727,10 @@ function supportedMethods(): ServerFeaturesPb.SupportedMethods {
     }),
   );
   return methods;
+}
+
+function jsonRaw(id: string, type: string, text: string): Proposed {
+  return { id, type, contentType: 'application/json', data: Buffer.from(text), customMetadata: new Uint8Array() };
 }
 
 function json(id: string, type: string, data: unknown): Proposed {
