@@ -14,8 +14,9 @@
  * - ServerFeatures.GetSupportedMethods is called lazily the first time a command asks
  *   `client.supports(...)` (dist/Client/ServerFeatures.js); `appendToStream` asks whether
  *   Streams.BatchAppend is supported (dist/streams/appendToStream/index.js). The double answers
- *   with Streams.Read and Streams.Append only (as a 20.x server without BatchAppend would), so
- *   the client uses the client-streaming Streams.Append (dist/streams/appendToStream/append.js).
+ *   with Streams.Read, Append, Delete and Tombstone but not BatchAppend (as a 20.x server
+ *   without BatchAppend would), so the client uses the client-streaming Streams.Append
+ *   (dist/streams/appendToStream/append.js).
  *   Proto: serverfeatures.proto in EventStore/EventStore (src/Protos/Grpc/serverfeatures.proto).
  *
  * Streams.Append (proto: streams.proto `AppendReq` / `AppendResp`; semantics:
@@ -50,19 +51,91 @@
  * Streams.Read (proto: streams.proto `ReadReq` / `ReadResp`; developers.eventstore.com
  * "Reading events"):
  * - A stream forwards or backwards, from start / end / a revision, up to `count` events;
- *   a missing stream answers `stream_not_found` (the client raises StreamNotFoundError).
+ *   a missing or soft-deleted stream answers `stream_not_found` (the client raises
+ *   StreamNotFoundError); a tombstoned one fails with the server's StreamDeleted error (below).
  *   Reading forwards from revision r includes r; backwards from r includes r.
  * - `$all` forwards from start / a position (the event at the position included) or backwards
- *   from end / a position (events before the position), up to `count` events.
- * - The client sends `no_filter`; a `filter` on a read (not a subscription) is applied
+ *   from end / a position (events before the position), up to `count` events; positions are
+ *   found by binary search, not by scanning `$all`.
+ * - The client sends `no_filter` on reads; a `filter` on a read (not a subscription) is applied
  *   server-side by stream-name prefix / event-type prefix or regex, without checkpoints.
  *
- * Not modelled: subscriptions (Read with `subscription` options — answered UNIMPLEMENTED; the
- * adapter polls), checkpoint / caught-up messages, BatchAppend, Delete / Tombstone (soft-deleted
- * and tombstoned streams), stream metadata ($maxCount, $tb, ACLs), link events and
- * resolveLinkTos, projections, persistent subscriptions, Gossip / clustering / leader election,
- * authentication and TLS, deadlines, message size limits, the log's byte sizes, scavenging.
- * `dropConnections()` cancels every open call (a crude "connection dropped").
+ * Catch-up subscriptions (Streams.Read with `subscription` options; developers.eventstore.com
+ * "Catch-up subscriptions"; client side: dist/streams/subscribeToAll.js, subscribeToStream.js,
+ * dist/streams/utils/Subscription.js):
+ * - First a `confirmation` with a subscription id (a fresh UUID), then the catch-up, then
+ *   `caught_up` once (in client 6.2.1's proto, which emits "caughtUp" on it; older servers do
+ *   not send it), then live.
+ * - `$all` from start / from a position — the events strictly AFTER it: a subscription never
+ *   re-delivers its starting point, unlike a read from the same position — / from end (nothing
+ *   old). A stream from start / after a revision (fromRevision r delivers r+1 on) / from end.
+ *   A subscription to a stream that does not exist yet waits for it; to a tombstoned stream it
+ *   fails with StreamDeleted, and a live stream subscription fails so when its stream is tombstoned.
+ * - Catch-up and live are one cursor into `$all` (or into the stream's revisions): each append
+ *   wakes the subscriptions that follow it and they deliver from where they are, so events
+ *   appended while the catch-up is being written are neither lost nor repeated at the switch,
+ *   and `caught_up` comes after every event committed when the cursor first reached the end.
+ *   Live events are in `$all` order. No per-event scan of `$all`: each subscriber keeps an index.
+ * - Backpressure: when `call.write` reports a full buffer (the client stopped reading, HTTP/2
+ *   flow control) the subscription waits for 'drain'. The server instead drops a subscriber
+ *   that is too slow in live mode ("consumer too slow", or "fell behind" and re-reads); the
+ *   double never drops one nor sends `fell_behind`.
+ * - Cancellation: `unsubscribe()` cancels the call; the double forgets the subscription.
+ * - System events (`$`-prefixed types in `$`-prefixed streams) are in `$all` subscriptions as on
+ *   a server; the client leaves them out with `excludeSystemEvents()` (an event-type regex
+ *   `^[^$].*`, dist/streams/utils/filter.js), applied by the double server-side.
+ *
+ * Server-side filtering (developers.eventstore.com "Server-side filtering"): a `$all`
+ * subscription's FilterOptions on stream identifier or event type, by prefixes or a regex
+ * (JavaScript RegExp here, .NET regex on the server). Checkpoints (`checkpoint` with commit and
+ * prepare) come every `checkpointIntervalMultiplier × window` events SCANNED (matching or not),
+ * in catch-up and live (the server checkpoints live subscriptions too, EventStore PR #3316), at the
+ * position of the last event scanned — so resubscribing from a checkpoint (exclusive) misses
+ * nothing. window = `max` when the client sends maxSearchWindow, else 32: the default search
+ * window when the client sends `count` (Eventuous issue #559 describes the interval as the
+ * multiplier × 32 by default; the client's default checkpointInterval is 1, so
+ * the client sees a checkpoint every 32 events scanned by default). When the catch-up reaches the
+ * end with events scanned since the last checkpoint, one more checkpoint at the last event
+ * scanned precedes `caught_up`, so a reader whose filter excludes everything still learns how
+ * far it has scanned. That follows current servers (KurrentDB PR #4892, 24.10: "the first
+ * checkpoint would be when the subscription transitions to live", now always a valid position);
+ * 21.10–23.10 removed an EXTRA checkpoint at that switch (PR #4023/#3899), and older servers
+ * may send none for a store shorter than the interval (Eventuous issue #559), so a reader must
+ * not depend on it for correctness, only for progress.
+ *
+ * Deleting streams (developers.eventstore.com "Deleting streams"; Streams.Delete / Tombstone):
+ * - Expected revision any / no_stream / stream_exists / a revision; deleting a stream that does
+ *   not exist succeeds with any or no_stream. A mismatch is a gRPC error FAILED_PRECONDITION
+ *   with trailers `exception: wrong-expected-version`, `stream-name`, `expected-version`
+ *   (any -2, no_stream -1, stream_exists -4, as the server's numbers), `actual-version`
+ *   (absent without a stream) — the client raises WrongExpectedVersionError
+ *   (dist/utils/CommandError.js `convertToCommandError`).
+ * - Soft delete writes the stream's metadata (`$metadata` in `$$stream`) with `$tb` =
+ *   EventNumber.DeletedStream (long.MaxValue) and answers its position. Reads answer
+ *   stream-not-found; the events stay in `$all`. An append (any / no_stream / the last
+ *   revision) recreates the stream: `$metadata` with `$tb` = the first new revision, revisions
+ *   continue, reads show only the new events (truncate-before semantics).
+ * - Tombstone writes a `$streamDeleted` event into the stream itself at revision long.MaxValue
+ *   (visible in `$all`, not in stream reads); the old events stay in `$all`. Afterwards reads,
+ *   appends, deletes, tombstones and stream subscriptions fail with FAILED_PRECONDITION and
+ *   trailers `exception: stream-deleted`, `stream-name` (the client raises StreamDeletedError).
+ *
+ * Dropped connections: `dropConnections()` ends every open call with status UNAVAILABLE
+ * ("connection dropped by the double"); the client's Subscription emits 'error' with an
+ * UnavailableError and reads reject with one, as when a server's connection goes away. The
+ * server keeps listening, so a resubscription is served. grpc-js sends that status after the
+ * messages already queued on the call, so a subscriber that stopped reading sees it only when
+ * it reads on. `close()` drops and shuts down. Helpers for tests: `appendEvents(stream, …)`,
+ * `subscriptions()`, `openSubscriptions()`.
+ *
+ * Not modelled: BatchAppend, stream metadata beyond the `$tb` of deletes ($maxCount, $maxAge,
+ * $cacheControl, ACLs — a client's setStreamMetadata is just an append to `$$stream`), link
+ * events and resolveLinkTos, projections, persistent subscriptions, scavenging (deleted events
+ * stay readable in `$all` forever, as before a scavenge), explicit transactions (every append is
+ * one commit), the `fell_behind` / "consumer too slow" drops of slow live subscribers, Gossip /
+ * clustering / leader election / NotLeader, authentication and TLS, deadlines, message size
+ * limits (MaxAppendSize), the log's byte sizes and a real TCP connection loss (the client's
+ * channel is never broken, its calls are ended).
  */
 import { createRequire } from 'node:module';
 import { randomUUID } from 'node:crypto';
