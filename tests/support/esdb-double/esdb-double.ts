@@ -516,7 +516,8 @@ export class EsdbDouble {
     this.calls.add(call);
     call.on('cancelled', () => this.calls.delete(call));
     const backwards = options.getReadDirection() === streamsPb.ReadReq.Options.ReadDirection.BACKWARDS;
-    const count = options.hasCount() ? Number(BigInt.asUintN(53, BigInt(options.getCount()))) : Number.MAX_SAFE_INTEGER;
+    const requested = options.hasCount() ? BigInt(options.getCount()) : BigInt(Number.MAX_SAFE_INTEGER);
+    const count = Number(requested > BigInt(Number.MAX_SAFE_INTEGER) ? BigInt(Number.MAX_SAFE_INTEGER) : requested);
     let events: StoredEvent[];
     if (options.hasStream()) {
       const streamOptions = options.getStream()!;
