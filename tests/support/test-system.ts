@@ -5,6 +5,7 @@ import { loadConfig } from '../../adapters/config/platform-config.js';
 import type { Database } from '../../adapters/database/database.js';
 import { createLogger, type Logger } from '../../adapters/observability/logger.js';
 import type { Clock } from '../../platform/clock.js';
+import { eventLogUrlFor } from './event-log-under-test.js';
 
 export const TEST_JWT_SECRET = 'test-system-secret-of-at-least-32-characters';
 
@@ -20,8 +21,13 @@ export interface TestSystemOptions {
   readonly logger?: Logger;
 }
 
-/** A system as `npm start` builds it, on the suite's database, tuned for tests; `api` is its base URL. */
+/**
+ * A system as `npm start` builds it, on the suite's database, tuned for tests; `api` is its base URL.
+ * With TEST_EVENT_LOG=esdb-double its event log is the EventStoreDB protocol double of the suite's
+ * database (tests/support/event-log-under-test.ts), reached through EVENTSTORE_URL.
+ */
 export async function startTestSystem(options: TestSystemOptions): Promise<RunningSystem & { api: string }> {
+  const eventStoreUrl = await eventLogUrlFor(options.database);
   const config = loadConfig(
     {
       PORT: '0',
@@ -40,6 +46,7 @@ export async function startTestSystem(options: TestSystemOptions): Promise<Runni
       // …and its own local cloud register (fiscal receipts), quick to fiscalize
       CLOUD_REGISTER_PORT: '0',
       CLOUD_REGISTER_WAIT_MS: '150',
+      ...(eventStoreUrl ? { EVENTSTORE_URL: eventStoreUrl } : {}),
       ...options.env,
     },
     appConfigSections,

@@ -4,6 +4,7 @@ import request from 'supertest';
 import { startPaymentSandbox, type PaymentSandbox } from '../../../adapters/payments/sandbox/payment-sandbox.js';
 import { createLogger } from '../../../adapters/observability/logger.js';
 import { ManualClock } from '../../../platform/clock.js';
+import { storedEventsText } from '../../support/event-log-under-test.js';
 import { openTestDatabase } from '../../support/test-database.js';
 import { accountsModule } from '../../../commands/accounts/accounts-module.js';
 import { gameStoreModule } from '../../../commands/game-store/game-store-module.js';
@@ -80,8 +81,8 @@ describe('game store: no secret is kept anywhere (issue 12 item 8)', function ()
 
     const secrets: Record<string, string> = { 'the shop secret': SHOP_SECRET, 'the terminal password': TERMINAL_PASSWORD, 'the buyer’s access token': bearer, ...Object.fromEntries(tokens.map((t, i) => [`T-Bank Token ${i}`, t])) };
     const found: string[] = [];
-    const { rows: events } = await sql<{ stream_name: string; event_type: string; data: string; metadata: string }>`select stream_name, event_type, data::text as data, metadata::text as metadata from events`.execute(database.db);
-    assert.ok(events.some((e) => e.event_type === 'PaymentTransactionCompleted'));
+    const events = await storedEventsText(database);
+    assert.ok(events.some((e) => e.type === 'PaymentTransactionCompleted'));
     const { rows: tables } = await sql<{ table_schema: string; table_name: string }>`
       select table_schema, table_name from information_schema.tables
       where table_schema in (${database.schema}, ${database.biSchema}) and table_type in ('BASE TABLE', 'VIEW')`.execute(database.db);
@@ -93,7 +94,7 @@ describe('game store: no secret is kept anywhere (issue 12 item 8)', function ()
     }
     assert.ok(logLines.length > 10, 'the log was captured');
     for (const [name, secret] of Object.entries(secrets)) {
-      for (const event of events) if (occurrences(event.data + event.metadata, secret) > 0) found.push(`${name} in event ${event.event_type} of ${event.stream_name}`);
+      for (const event of events) if (occurrences(event.data + event.metadata, secret) > 0) found.push(`${name} in event ${event.type} of ${event.streamName}`);
       for (const row of rowsOf) if (occurrences(row, secret) > 0) found.push(`${name} in ${row.slice(0, 160)}`);
       for (const line of logLines) if (occurrences(line, secret) > 0) found.push(`${name} in log line ${line.slice(0, 160)}`);
     }

@@ -1,11 +1,11 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
-import { sql } from 'kysely';
 import request from 'supertest';
 import type { RunningSystem } from '../../../adapters/app/system.js';
 import { streamOfCertificate } from '../../../domain/gift-certificates/gift-certificate.js';
 import { ManualClock } from '../../../platform/clock.js';
 import { schemaViolations, type Schema } from '../../support/json-schema-check.js';
+import { storedEventsText } from '../../support/event-log-under-test.js';
 import { openTestDatabase } from '../../support/test-database.js';
 import { certificateGiven } from './certificate-given.js';
 import { channel, eventually, operator, startGcp } from './gcp-harness.js';
@@ -178,8 +178,7 @@ describe('a gift certificate’s lifecycle over HTTP (G-4 … G-7, expiry)', fun
     assert.equal(provided.body.status, 'REFUND_PENDING');
     clock.advance(1); // the same command at the same instant is a retry
     assert.equal((await api().post(url).set('Authorization', support).send({ bank_details: details }).expect(409)).body.code, 'gcp.refund_details_not_awaited');
-    const { rows } = await sql<{ data: unknown }>`select data from events where stream_name = ${streamOfCertificate(certificate.id)}`.execute(database.db);
-    const stored = JSON.stringify(rows);
+    const stored = (await storedEventsText(database, { streamNames: [streamOfCertificate(certificate.id)] })).map((event) => event.data).join('\n');
     for (const secret of [details.account_number, details.holder_name]) assert.ok(!stored.includes(secret), `${secret} is sealed in the log`);
     const decoded = (await events(certificate.id)).find((e) => e.type === 'CertificateRefundDetailsProvided')!;
     assert.deepEqual(JSON.parse((decoded.data as { bankDetails: string }).bankDetails), details);

@@ -6,6 +6,7 @@ import { createLogger } from '../../../adapters/observability/logger.js';
 import { giftCertificatesModule } from '../../../commands/gift-certificates/gift-certificates-module.js';
 import { ManualClock } from '../../../platform/clock.js';
 import { eventually } from '../../support/eventually.js';
+import { storedEventsText } from '../../support/event-log-under-test.js';
 import { openTestDatabase } from '../../support/test-database.js';
 import { startTestSystem } from '../../support/test-system.js';
 import { certificateGiven } from './certificate-given.js';
@@ -69,9 +70,9 @@ describe('CVC secrecy (G-4)', function () {
     await new Promise((resolve) => setTimeout(resolve, 300));
 
     const found: string[] = [];
-    const { rows: events } = await sql<{ stream_name: string; event_type: string; data: string; metadata: string }>`select stream_name, event_type, data::text as data, metadata::text as metadata from events`.execute(database.db);
-    assert.ok(events.some((e) => e.event_type === 'CertificateCvcHandedOut'));
-    for (const event of events) if (occurrences(event.data + event.metadata, cvc) > 0) found.push(`event ${event.event_type} of ${event.stream_name}`);
+    const events = await storedEventsText(database);
+    assert.ok(events.some((e) => e.type === 'CertificateCvcHandedOut'));
+    for (const event of events) if (occurrences(event.data + event.metadata, cvc) > 0) found.push(`event ${event.type} of ${event.streamName}`);
 
     const { rows: tables } = await sql<{ table_schema: string; table_name: string }>`
       select table_schema, table_name from information_schema.tables

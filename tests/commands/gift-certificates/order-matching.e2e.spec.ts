@@ -7,6 +7,7 @@ import { streamOfPool } from '../../../domain/gift-certificates/certificate-pool
 import { streamOfMessage } from '../../../domain/gift-certificates/channel-messages.js';
 import { streamOfCertificate } from '../../../domain/gift-certificates/gift-certificate.js';
 import { ManualClock } from '../../../platform/clock.js';
+import { storedEventsText } from '../../support/event-log-under-test.js';
 import { openTestDatabase } from '../../support/test-database.js';
 import { channel, eventually, loadedBatch, operator, startGcp } from './gcp-harness.js';
 
@@ -288,7 +289,7 @@ describe('gift certificates: channel messages and order matching over HTTP (G-3,
       const requested = (await ledger(certificate.id)).find((e) => e.type === 'CertificateRefundRequested')!.data as Record<string, unknown>;
       assert.deepEqual([requested.status, requested.refundId, requested.amount], ['REFUND_PENDING', 'order:f-1', '1000.00']);
       assert.deepEqual(JSON.parse(requested.bankDetails as string), { account_number: '40817810099910004312', bik: '044525225', holder_name: 'Ivan Petrov' });
-      const { rows: stored } = await sql<{ data: string }>`select data::text as data from events where stream_name in (${streamOfCertificate(certificate.id)}, ${streamOfMessage('All_SalesOrder', 'web-shop', 'so-f-1')})`.execute(database.db);
+      const stored = await storedEventsText(database, { streamNames: [streamOfCertificate(certificate.id), streamOfMessage('All_SalesOrder', 'web-shop', 'so-f-1')] });
       assert.equal(stored.length, 5);
       for (const row of stored) assert.ok(!row.data.includes('40817810099910004312') && !row.data.includes('Ivan'), `sealed in the log: ${row.data}`);
       await postPayment(payment('f-1', { kind: 'refund' })).expect(202);
