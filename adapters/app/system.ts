@@ -112,7 +112,7 @@ async function startOnServer(
   const store = instrumentedEventStore(
     personalDataStore(
       config.storage.eventStoreUrl
-        ? EventStoreDbEventStore.connect(config.storage.eventStoreUrl, config.projections.pollMs)
+        ? EventStoreDbEventStore.connect(config.storage.eventStoreUrl)
         : new PostgresEventStore(database, config.projections.pollMs),
       personalData,
     ),

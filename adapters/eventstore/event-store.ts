@@ -124,6 +124,46 @@ export class WrongExpectedVersion extends Error {
   }
 }
 
+/** The stream was deleted for good (an EventStoreDB tombstone): it can be neither read nor written again. */
+export class StreamDeleted extends Error {
+  override readonly name = 'StreamDeleted';
+  constructor(readonly streamName: string) {
+    super(`stream ${streamName} is deleted for good (tombstoned)`);
+  }
+}
+
+/**
+ * The event log could not be reached or did not answer in time (a dropped connection, a node
+ * that is not the leader, a deadline). Transient: a caller retries. For an append the outcome
+ * is unknown — it may have been written — and a retry with the same event ids is safe (appends
+ * are idempotent by event id). The HTTP edge answers 503 with Retry-After.
+ */
+export class EventLogUnavailable extends Error {
+  override readonly name = 'EventLogUnavailable';
+  constructor(
+    readonly operation: string,
+    override readonly cause: unknown,
+  ) {
+    super(`event log unavailable during ${operation}: ${cause instanceof Error ? cause.message : String(cause)}`);
+  }
+}
+
+/**
+ * The event log refused the request for a reason a retry will not change: access denied to the
+ * configured user, an append over the server's size limit, an argument it does not accept. A
+ * configuration or programming fault: logged, answered 500.
+ */
+export class EventLogRefused extends Error {
+  override readonly name = 'EventLogRefused';
+  constructor(
+    readonly operation: string,
+    readonly reason: 'access_denied' | 'too_large' | 'invalid_argument' | 'unsupported' | 'unknown',
+    override readonly cause: unknown,
+  ) {
+    super(`event log refused ${operation} (${reason}): ${cause instanceof Error ? cause.message : String(cause)}`);
+  }
+}
+
 export function comparePositions(a: Position, b: Position): number {
   if (a.commit !== b.commit) return a.commit < b.commit ? -1 : 1;
   if (a.prepare !== b.prepare) return a.prepare < b.prepare ? -1 : 1;

@@ -1,6 +1,7 @@
 import { isLeft } from 'fp-ts/Either';
 import type { Response } from 'express';
 import { DomainErrorException } from '../../domain/decider.js';
+import { EventLogUnavailable, StreamDeleted } from '../eventstore/event-store.js';
 import { HttpProblem, PROBLEM_CONTENT_TYPE, problemDocument, problemOfDomainError } from './problem.js';
 import type { RouteOutcome, StreamedBody } from './route.js';
 import { sendStreamed } from './streamed-body.js';
@@ -44,6 +45,12 @@ export function preparedProblem(problem: HttpProblem, correlationId: string): Pr
 export function refusalOf(error: unknown): HttpProblem | undefined {
   if (error instanceof HttpProblem) return error;
   if (error instanceof DomainErrorException) return problemOfDomainError(error.error);
+  if (error instanceof EventLogUnavailable) {
+    return new HttpProblem(503, 'platform.event_log_unavailable', 'The event log is not answering right now; retry the request (a retry with the same Idempotency-Key is safe)', {
+      headers: { 'Retry-After': '1' },
+    });
+  }
+  if (error instanceof StreamDeleted) return new HttpProblem(410, 'platform.stream_deleted', 'What this request addresses was deleted for good from the event log');
   return undefined;
 }
 

@@ -1,7 +1,9 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import {
+  EventLogUnavailable,
   START,
+  StreamDeleted,
   WrongExpectedVersion,
   comparePositions,
   type EventStore,
@@ -19,6 +21,12 @@ export interface EventStoreUnderTest {
   readonly appendHeldOpen?: (stream: string, events: EventToAppend[], commit: Promise<void>) => Promise<void>;
   /** True when appends are serialized by construction (one connection): concurrency tests are lighter. */
   readonly serialized?: boolean;
+  /** Drops the store's connections to the log mid-call (EventStoreDB: the server cancels every open call). */
+  readonly dropConnections?: () => void;
+  /** Deletes a stream for good, as an operator would (EventStoreDB: a tombstone). */
+  readonly tombstone?: (stream: string) => Promise<void>;
+  /** A store of the same kind pointed at a log that does not answer (nothing listening). */
+  readonly unreachable?: () => EventStore;
   dispose(): Promise<void>;
 }
 
@@ -183,6 +191,99 @@ export function eventStoreContract(name: string, open: () => Promise<EventStoreU
         const byType = await store.readAll(from, { limit: 100, filter: { eventTypes: ['Wanted'] } });
         assert.equal(byType.events.length, 2);
         assert.ok(comparePositions(byType.checkpoint, last.position) >= 0, 'the checkpoint passes the filtered-out events');
+      });
+    });
+
+    describe('server-side filters', () => {
+      it('given a long stretch of events none of which match, when reading with a filter, then the page is empty and its checkpoint passes them all', async () => {
+        const from = await store.headPosition();
+        for (let i = 0; i < 12; i++) await store.append(stream('Noise'), Array.from({ length: 50 }, () => event('Noise')), 'no_stream');
+        const last = await store.append(stream('Noise'), [event('Noise')], 'no_stream');
+        await eventually(() => store.headPosition(), (head) => comparePositions(head, last.position) >= 0);
+        const page = await store.readAll(from, { limit: 100, filter: { eventTypes: [`Never${randomUUID().slice(0, 8)}`] } });
+        assert.deepEqual(page.events, []);
+        assert.ok(comparePositions(page.checkpoint, last.position) >= 0, 'the checkpoint passes every event scanned');
+      });
+
+      it('given matching events spread among others, when paging with a filter, then every match comes once, in order, across pages', async () => {
+        const from = await store.headPosition();
+        const category = `Page${randomUUID().slice(0, 8)}`;
+        const wanted: string[] = [];
+        for (let i = 0; i < 25; i++) {
+          const mine = event('Paged');
+          wanted.push(mine.eventId);
+          await store.append(stream(category), [mine], 'no_stream');
+          await store.append(stream('Noise'), [event('Paged'), event('Noise')], 'no_stream');
+        }
+        const seen: RecordedEvent[] = [];
+        let position = from;
+        for (let pages = 0; pages < 100; pages++) {
+          const page = await store.readAll(position, { limit: 7, filter: { categories: [category] } });
+          seen.push(...page.events);
+          assert.ok(comparePositions(page.checkpoint, position) >= 0, 'a checkpoint never moves back');
+          position = page.checkpoint;
+          if (page.events.length < 7) break;
+        }
+        assert.deepEqual(seen.map((e) => e.eventId), wanted);
+      });
+    });
+
+    describe('the log failing', () => {
+      it('given a tombstoned stream, when appending to it or reading it, then StreamDeleted names it', async function () {
+        if (!subject.tombstone) this.skip();
+        const name = stream('Gone');
+        await store.append(name, [event()], 'no_stream');
+        await subject.tombstone!(name);
+        await assert.rejects(store.append(name, [event()], 'any'), (error: unknown) => error instanceof StreamDeleted && error.streamName === name);
+        await assert.rejects(store.readStream(name), (error: unknown) => error instanceof StreamDeleted && error.streamName === name);
+      });
+
+      it('given a log that does not answer, when appending or reading the head, then EventLogUnavailable (a retry is safe)', async function () {
+        if (!subject.unreachable) this.skip();
+        const lost = subject.unreachable!();
+        try {
+          await assert.rejects(lost.append(stream(), [event()], 'no_stream'), EventLogUnavailable);
+          await assert.rejects(lost.headPosition(), EventLogUnavailable);
+        } finally {
+          await lost.close();
+        }
+      });
+
+      it('given a live subscriber, when the connection drops twice while events flow, then it resubscribes: every event once, in order', async function () {
+        if (!subject.dropConnections) this.skip();
+        const from = await store.headPosition();
+        const category = `Drop${randomUUID().slice(0, 8)}`;
+        const received: RecordedEvent[] = [];
+        const errors: unknown[] = [];
+        const subscription = store.subscribeToAll(async (e) => void received.push(e), { from, filter: { categories: [category] }, onError: (error) => errors.push(error) });
+        const appended = new Set<string>();
+        const appendSome = async (n: number) => {
+          for (let i = 0; i < n; i++) {
+            const e = event();
+            const name = stream(category);
+            // an append caught by the drop has an unknown outcome: the same event again is safe
+            for (;;) {
+              try {
+                await store.append(name, [e], 'any');
+                break;
+              } catch (error) {
+                if (!(error instanceof EventLogUnavailable)) throw error;
+              }
+            }
+            appended.add(e.eventId);
+          }
+        };
+        await appendSome(20);
+        await waitUntil(() => received.length >= 5);
+        subject.dropConnections!();
+        await appendSome(20);
+        subject.dropConnections!();
+        await appendSome(20);
+        await waitUntil(() => received.length >= appended.size);
+        await new Promise((r) => setTimeout(r, 200)); // and nothing arrives twice afterwards
+        await subscription.stop();
+        assertExactlyOnceInOrder(received, appended);
+        assert.ok(errors.length >= 1 && errors.every((error) => error instanceof EventLogUnavailable), 'each drop is reported as the log unavailable');
       });
     });
 

@@ -223,6 +223,8 @@ export class EsdbDouble {
   private readonly streams = new Map<string, StreamState>();
   private nextPosition = 0n;
   private readonly calls = new Set<Call>();
+  /** Events written to clients (reads and subscriptions), for assertions on what a filter saves. */
+  private sent = 0;
   private readonly allSubscriptions = new Set<Subscription>();
   private readonly streamSubscriptions = new Map<string, Set<Subscription>>();
 
@@ -286,6 +288,11 @@ export class EsdbDouble {
       caughtUp: s.caughtUp,
       waitingForDrain: s.waitingForDrain,
     }));
+  }
+
+  /** How many events the double has written to clients so far (reads and subscriptions). */
+  eventsSent(): number {
+    return this.sent;
   }
 
   /** Number of catch-up subscriptions being served (for assertions that a cancelled one is forgotten). */
@@ -565,6 +572,7 @@ export class EsdbDouble {
     }
     for (const event of events) {
       if (call.cancelled || call.destroyed) break;
+      this.sent++;
       call.write(readEventResponse(event));
     }
     this.calls.delete(call);
@@ -670,7 +678,10 @@ export class EsdbDouble {
       while (writable && subscription.cursor < this.all.length) {
         const event = this.all[subscription.cursor++]!;
         subscription.lastScanned = event;
-        if (!subscription.filter || subscription.filter(event)) writable = call.write(readEventResponse(event));
+        if (!subscription.filter || subscription.filter(event)) {
+          this.sent++;
+          writable = call.write(readEventResponse(event));
+        }
         if (subscription.filter && ++subscription.scannedSinceCheckpoint >= subscription.checkpointEvery) {
           subscription.scannedSinceCheckpoint = 0;
           writable = call.write(checkpointResponse(event)) && writable;
@@ -681,7 +692,10 @@ export class EsdbDouble {
       const events = state?.events ?? [];
       while (writable && subscription.cursor < events.length) {
         const event = events[subscription.cursor++]!;
-        if (event.revision >= state!.truncateBefore) writable = call.write(readEventResponse(event));
+        if (event.revision >= state!.truncateBefore) {
+          this.sent++;
+          writable = call.write(readEventResponse(event));
+        }
       }
     }
     if (!writable) {
