@@ -13,6 +13,7 @@ import { join } from 'node:path';
  */
 const SKIPPED: Record<string, string> = {
   'Set-up': 'starts the process itself (npm install && npm start; npm test) — the test starts it',
+  EventStoreDB: 'runs the test suites against an EventStoreDB server (npm test) — CI runs them itself',
 };
 
 interface Snippet {
