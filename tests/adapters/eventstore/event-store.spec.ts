@@ -25,9 +25,21 @@ eventStoreContract(`PostgreSQL event log on ${databaseKind === 'pg' ? 'the Postg
 });
 
 if (process.env.EVENTSTORE_URL) {
+  // A real server (none runs on our machines: the double's spec runs this contract in npm test).
   const { EventStoreDbEventStore } = await import('../../../adapters/eventstore/eventstoredb/eventstoredb-event-store.js');
-  eventStoreContract('EventStoreDB', async () => {
+  const { EventStoreDBClient } = await import('@eventstore/db-client');
+  eventStoreContract('EventStoreDB (EVENTSTORE_URL)', async () => {
     const store = EventStoreDbEventStore.connect(process.env.EVENTSTORE_URL!);
-    return { store, dispose: () => store.close() };
+    const operator = EventStoreDBClient.connectionString(process.env.EVENTSTORE_URL!);
+    return {
+      store,
+      tombstone: async (stream) => void (await operator.tombstoneStream(stream)),
+      // port 1 on this host: nothing listens there
+      unreachable: () => EventStoreDbEventStore.connect('esdb://127.0.0.1:1?tls=false'),
+      dispose: async () => {
+        await store.close();
+        await operator.dispose();
+      },
+    };
   });
 }
