@@ -54,7 +54,8 @@ export interface AppendResult {
    * idempotent re-append, e.g. two callers running one command (one command id) at once. The
    * log holds the earlier append's events — their data may differ from these (times, a
    * decision on other inputs), so a caller that answers from its own events must read them.
-   * The PostgreSQL log says so; EventStoreDB answers such an append like any other (issue 15).
+   * The PostgreSQL log says so; EventStoreDB answers such an append like any other, so its
+   * adapter reads a command's events back and sets this when the stored ones differ.
    */
   readonly reappended?: boolean;
 }

@@ -5,6 +5,9 @@ import fc from 'fast-check';
 import { migrate } from '../../adapters/database/migrations.js';
 import { eventLogMigrations } from '../../adapters/eventstore/postgres/event-log-migrations.js';
 import { PostgresEventStore } from '../../adapters/eventstore/postgres/postgres-event-store.js';
+import type { EventStore } from '../../adapters/eventstore/event-store.js';
+import { EventStoreDbEventStore } from '../../adapters/eventstore/eventstoredb/eventstoredb-event-store.js';
+import { EsdbDouble } from '../support/esdb-double/esdb-double.js';
 import { handleCommand } from '../../commands/command-handler.js';
 import { loadAggregate } from '../../commands/load-aggregate.js';
 import { MalformedEventError } from '../../domain/event-decoding.js';
@@ -33,16 +36,31 @@ describe('Decider runtime', () => {
     });
   });
 
-  describe('command handler against the event log', function () {
+  // The PostgreSQL log, and EventStoreDB through its adapter over gRPC (the protocol double).
+  const logs: ReadonlyArray<{ name: string; open: () => Promise<{ store: EventStore; dispose(): Promise<void> }> }> = [
+    {
+      name: 'the PostgreSQL event log',
+      open: async () => {
+        const database = await openTestDatabase();
+        await migrate(database, eventLogMigrations);
+        return { store: new PostgresEventStore(database, 20), dispose: () => database.dispose() };
+      },
+    },
+    {
+      name: 'EventStoreDB (the protocol double)',
+      open: async () => {
+        const double = await EsdbDouble.start();
+        const store = EventStoreDbEventStore.connect(double.connectionString);
+        return { store, dispose: async () => (await store.close(), await double.close()) };
+      },
+    },
+  ];
+  for (const log of logs) describe(`command handler against ${log.name}`, function () {
     this.timeout(120_000);
-    let database: Awaited<ReturnType<typeof openTestDatabase>>;
-    let store: PostgresEventStore;
-    before(async () => {
-      database = await openTestDatabase();
-      await migrate(database, eventLogMigrations);
-      store = new PostgresEventStore(database, 20);
-    });
-    after(async () => database.dispose());
+    let store: EventStore;
+    let dispose: () => Promise<void>;
+    before(async () => ({ store, dispose } = await log.open()));
+    after(async () => dispose());
 
     it('given a new stream, when a command is handled, then its events are appended with correlation metadata', async () => {
       const stream = `Wallet-${randomUUID()}`;

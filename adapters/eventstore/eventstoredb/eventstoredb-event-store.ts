@@ -108,7 +108,8 @@ export class EventStoreDbEventStore implements EventStore {
         { expectedRevision: toEsdbRevision(expected) },
       );
       const position = result.position ?? (await this.headPosition());
-      return { nextRevision: result.nextExpectedRevision, position: { commit: position.commit, prepare: position.prepare } };
+      const reappended = events[0]?.metadata.commandId !== undefined && (await this.storedDiffer(streamName, events, result.nextExpectedRevision));
+      return { nextRevision: result.nextExpectedRevision, position: { commit: position.commit, prepare: position.prepare }, ...(reappended ? { reappended } : {}) };
     } catch (error) {
       if (error instanceof WrongExpectedVersionError) {
         const actual = typeof error.actualVersion === 'bigint' ? error.actualVersion : -1n;
@@ -116,6 +117,23 @@ export class EventStoreDbEventStore implements EventStore {
       }
       throw portError(`append to ${streamName}`, error);
     }
+  }
+
+  /**
+   * EventStoreDB acknowledges a repeat of event ids already in the stream like a write and does
+   * not say it was one. For a command's append (its events carry the command id) the adapter
+   * reads the events at the revisions the server named and compares them with what it sent: if
+   * they differ, the same command ran at the same moment elsewhere and the log holds that run's
+   * events — `reappended`, as the PostgreSQL log reports it (the command handler then answers
+   * from the stored events). One read of a few events, only for command appends.
+   */
+  private async storedDiffer(streamName: string, events: readonly EventToAppend[], lastRevision: bigint): Promise<boolean> {
+    const stored = await this.readStream(streamName, { fromRevision: lastRevision - BigInt(events.length) + 1n, maxCount: events.length });
+    if (stored.length !== events.length) return true;
+    return events.some((event, i) => {
+      const mine = stored[i]!;
+      return mine.eventId !== event.eventId || JSON.stringify(mine.data) !== JSON.stringify(event.data) || JSON.stringify(mine.metadata) !== JSON.stringify(event.metadata);
+    });
   }
 
   async readStream(streamName: string, options: ReadStreamOptions = {}): Promise<RecordedEvent[]> {
