@@ -53,6 +53,7 @@ import {
   type SubscriptionOptions,
 } from '../event-store.js';
 import { delay } from '../../../platform/delay.js';
+import { nextAppend } from '../append-signal.js';
 
 /**
  * How many events the server scans between two checkpoints of a filtered subscription (the
@@ -216,18 +217,7 @@ export class EventStoreDbEventStore implements EventStore {
       // One live subscription from the end of $all wakes every waiter of this process on any append.
       this.waker = this.liveSubscription(async () => void this.appended.emit('append'), { onError: () => this.appended.emit('append') }, 'end');
     }
-    return new Promise((resolve) => {
-      if (signal?.aborted) return resolve();
-      const done = () => {
-        clearTimeout(timer);
-        this.appended.off('append', done);
-        signal?.removeEventListener('abort', done);
-        resolve();
-      };
-      const timer = setTimeout(done, timeoutMs);
-      this.appended.once('append', done);
-      signal?.addEventListener('abort', done, { once: true });
-    });
+    return nextAppend(this.appended, timeoutMs, signal);
   }
 
   async close(): Promise<void> {

@@ -17,6 +17,7 @@ import {
   type RecordedEvent,
 } from '../event-store.js';
 import { subscribeByPolling } from '../polling-subscription.js';
+import { nextAppend } from '../append-signal.js';
 
 interface EventRow {
   stream_name: string;
@@ -375,18 +376,7 @@ export class PostgresEventStore implements EventStore {
         this.listening = undefined; // fall back to polling; try again on the next wait
       });
     }
-    return new Promise((resolve) => {
-      if (signal?.aborted) return resolve();
-      const done = () => {
-        clearTimeout(timer);
-        this.appended.off('append', done);
-        signal?.removeEventListener('abort', done);
-        resolve();
-      };
-      const timer = setTimeout(done, timeoutMs);
-      this.appended.once('append', done);
-      signal?.addEventListener('abort', done, { once: true });
-    });
+    return nextAppend(this.appended, timeoutMs, signal);
   }
 
   async close(): Promise<void> {
