@@ -35,8 +35,10 @@ function jsonLines(stdout: string): Record<string, unknown>[] {
 }
 
 const onServer = Boolean(process.env.DATABASE_URL);
+/** CI runs the smoke runs once, in its PostgreSQL server run (BENCH_SMOKE=off in its PGlite run); npm test runs them. */
+const smoke = process.env.BENCH_SMOKE === 'off' ? describe.skip : describe;
 
-describe('benchmarks (--quick smoke runs, not timed)', function () {
+smoke('benchmarks (--quick smoke runs, not timed)', function () {
   this.timeout(180_000);
   let dir: string;
 
