@@ -33,9 +33,19 @@ const ProgressView = t.type({
   eta_seconds: t.union([t.number, t.null]),
 });
 
+const ReportView = t.type({
+  projection: t.string,
+  mode: t.keyof({ rebuild: null, verify: null }),
+  events: t.number,
+  seconds: t.number,
+  position: t.string,
+  tables: t.array(t.type({ table: t.string, liveRows: t.number, rebuiltRows: t.number, onlyLive: t.number, onlyRebuilt: t.number })),
+  equal: t.boolean,
+});
+
 const ReplayView = t.intersection([
   t.type({ replay_id: t.string, projection: t.string, mode: t.string, status: t.string, started_at: t.string }),
-  t.partial({ progress: ProgressView, report: t.unknown, error: t.string, finished_at: t.string }),
+  t.partial({ progress: ProgressView, report: ReportView, error: t.string, finished_at: t.string }),
 ]);
 
 const progressView = (progress: ReplayProgress): t.TypeOf<typeof ProgressView> => ({
