@@ -1,4 +1,6 @@
 import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
 import { sql } from 'kysely';
 import request from 'supertest';
 import { countEventsInPostgresLog } from '../../adapters/app/replay-module.js';
@@ -149,6 +151,19 @@ describe('the replay tool (rebuild and verify a projection, live)', function () 
       return (await sql<{ n: string }>`select count(*)::text as n from ${sql.table(`${database.biSchema}.ticket_sales`)}`.execute(trx)).rows[0]!.n;
     });
     assert.equal(readable, '12', 'the swapped-in BI tables are readable by BI, with every sale');
+  });
+
+  it('given npm run replay with --verify, when stderr is not a terminal, then progress lines on stderr and the report and comparison as tables on stdout', async () => {
+    const { stdout, stderr } = await promisify(execFile)(process.execPath, ['--import', 'tsx', 'scripts/replay.ts', 'ticketing-tickets', '--verify', '--url', system.api], {
+      env: { ...process.env, LEDGERLINE_TOKEN: admin.replace(/^Bearer /, '') },
+    });
+    const lines = stdout.trimEnd().split('\n');
+    assert.match(lines[0]!, /^projection\s+mode\s+events\s+seconds\s+events\/s\s+position\s+result$/);
+    assert.match(lines[2]!, /^ticketing-tickets\s+verify\s+\d+\s+[\d.]+\s+[\d,]+\s+\d+\/\d+\s+equal$/);
+    assert.match(stdout, /ticketing-tickets: tables compared at \d+\/\d+\ntable\s+live rows\s+rebuilt rows\s+only live\s+only rebuilt\s+result\n/);
+    assert.match(stdout, /\nrm_tickets\s+(\d+)\s+\1\s+0\s+0\s+equal/);
+    assert.match(stderr, /^ticketing-tickets {2}done {7}\[█+\] {2}(\d+) \/ \1 events {2}100\.0%/m);
+    assert.ok(!stderr.includes('\r'), 'no redraws in a log');
   });
 
   it('given bad requests, then 404 for an unknown projection, 422 for a saga, 403 for a non-admin', async () => {
