@@ -14,7 +14,26 @@ export interface ReplayProgress {
   readonly events: number;
   readonly position: string;
   readonly head: string;
+  /**
+   * The events of the projection's types the replay reads: counted up to the current head when
+   * the log can count them (`countEvents`), else estimated from positions (`estimated`), null
+   * while nothing can be said yet. A rebuild also reads what is appended while it runs, so the
+   * total grows with the head; when done it is the number read.
+   */
+  readonly totalEvents: number | null;
+  readonly estimated: boolean;
+  /** Events applied per second of building so far. */
+  readonly eventsPerSecond: number;
+  /** Seconds left at that rate to reach the total; null when unknown. */
+  readonly etaSeconds: number | null;
 }
+
+/**
+ * How many events of these types the log holds after `after` up to and including `upTo` (a
+ * readable position): what a replay will read. The PostgreSQL log can say it with a count
+ * (adapters/app/replay-module.ts); without a counter the replay estimates.
+ */
+export type CountEvents = (eventTypes: readonly string[], after: Position, upTo: Position) => Promise<number>;
 
 export interface TableComparison {
   readonly table: string;
@@ -41,6 +60,8 @@ export interface ReplayOptions {
   readonly mode: ReplayMode;
   readonly batchSize?: number;
   readonly onProgress?: (progress: ReplayProgress) => void;
+  /** Counts the events the replay will read; without it the total is estimated from positions. */
+  readonly countEvents?: CountEvents;
 }
 
 /** A projection that owns tables can be replayed; sagas (shared state, effects) cannot. */
@@ -73,11 +94,35 @@ export async function replayProjection(database: Database, store: EventStore, pr
   const batchSize = options.batchSize ?? 500;
   let position: Position = START;
   let events = 0;
-  const progress = async (phase: ReplayProgress['phase']) =>
-    options.onProgress?.({ projection: projection.name, phase, events, position: formatPosition(position), head: formatPosition(await store.headPosition()) });
+  let buildingSince: number | undefined;
+  // Counted: the events of the projection's types up to `countedTo` (the head when last asked).
+  const counted = { to: START, events: 0 };
+  const progress = async (phase: ReplayProgress['phase']) => {
+    if (!options.onProgress) return;
+    const head = await store.headPosition();
+    if (options.countEvents && comparePositions(head, counted.to) > 0) {
+      counted.events += await options.countEvents(filter.eventTypes, counted.to, head);
+      counted.to = head;
+    }
+    const total = phase === 'done' ? { events, estimated: false } : options.countEvents ? { events: Math.max(counted.events, events), estimated: false } : estimateTotal(events, position, head);
+    const seconds = buildingSince === undefined ? 0 : (Date.now() - buildingSince) / 1000;
+    const eventsPerSecond = seconds > 0 ? Math.round((events / seconds) * 10) / 10 : 0;
+    options.onProgress({
+      projection: projection.name,
+      phase,
+      events,
+      position: formatPosition(position),
+      head: formatPosition(head),
+      totalEvents: total.events,
+      estimated: total.estimated,
+      eventsPerSecond,
+      etaSeconds: phase === 'done' ? 0 : total.events !== null && eventsPerSecond > 0 ? Math.round(((total.events - events) / eventsPerSecond) * 10) / 10 : null,
+    });
+  };
 
   /** Apply the log after `position` to the shadow, up to `until` when given, in this transaction or in one per batch. */
   const applyUntil = async (until: Position | undefined) => {
+    buildingSince ??= Date.now();
     for (;;) {
       const page = await store.readAll(position, { limit: batchSize, filter });
       const reachedEnd = until !== undefined && comparePositions(page.checkpoint, until) >= 0;
@@ -105,6 +150,7 @@ export async function replayProjection(database: Database, store: EventStore, pr
       for (const [, migration] of Object.entries(shadowProjection.migrations ?? {}).sort(([a], [b]) => a.localeCompare(b))) await migration.up(trx);
     });
     const owned = await ownedTables(database, shadow, shadowBi);
+    await progress('building');
     let tables: TableComparison[] = [];
     if (options.mode === 'verify') {
       // Catch up to the live checkpoint, then compare while holding it; if the live projection
@@ -157,6 +203,19 @@ export async function replayProjection(database: Database, store: EventStore, pr
     await sql`drop schema if exists ${sql.id(shadow)} cascade`.execute(database.db).catch(() => {});
     await sql`drop schema if exists ${sql.id(shadowBi)} cascade`.execute(database.db).catch(() => {});
   }
+}
+
+/**
+ * Without a count: the share of the log read so far, from positions (`prepare`: the global
+ * sequence of the PostgreSQL log, the byte offset in EventStoreDB's), scales the events read
+ * to an estimate. Rough when the projection's events are not spread evenly over the log, hence
+ * `estimated`; null before anything was read.
+ */
+export function estimateTotal(events: number, position: Position, head: Position): { events: number | null; estimated: true } {
+  if (comparePositions(position, head) >= 0) return { events, estimated: true };
+  if (events === 0 || position.prepare <= 0n || head.prepare <= 0n) return { events: null, estimated: true };
+  const share = Number(position.prepare) / Number(head.prepare);
+  return { events: share >= 1 ? events : Math.max(events, Math.round(events / share)), estimated: true };
 }
 
 const quote = (identifier: string) => `"${identifier.replace(/"/g, '""')}"`;

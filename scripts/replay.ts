@@ -4,10 +4,14 @@
  *
  *   npm run replay -- <projection…|all> [--verify] [--url http://localhost:3000] [--token <admin access token>]
  *
- * The token defaults to LEDGERLINE_TOKEN. Progress goes to stderr; the exit code is 1 when a
- * replay fails or a verify finds differences.
+ * The token defaults to LEDGERLINE_TOKEN. Progress goes to stderr as a bar per projection
+ * (events done of the total, rate, ETA, phase: redrawn in place on a terminal, a line every few
+ * seconds otherwise); the final report goes to stdout as a table, and for a verify the
+ * comparison of each table. The exit code is 1 when a replay fails or a verify finds differences.
  */
 import { parseArgs } from 'node:util';
+import { progressReporter, type ProgressView } from './replay/progress-bar.js';
+import { comparisonTable, reportTable, type ReplayOutcome, type ReportView } from './replay/report-table.js';
 
 const { values, positionals } = parseArgs({
   allowPositionals: true,
@@ -34,24 +38,32 @@ if (names.includes('all')) {
   names = listed.items.map((item) => item.name).filter((name) => !name.startsWith('saga:'));
 }
 let failed = false;
+const mode = values.verify ? 'verify' : 'rebuild';
+const outcomes: ReplayOutcome[] = [];
 for (const name of names) {
-  const job = await call('POST', `/api/admin/projections/${encodeURIComponent(name)}/replay`, { mode: values.verify ? 'verify' : 'rebuild' });
+  const bar = progressReporter(process.stderr, { tty: process.stderr.isTTY === true, columns: process.stderr.columns });
+  const job = await call('POST', `/api/admin/projections/${encodeURIComponent(name)}/replay`, { mode });
   let state = job;
   while (state.status === 'running') {
     await new Promise((resolve) => setTimeout(resolve, 500));
     state = await call('GET', `/api/admin/replays/${job.replay_id}`);
-    if (state.progress) console.error(`${name}: ${state.progress.phase}, ${state.progress.events} events, at ${state.progress.position} of ${state.progress.head}`);
+    if (state.progress) bar.update(state.progress as ProgressView);
   }
+  bar.finish();
   if (state.status === 'failed') {
     failed = true;
     console.error(`${name}: FAILED ${state.error}`);
+    outcomes.push({ projection: name, mode, error: String(state.error) });
     continue;
   }
-  const report = state.report;
-  console.log(`${name}: ${report.mode} done — ${report.events} events in ${report.seconds} s, at ${report.position}${report.mode === 'verify' ? (report.equal ? ', equal to the live state' : ', DIFFERENT from the live state') : ''}`);
-  for (const table of report.tables ?? []) {
-    console.log(`  ${table.table}: live ${table.liveRows} rows, rebuilt ${table.rebuiltRows}; only live ${table.onlyLive}, only rebuilt ${table.onlyRebuilt}`);
-  }
+  const report = state.report as ReportView;
+  outcomes.push({ projection: name, mode, report });
   if (report.mode === 'verify' && !report.equal) failed = true;
+}
+console.log(reportTable(outcomes));
+for (const outcome of outcomes) {
+  if (!('report' in outcome) || outcome.report.mode !== 'verify') continue;
+  console.log(`\n${outcome.projection}: tables compared at ${outcome.report.position}`);
+  console.log(comparisonTable(outcome.report));
 }
 process.exit(failed ? 1 : 0);

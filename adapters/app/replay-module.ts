@@ -1,9 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import { left } from 'fp-ts/Either';
 import * as t from 'io-ts';
+import { sql } from 'kysely';
 import { domainError } from '../../domain/decider.js';
 import type { Projection } from '../../projections/projection.js';
-import { isReplayable, replayProjection, type ReplayMode, type ReplayProgress, type ReplayReport } from '../../projections/replay.js';
+import { isReplayable, replayProjection, type CountEvents, type ReplayMode, type ReplayProgress, type ReplayReport } from '../../projections/replay.js';
+import type { Database } from '../database/database.js';
 import { defineRoute } from '../http/route.js';
 import type { ContextModule, SystemDependencies } from './context-module.js';
 
@@ -19,10 +21,44 @@ interface ReplayJob {
   finishedAt?: string;
 }
 
+const ProgressView = t.type({
+  projection: t.string,
+  phase: t.keyof({ building: null, comparing: null, swapping: null, done: null }),
+  events: t.number,
+  position: t.string,
+  head: t.string,
+  total_events: t.union([t.number, t.null]),
+  estimated: t.boolean,
+  events_per_second: t.number,
+  eta_seconds: t.union([t.number, t.null]),
+});
+
+const ReportView = t.type({
+  projection: t.string,
+  mode: t.keyof({ rebuild: null, verify: null }),
+  events: t.number,
+  seconds: t.number,
+  position: t.string,
+  tables: t.array(t.type({ table: t.string, liveRows: t.number, rebuiltRows: t.number, onlyLive: t.number, onlyRebuilt: t.number })),
+  equal: t.boolean,
+});
+
 const ReplayView = t.intersection([
   t.type({ replay_id: t.string, projection: t.string, mode: t.string, status: t.string, started_at: t.string }),
-  t.partial({ progress: t.unknown, report: t.unknown, error: t.string, finished_at: t.string }),
+  t.partial({ progress: ProgressView, report: ReportView, error: t.string, finished_at: t.string }),
 ]);
+
+const progressView = (progress: ReplayProgress): t.TypeOf<typeof ProgressView> => ({
+  projection: progress.projection,
+  phase: progress.phase,
+  events: progress.events,
+  position: progress.position,
+  head: progress.head,
+  total_events: progress.totalEvents,
+  estimated: progress.estimated,
+  events_per_second: progress.eventsPerSecond,
+  eta_seconds: progress.etaSeconds,
+});
 
 const viewOf = (job: ReplayJob) => ({
   replay_id: job.id,
@@ -30,11 +66,30 @@ const viewOf = (job: ReplayJob) => ({
   mode: job.mode,
   status: job.status,
   started_at: job.startedAt,
-  ...(job.progress ? { progress: job.progress } : {}),
+  ...(job.progress ? { progress: progressView(job.progress) } : {}),
   ...(job.report ? { report: job.report } : {}),
   ...(job.error ? { error: job.error } : {}),
   ...(job.finishedAt ? { finished_at: job.finishedAt } : {}),
 });
+
+/**
+ * The PostgreSQL log counts what a replay will read: the events of the projection's types in
+ * `$all` after one position up to another (the head, below every transaction in flight, as
+ * `readAll` reads). The first count, from the start, scans the events table once; the later
+ * ones (from the last head to the new one) are ranges of the `$all` order index. Here and not
+ * in the EventStore port: EventStoreDB cannot count by event type without reading, and the
+ * replay estimates instead.
+ */
+export const countEventsInPostgresLog =
+  (database: Database): CountEvents =>
+  async (eventTypes, after, upTo) => {
+    const { rows } = await sql<{ n: string }>`
+      select count(*)::text as n from events
+      where event_type = any(${[...eventTypes]}::text[])
+        and (transaction_id, global_position) > (${after.commit.toString()}::text::xid8, ${after.prepare.toString()}::bigint)
+        and (transaction_id, global_position) <= (${upTo.commit.toString()}::text::xid8, ${upTo.prepare.toString()}::bigint)`.execute(database.db);
+    return Number(rows[0]!.n);
+  };
 
 /**
  * The replay tool over HTTP (SPEC X-4), for operators: rebuild a projection from the log, or
@@ -49,7 +104,8 @@ export function replayModule(deps: SystemDependencies, projections: readonly Pro
     jobs.set(job.id, job);
     const log = deps.logger.child({ replay: job.id, projection: projection.name, mode });
     log.info('replay started');
-    replayProjection(deps.database, deps.store, projection, { mode, onProgress: (progress) => (job.progress = progress) }).then(
+    const countEvents = deps.store.kind === 'postgres' ? countEventsInPostgresLog(deps.database) : undefined;
+    replayProjection(deps.database, deps.store, projection, { mode, countEvents, onProgress: (progress) => (job.progress = progress) }).then(
       (report) => {
         Object.assign(job, { status: 'done', report, finishedAt: new Date().toISOString() });
         log.info({ events: report.events, seconds: report.seconds, equal: report.equal }, 'replay finished');
@@ -94,7 +150,9 @@ export function replayModule(deps: SystemDependencies, projections: readonly Pro
       defineRoute({
         method: 'get',
         path: '/api/admin/replays/:id',
-        summary: 'A replay’s progress (events applied, position, log head) and, when done, its report',
+        summary: 'A replay’s progress (events applied of the total to read, rate, ETA, position, log head) and, when done, its report',
+        description:
+          'progress.total_events: the events of the projection’s types the replay reads — counted up to the current log head on the PostgreSQL log (estimated false), estimated from positions on EventStoreDB (estimated true; null before anything was read). A rebuild also reads what is appended while it runs, so the total follows the head; when done it is the number read. events_per_second: events applied per second of building so far; eta_seconds: the rest of the total at that rate (null when unknown).',
         tags: ['operations'],
         auth: { roles: ['support', 'admin'] },
         params: t.type({ id: t.string }),

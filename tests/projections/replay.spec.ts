@@ -1,16 +1,23 @@
 import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
 import { sql } from 'kysely';
 import request from 'supertest';
+import { countEventsInPostgresLog } from '../../adapters/app/replay-module.js';
 import type { RunningSystem } from '../../adapters/app/system.js';
+import { START } from '../../adapters/eventstore/event-store.js';
 import { BI_READER_ROLE } from '../../projections/bi-migrations.js';
+import { eventTypesOfProjection } from '../../projections/projection.js';
+import { replayProjection, type ReplayProgress } from '../../projections/replay.js';
 import { ManualClock } from '../../platform/clock.js';
 import { bearer, eventually, publishedGathering, RecordingChannel, startTicketing } from '../commands/ticketing/ticketing-harness.js';
+import { schemaViolations, type Schema } from '../support/json-schema-check.js';
 import { openTestDatabase } from '../support/test-database.js';
 
 interface Replay {
   status: string;
   report?: { equal: boolean; events: number; tables: { table: string; liveRows: number; rebuiltRows: number; onlyLive: number; onlyRebuilt: number }[] };
-  progress?: { phase: string; events: number };
+  progress?: { phase: string; events: number; total_events: number | null; estimated: boolean; events_per_second: number; eta_seconds: number | null };
   error?: string;
 }
 
@@ -59,6 +66,52 @@ describe('the replay tool (rebuild and verify a projection, live)', function () 
     assert.equal(job.report!.tables.find((t) => t.table === 'rm_tickets')!.liveRows, 12);
   });
 
+  it('given a finished replay, then its progress reads the total it read, counted (not estimated), its rate and no time left — as /openapi.json documents it', async () => {
+    const started = await request(system.api).post('/api/admin/projections/ticketing-tickets/replay').set('Authorization', admin).send({ mode: 'verify' }).expect(202);
+    const job = await eventually(async () => {
+      const body = (await request(system.api).get(`/api/admin/replays/${started.body.replay_id}`).set('Authorization', admin).expect(200)).body;
+      return body.status === 'running' ? undefined : body;
+    }, 60_000);
+    const progress = (job as Replay).progress!;
+    assert.equal(progress.phase, 'done');
+    assert.equal(progress.total_events, progress.events);
+    assert.equal(progress.estimated, false);
+    assert.equal(progress.eta_seconds, 0);
+    assert.ok(progress.events_per_second > 0, JSON.stringify(progress));
+    const document = (await request(system.api).get('/openapi.json').expect(200)).body;
+    const schema = document.paths['/api/admin/replays/{id}'].get.responses['200'].content['application/json'].schema as Schema;
+    assert.deepEqual(schemaViolations(schema, job, document as Schema), []);
+  });
+
+  it('given the PostgreSQL log, then every progress of a replay counts the events it will read, and the counts add up over ranges of the log', async () => {
+    const projection = system.modules.flatMap((module) => module.projections ?? []).find((p) => p.name === 'ticketing-tickets')!;
+    const { database: db, store } = system.dependencies;
+    const types = eventTypesOfProjection(projection);
+    const head = await store.headPosition();
+    const all = await store.readAll(START, { limit: 10_000, filter: { eventTypes: types } });
+    const count = countEventsInPostgresLog(db);
+    assert.equal(await count(types, START, head), all.events.length);
+    const middle = all.events[4]!.position;
+    assert.equal((await count(types, START, middle)) + (await count(types, middle, head)), all.events.length);
+
+    const seen: ReplayProgress[] = [];
+    const report = await replayProjection(db, store, projection, { mode: 'verify', batchSize: 4, countEvents: count, onProgress: (p) => seen.push(p) });
+    const building = seen.filter((p) => p.phase === 'building');
+    assert.ok(building.length >= 3, `a progress per batch of 4 (${building.length})`);
+    assert.ok(seen.every((p) => p.totalEvents === report.events && !p.estimated), JSON.stringify(seen));
+    assert.ok(building.slice(1).every((p) => p.eventsPerSecond > 0 && p.etaSeconds !== null));
+  });
+
+  it('given a log that cannot count, then the total is estimated from positions: unknown before anything is read, then never below what was read', async () => {
+    const projection = system.modules.flatMap((module) => module.projections ?? []).find((p) => p.name === 'ticketing-tickets')!;
+    const seen: ReplayProgress[] = [];
+    const report = await replayProjection(system.dependencies.database, system.dependencies.store, projection, { mode: 'verify', batchSize: 4, onProgress: (p) => seen.push(p) });
+    assert.deepEqual([seen[0]!.phase, seen[0]!.events, seen[0]!.totalEvents, seen[0]!.estimated, seen[0]!.etaSeconds], ['building', 0, null, true, null]);
+    const building = seen.filter((p) => p.phase === 'building' && p.events > 0);
+    assert.ok(building.length > 0 && building.every((p) => p.estimated && p.totalEvents !== null && p.totalEvents >= p.events), JSON.stringify(seen));
+    assert.deepEqual([seen.at(-1)!.phase, seen.at(-1)!.totalEvents, seen.at(-1)!.estimated], ['done', report.events, false]);
+  });
+
   it('given a damaged read model, then verify names the differences, and a rebuild — while purchases go on — repairs it', async () => {
     await eventually(async () => (await sql<{ n: string }>`select count(*)::text as n from rm_tickets`.execute(database.db)).rows[0]!.n === '12');
     await sql`update rm_tickets set status = 'voided' where id = (select id from rm_tickets where status = 'active' order by id limit 1)`.execute(database.db);
@@ -98,6 +151,19 @@ describe('the replay tool (rebuild and verify a projection, live)', function () 
       return (await sql<{ n: string }>`select count(*)::text as n from ${sql.table(`${database.biSchema}.ticket_sales`)}`.execute(trx)).rows[0]!.n;
     });
     assert.equal(readable, '12', 'the swapped-in BI tables are readable by BI, with every sale');
+  });
+
+  it('given npm run replay with --verify, when stderr is not a terminal, then progress lines on stderr and the report and comparison as tables on stdout', async () => {
+    const { stdout, stderr } = await promisify(execFile)(process.execPath, ['--import', 'tsx', 'scripts/replay.ts', 'ticketing-tickets', '--verify', '--url', system.api], {
+      env: { ...process.env, LEDGERLINE_TOKEN: admin.replace(/^Bearer /, '') },
+    });
+    const lines = stdout.trimEnd().split('\n');
+    assert.match(lines[0]!, /^projection\s+mode\s+events\s+seconds\s+events\/s\s+position\s+result$/);
+    assert.match(lines[2]!, /^ticketing-tickets\s+verify\s+\d+\s+[\d.]+\s+[\d,]+\s+\d+\/\d+\s+equal$/);
+    assert.match(stdout, /ticketing-tickets: tables compared at \d+\/\d+\ntable\s+live rows\s+rebuilt rows\s+only live\s+only rebuilt\s+result\n/);
+    assert.match(stdout, /\nrm_tickets\s+(\d+)\s+\1\s+0\s+0\s+equal/);
+    assert.match(stderr, /^ticketing-tickets {2}done {7}\[█+\] {2}(\d+) \/ \1 events {2}100\.0%/m);
+    assert.ok(!stderr.includes('\r'), 'no redraws in a log');
   });
 
   it('given bad requests, then 404 for an unknown projection, 422 for a saga, 403 for a non-admin', async () => {
