@@ -284,11 +284,16 @@ export class PostgresEventStore implements EventStore {
       const group = this.takeGroup();
       this.inFlight++;
       let released = false;
+      // The next group leaves after this turn of the event loop: the writers this group has
+      // just acknowledged append again first and join it (released at once, the next group
+      // would hold only what arrived during the flight, and groups would alternate 1, n-1, 1…).
       const release = () => {
         if (released) return;
         released = true;
-        this.inFlight--;
-        this.pump();
+        setImmediate(() => {
+          this.inFlight--;
+          this.pump();
+        });
       };
       void this.writeGroup(group, release).finally(release);
     }
@@ -323,7 +328,7 @@ export class PostgresEventStore implements EventStore {
    * fails as a whole — a unique violation on an event id, which names no append, a split
    * append, or anything else — the group's appends are written again one by one, each alone,
    * so one bad append fails only itself. `release` frees the group's slot once the statement
-   * is done, before the refusals are looked up.
+   * is done and its appends acknowledged, before the refusals are looked up.
    */
   private async writeGroup(group: readonly Waiting[], release: () => void): Promise<void> {
     if (group.length === 1) {
@@ -357,20 +362,19 @@ export class PostgresEventStore implements EventStore {
       await Promise.all(group.map((w) => this.appendAlone(w.streamName, w.events, w.expected).then(w.resolve, w.reject)));
       return;
     }
-    release();
     if (rows.length > 0) this.announceAppend();
     const written = new Map(rows.map((r) => [r.stream_name, r]));
-    await Promise.all(
-      group.map((w) => {
-        const row = written.get(w.streamName);
-        if (!row) return this.refused(w.streamName, w.events, w.expected).then(w.resolve, w.reject);
-        w.resolve({
-          nextRevision: BigInt(row.stream_position),
-          position: { commit: BigInt(row.transaction_id), prepare: BigInt(row.global_position) },
-        });
-        return undefined;
-      }),
-    );
+    const refusals = group.map((w) => {
+      const row = written.get(w.streamName);
+      if (!row) return this.refused(w.streamName, w.events, w.expected).then(w.resolve, w.reject);
+      w.resolve({
+        nextRevision: BigInt(row.stream_position),
+        position: { commit: BigInt(row.transaction_id), prepare: BigInt(row.global_position) },
+      });
+      return undefined;
+    });
+    release();
+    await Promise.all(refusals);
   }
 
   /** One append in one statement of its own (the path before group commit). */
