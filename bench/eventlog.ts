@@ -9,31 +9,37 @@
  *   append-hot  16 writers appending single events to the same 10 streams with expected
  *               revisions: a conflict is retried at the revision the conflict reported
  *
- * Implementations: ours (PostgresEventStore as the app builds it), raw (the same rows with plain
- * unnamed `pg` INSERTs), Emmett (PostgreSQL only); full runs add raw-prepared (the INSERTs as
- * named prepared statements: the tighter limit, since ours prepares its statements too).
+ * Implementations: ours (PostgresEventStore as the app builds it, with group commit), raw (the
+ * same rows with plain unnamed `pg` INSERTs), Emmett (PostgreSQL only); full runs add
+ * ours-no-group (one statement per append, the path before group commit) and raw-prepared (the
+ * INSERTs as named prepared statements: the tighter limit, since ours prepares its statements too).
  * Each case runs 5 rounds (quick: 1) of 0.5 s warm-up + 2 s measured, the implementations'
  * order rotated each round, and reports the median: on a shared machine more, shorter rounds
  * give steadier medians than fewer long ones.
  * Options: --cases=append-1,… --writers=1,16 --impls=ours,raw,… --warmup-ms --measure-ms --rounds
+ *          --groups-in-flight=N (ours: groups written at the same time, default the store's: 1)
  */
 import { randomUUID } from 'node:crypto';
 import pg from 'pg';
 import { migrate } from '../adapters/database/migrations.js';
 import { WrongExpectedVersion, type EventToAppend } from '../adapters/eventstore/event-store.js';
 import { eventLogMigrations } from '../adapters/eventstore/postgres/event-log-migrations.js';
-import { PostgresEventStore } from '../adapters/eventstore/postgres/postgres-event-store.js';
+import { PostgresEventStore, type PostgresEventStoreOptions } from '../adapters/eventstore/postgres/postgres-event-store.js';
 import { numberOption, type Bench } from './lib/bench.js';
 import type { BenchTarget, FreshDatabase, ScratchDatabase } from './lib/target.js';
 import { median, round, ticketEvents, timedConcurrent, type TimedRun, type WorkDone } from './lib/workload.js';
 
 /**
- * `ours-no-notify` is ours without the cross-process NOTIFY that follows appends, and
- * `raw-prepared` the raw INSERTs as named prepared statements: investigation only, chosen
- * with e.g. `--impls=ours,ours-no-notify,raw,raw-prepared`.
+ * `ours-no-group` is ours without group commit (one statement per append, the path before
+ * issue 16: full runs include it, so "no slower with one writer" is checked in the same run),
+ * `ours-no-notify` ours without the cross-process NOTIFY that follows appends, and
+ * `raw-prepared` the raw INSERTs as named prepared statements. The others are investigation
+ * only, chosen with e.g. `--impls=ours,ours-no-notify,raw,raw-prepared`.
  */
-type Impl = 'ours' | 'raw' | 'emmett' | 'ours-no-notify' | 'raw-prepared';
-const IMPLS: readonly Impl[] = ['ours', 'raw', 'emmett', 'ours-no-notify', 'raw-prepared'];
+type Impl = 'ours' | 'raw' | 'emmett' | 'ours-no-group' | 'ours-no-notify' | 'raw-prepared';
+const IMPLS: readonly Impl[] = ['ours', 'raw', 'emmett', 'ours-no-group', 'ours-no-notify', 'raw-prepared'];
+/** Implementations that need no PostgreSQL server. */
+const OURS: readonly Impl[] = ['ours', 'ours-no-group', 'ours-no-notify'];
 
 /** Events a writer appends to one stream before it starts a new one (a typical aggregate). */
 const STREAM_LENGTH = 20;
@@ -65,6 +71,8 @@ interface Settings {
   readonly warmupMs: number;
   readonly measureMs: number;
   readonly rounds: number;
+  /** Groups a store writes at the same time (PostgresEventStore's groupsInFlight). */
+  readonly groupsInFlight: number | undefined;
 }
 
 export const bench: Bench = {
@@ -72,13 +80,14 @@ export const bench: Bench = {
   description: 'append throughput: ours vs plain pg INSERTs vs Emmett, same database, same run',
   async run(ctx) {
     const target = ctx.target;
-    const defaults: Settings = ctx.quick
+    const defaults: Omit<Settings, 'groupsInFlight'> = ctx.quick
       ? { warmupMs: 100, measureMs: 400, rounds: 1 }
       : { warmupMs: 500, measureMs: 2000, rounds: 5 };
     const settings: Settings = {
       warmupMs: numberOption(ctx, 'warmup-ms', defaults.warmupMs),
       measureMs: numberOption(ctx, 'measure-ms', defaults.measureMs),
       rounds: numberOption(ctx, 'rounds', defaults.rounds),
+      groupsInFlight: ctx.options.has('groups-in-flight') ? numberOption(ctx, 'groups-in-flight', 1) : undefined,
     };
     const writerCounts = ctx.options.has('writers')
       ? ctx.options.get('writers')!.split(',').map(Number)
@@ -90,11 +99,12 @@ export const bench: Bench = {
       ...writerCounts.map((writers) => ({ name: 'append-10' as const, writers, batch: 10, hot: false })),
       { name: 'append-hot', writers: HOT_WRITERS, batch: 1, hot: true },
     ];
-    const impls: Impl[] = target.kind === 'pg' ? ['ours', 'raw', 'emmett', ...(ctx.quick ? [] : (['raw-prepared'] as const))] : ['ours'];
+    const impls: Impl[] =
+      target.kind === 'pg' ? ['ours', 'raw', 'emmett', ...(ctx.quick ? [] : (['ours-no-group', 'raw-prepared'] as const))] : ['ours'];
     const chosen = ctx.options.get('impls');
     if (chosen) {
       const names = chosen.split(',') as Impl[];
-      const bad = names.filter((n) => !IMPLS.includes(n) || (target.kind === 'pglite' && n !== 'ours'));
+      const bad = names.filter((n) => !IMPLS.includes(n) || (target.kind === 'pglite' && !OURS.includes(n)));
       if (bad.length) throw new Error(`--impls: ${bad.join(', ')} not available here (choose from ${IMPLS.join(', ')})`);
       impls.splice(0, impls.length, ...names);
     }
@@ -137,6 +147,7 @@ export const bench: Bench = {
           vsRaw: impls.includes('raw') ? round(eventsPerSec / rate('raw'), 2) : null,
           vsEmmett: impls.includes('emmett') ? round(eventsPerSec / rate('emmett'), 2) : null,
           ...(impls.includes('raw-prepared') ? { vsRawPrepared: round(eventsPerSec / rate('raw-prepared'), 2) } : {}),
+          ...(impls.includes('ours-no-group') ? { vsNoGroup: round(eventsPerSec / rate('ours-no-group'), 2) } : {}),
           appendP50Ms: round(median(rs.map((r) => r.p50Ms)), 2),
           appendP99Ms: round(median(rs.map((r) => r.p99Ms)), 2),
           clientCpuUsPerEvent: round(median(rs.map((r) => r.clientCpuUsPerEvent)), 1),
@@ -160,7 +171,7 @@ export const bench: Bench = {
 
 /** One implementation, one scenario, one round, on fresh tables. */
 async function measure(target: BenchTarget, impl: Impl, scenario: Scenario, settings: Settings): Promise<TimedRun> {
-  const appender = await openAppender(target, impl, scenario.writers);
+  const appender = await openAppender(target, impl, scenario.writers, settings.groupsInFlight);
   try {
     const work = scenario.hot ? hotWriter(appender) : ownStreamsWriter(appender, scenario.batch);
     return await timedConcurrent(scenario.writers, settings.warmupMs, settings.measureMs, work);
@@ -210,12 +221,14 @@ function hotWriter(appender: Appender): (writer: number) => Promise<WorkDone> {
   };
 }
 
-async function openAppender(target: BenchTarget, impl: Impl, poolSize: number): Promise<Appender> {
+async function openAppender(target: BenchTarget, impl: Impl, poolSize: number, groupsInFlight?: number): Promise<Appender> {
   switch (impl) {
     case 'ours':
-      return oursAppender(await freshEventLog(target, poolSize));
+      return oursAppender(await freshEventLog(target, poolSize), { groupsInFlight });
+    case 'ours-no-group':
+      return oursAppender(await freshEventLog(target, poolSize), { groupCommit: false });
     case 'ours-no-notify':
-      return oursAppender(await freshEventLog(target, poolSize), false);
+      return oursAppender(await freshEventLog(target, poolSize), { groupsInFlight }, false);
     case 'raw':
       return rawAppender(target, await freshEventLog(target, poolSize), poolSize, false);
     case 'raw-prepared':
@@ -227,12 +240,22 @@ async function openAppender(target: BenchTarget, impl: Impl, poolSize: number): 
 
 async function freshEventLog(target: BenchTarget, poolSize: number): Promise<FreshDatabase> {
   const database = await target.openSchema(poolSize);
-  await migrate(database, eventLogMigrations);
-  return database;
+  // kysely's migrator introspects every schema of the database; another session dropping one
+  // of its own schemas meanwhile (a test run's cleanup on a shared server) fails it with
+  // 'schema "…" does not exist' naming that other schema. Ours is intact: try again.
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await migrate(database, eventLogMigrations);
+      return database;
+    } catch (error) {
+      const other = /schema "([^"]+)" does not exist/.exec(String((error as Error).message));
+      if (!other || other[1] === database.schema || attempt >= 5) throw error;
+    }
+  }
 }
 
-function oursAppender(database: FreshDatabase, notify = true): Appender {
-  const store = new PostgresEventStore(notify ? database : { ...database, signals: undefined });
+function oursAppender(database: FreshDatabase, options: PostgresEventStoreOptions, notify = true): Appender {
+  const store = new PostgresEventStore(notify ? database : { ...database, signals: undefined }, undefined, options);
   return {
     async append(stream, events, expected) {
       try {

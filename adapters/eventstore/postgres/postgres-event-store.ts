@@ -134,6 +134,71 @@ const REFUSED: Statement = {
   arrays: true,
 };
 
+/**
+ * Group commit: the appends of a group (at most one per stream, each `no_stream` or a revision)
+ * in one INSERT, so one transaction and one commit. `$1` is a JSON array with one element per
+ * event: o (insertion order), s (stream), p (its revision), x (the append's expected revision,
+ * -1 for no_stream), n (the append's event count), id, t, d, m. Each append is checked on its
+ * own, as in the single statements: the probe for the row at `x`, and the stream key refusing
+ * (`do nothing`) a revision already taken, so a stale append inserts nothing and its neighbours
+ * go on. An append whose rows are only partly refused (several events, racing another writer
+ * of its stream that committed while this statement ran) would be split: the count per stream
+ * then divides by zero, the statement fails as a whole and the group is appended one by one.
+ * Returns one row per stream that was written: its last revision and position.
+ * The probe is written as a range (>= and <= rather than =) on purpose: with an equality the
+ * planner may turn the correlated EXISTS into a "hashed SubPlan", a sequential scan of the
+ * whole log per group — which the generic plan of a prepared statement, planned while the
+ * table is small, does pick (measured: 11 ms per group of 16 on a log of ~50k events). The
+ * range is not hashable, so it stays an index probe per row on `events_stream_revision`.
+ */
+const GROUP: Statement = {
+  name: 'll_append_group',
+  text: `with input as (
+      select * from jsonb_to_recordset($1::jsonb)
+        as i(o int, s text, p bigint, x bigint, n int, id uuid, t text, d jsonb, m jsonb)
+    ),
+    inserted as (
+      insert into events ${COLUMNS}
+      select i.s, i.p, i.id, i.t, i.d, i.m from input i
+      where i.x < 0 or exists (select from events e
+                               where e.stream_name = i.s and e.stream_position >= i.x and e.stream_position <= i.x)
+      order by i.o
+      on conflict (stream_name, stream_position) do nothing
+      returning stream_name, stream_position, global_position, transaction_id
+    )
+    select ins.stream_name, max(ins.stream_position)::text as stream_position,
+           max(ins.global_position)::text as global_position, min(ins.transaction_id::text) as transaction_id,
+           1 / (count(*) = min(i.n))::int as whole
+    from inserted ins join input i on i.s = ins.stream_name and i.p = ins.stream_position
+    group by ins.stream_name`,
+  arrays: false,
+};
+
+/** Appends of up to this many events can join a group; longer ones go alone. */
+const GROUP_APPEND_LIMIT = VALUES_LIMIT;
+/** A group holds at most this many appends and this many events. */
+const GROUP_MAX_APPENDS = 64;
+const GROUP_MAX_EVENTS = 512;
+
+/** An append waiting for its group. */
+interface Waiting {
+  readonly streamName: string;
+  readonly events: readonly EventToAppend[];
+  readonly expected: 'no_stream' | bigint;
+  resolve(result: AppendResult): void;
+  reject(error: unknown): void;
+}
+
+export interface PostgresEventStoreOptions {
+  /**
+   * Group commit (default on): appends to different streams that arrive while a commit is in
+   * flight are written together in one statement. Off: one statement per append, as before.
+   */
+  readonly groupCommit?: boolean;
+  /** Groups written at the same time, each on its own connection (default 1). */
+  readonly groupsInFlight?: number;
+}
+
 const UNIQUE_VIOLATION = '23505';
 const ANY_RETRIES = 20;
 /**
@@ -146,8 +211,9 @@ const SIGNAL_INTERVAL_MS = 10;
 
 /**
  * The event log in PostgreSQL (a server through `pg`, or PGlite): one statement, one round
- * trip per append; `$all` read in (transaction id, sequence) order below the oldest
- * transaction still in flight.
+ * trip per append — or per group of appends to different streams that arrived while a commit
+ * was in flight (group commit, see append); `$all` read in (transaction id, sequence) order
+ * below the oldest transaction still in flight.
  */
 export class PostgresEventStore implements EventStore {
   readonly kind = 'postgres' as const;
@@ -157,13 +223,23 @@ export class PostgresEventStore implements EventStore {
   private listening: Promise<(() => Promise<void>) | void> | undefined;
   private signalPending = false;
   private lastSignalAt = Number.NEGATIVE_INFINITY;
+  private readonly grouping: boolean;
+  private readonly groupsInFlight: number;
+  /** Appends waiting for a group, in arrival order. */
+  private waiting: Waiting[] = [];
+  private inFlight = 0;
+  private pumpScheduled = false;
 
   constructor(
     private readonly database: Database,
     private readonly pollMs = 100,
+    options: PostgresEventStoreOptions = {},
   ) {
     this.db = database.db;
     this.channel = `ledgerline_events_${database.schema}`;
+    // A store built on a caller's transaction appends inside it, alone: never grouped.
+    this.grouping = (options.groupCommit ?? true) && !database.db.isTransaction;
+    this.groupsInFlight = Math.max(1, options.groupsInFlight ?? 1);
   }
 
   /**
@@ -184,8 +260,136 @@ export class PostgresEventStore implements EventStore {
     }, wait);
   }
 
-  async append(streamName: string, events: readonly EventToAppend[], expected: ExpectedRevision): Promise<AppendResult> {
+  /**
+   * Appends with `no_stream` or a revision (up to GROUP_APPEND_LIMIT events) go through group
+   * commit: they wait in `waiting` while `groupsInFlight` groups are being written, then leave
+   * together (pump). The rest (`exists`, `any`, long appends, a store on a transaction) go
+   * alone, as one statement each.
+   */
+  append(streamName: string, events: readonly EventToAppend[], expected: ExpectedRevision): Promise<AppendResult> {
     if (events.length === 0) return this.checkOnly(streamName, expected);
+    if (!this.grouping || !(expected === 'no_stream' || typeof expected === 'bigint') || events.length > GROUP_APPEND_LIMIT) {
+      return this.appendAlone(streamName, events, expected);
+    }
+    return new Promise<AppendResult>((resolve, reject) => {
+      this.waiting.push({ streamName, events, expected, resolve, reject });
+      // Appends made in the same turn of the event loop leave together: pump after it.
+      if (!this.pumpScheduled && this.inFlight < this.groupsInFlight) {
+        this.pumpScheduled = true;
+        queueMicrotask(() => {
+          this.pumpScheduled = false;
+          this.pump();
+        });
+      }
+    });
+  }
+
+  /** Starts groups while fewer than `groupsInFlight` are being written. */
+  private pump(): void {
+    while (this.inFlight < this.groupsInFlight && this.waiting.length > 0) {
+      const group = this.takeGroup();
+      this.inFlight++;
+      let released = false;
+      // The next group leaves after this turn of the event loop: the writers this group has
+      // just acknowledged append again first and join it (released at once, the next group
+      // would hold only what arrived during the flight, and groups would alternate 1, n-1, 1…).
+      const release = () => {
+        if (released) return;
+        released = true;
+        setImmediate(() => {
+          this.inFlight--;
+          this.pump();
+        });
+      };
+      void this.writeGroup(group, release).finally(release);
+    }
+  }
+
+  /**
+   * The next group: waiting appends in arrival order, at most one per stream, up to
+   * GROUP_MAX_APPENDS appends and GROUP_MAX_EVENTS events. A second append to a stream of the
+   * group is not grouped: it goes alone at once, concurrently, as every append did before
+   * group commit (a group never orders two appends of one stream, and a hot stream's writers
+   * do not queue behind one another's groups: measured, making them wait for the next group
+   * cost the append-hot case 40 % and a p99 of 630 ms).
+   */
+  private takeGroup(): Waiting[] {
+    const group: Waiting[] = [];
+    const rest: Waiting[] = [];
+    const streams = new Set<string>();
+    let events = 0;
+    for (const w of this.waiting) {
+      if (streams.has(w.streamName)) {
+        void this.appendAlone(w.streamName, w.events, w.expected).then(w.resolve, w.reject);
+      } else if (group.length < GROUP_MAX_APPENDS && events + w.events.length <= GROUP_MAX_EVENTS) {
+        group.push(w);
+        streams.add(w.streamName);
+        events += w.events.length;
+      } else rest.push(w);
+    }
+    this.waiting = rest;
+    return group;
+  }
+
+  /**
+   * Writes a group and settles each of its appends after the commit. A group of one is the
+   * single-append statement (one writer pays nothing for grouping). A larger group is one
+   * statement (GROUP) in its own implicit transaction: a stream it did not write was refused
+   * (a stale expectation or an idempotent re-append, told apart as alone). If the statement
+   * fails as a whole — a unique violation on an event id, which names no append, a split
+   * append, or anything else — the group's appends are written again one by one, each alone,
+   * so one bad append fails only itself. `release` frees the group's slot once the statement
+   * is done and its appends acknowledged, before the refusals are looked up.
+   */
+  private async writeGroup(group: readonly Waiting[], release: () => void): Promise<void> {
+    if (group.length === 1) {
+      const w = group[0]!;
+      await this.appendAlone(w.streamName, w.events, w.expected).then(w.resolve, w.reject);
+      return;
+    }
+    const elements: unknown[] = [];
+    for (const w of group) {
+      const x = w.expected === 'no_stream' ? -1n : w.expected;
+      const n = w.events.length;
+      w.events.forEach((e, i) => {
+        elements.push({
+          o: elements.length,
+          s: w.streamName,
+          p: (x + 1n + BigInt(i)).toString(),
+          x: x.toString(),
+          n,
+          id: e.eventId,
+          t: e.type,
+          d: e.data,
+          m: e.metadata,
+        });
+      });
+    }
+    let rows: { stream_name: string; stream_position: string; global_position: string; transaction_id: string }[];
+    try {
+      rows = await this.run(GROUP, [JSON.stringify(elements)]);
+    } catch {
+      release();
+      await Promise.all(group.map((w) => this.appendAlone(w.streamName, w.events, w.expected).then(w.resolve, w.reject)));
+      return;
+    }
+    if (rows.length > 0) this.announceAppend();
+    const written = new Map(rows.map((r) => [r.stream_name, r]));
+    const refusals = group.map((w) => {
+      const row = written.get(w.streamName);
+      if (!row) return this.refused(w.streamName, w.events, w.expected).then(w.resolve, w.reject);
+      w.resolve({
+        nextRevision: BigInt(row.stream_position),
+        position: { commit: BigInt(row.transaction_id), prepare: BigInt(row.global_position) },
+      });
+      return undefined;
+    });
+    release();
+    await Promise.all(refusals);
+  }
+
+  /** One append in one statement of its own (the path before group commit). */
+  private async appendAlone(streamName: string, events: readonly EventToAppend[], expected: ExpectedRevision): Promise<AppendResult> {
     for (let attempt = 0; ; attempt++) {
       try {
         const result = await this.insert(streamName, events, expected);
@@ -234,12 +438,8 @@ export class PostgresEventStore implements EventStore {
       // exists / any: revisions follow the current one; `exists` refuses a missing stream.
       rows = await this.run<InsertedRow>(AFTER_CURRENT, [streamName, expected === 'exists' ? 0 : -1, ...arrayParameters(events)]);
     }
-    if (rows.length === 0) {
-      // The expectation did not hold (or these events were appended before).
-      const { earlier, actual } = await this.afterRefusal(streamName, events);
-      if (earlier) return { ...earlier, reappended: true };
-      throw new WrongExpectedVersion(streamName, expected, actual);
-    }
+    // The expectation did not hold (or these events were appended before).
+    if (rows.length === 0) return this.refused(streamName, events, expected);
     let last = rows[0]!;
     for (const row of rows) if (BigInt(row.stream_position) > BigInt(last.stream_position)) last = row;
     return {
@@ -260,6 +460,13 @@ export class PostgresEventStore implements EventStore {
     const text = this.database.kind === 'pg' ? ({ name: statement.name, text: statement.text } as unknown as string) : statement.text;
     const result = await this.db.executeQuery<R>({ ...CompiledQuery.raw(statement.text, parameters as unknown[]), sql: text });
     return result.rows;
+  }
+
+  /** An append that wrote nothing: an idempotent re-append's earlier result, else WrongExpectedVersion. */
+  private async refused(streamName: string, events: readonly EventToAppend[], expected: ExpectedRevision): Promise<AppendResult> {
+    const { earlier, actual } = await this.afterRefusal(streamName, events);
+    if (earlier) return { ...earlier, reappended: true };
+    throw new WrongExpectedVersion(streamName, expected, actual);
   }
 
   /**
