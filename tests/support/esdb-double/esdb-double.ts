@@ -468,13 +468,21 @@ export class EsdbDouble {
     return conflict ? wrongExpectedVersion(streamName, expected, exists ? current : null) : null;
   }
 
-  private delete(call: grpc.ServerUnaryCall<StreamsPb.DeleteReq, StreamsPb.DeleteResp>, callback: grpc.sendUnaryData<StreamsPb.DeleteResp>): void {
-    const options = call.request.getOptions();
-    if (!options) return callback(serviceError(grpc.status.INVALID_ARGUMENT, 'DeleteReq.options is required'));
+  /** The stream a Delete or Tombstone names, once its options are there and its expected revision holds. */
+  private deletionTarget(
+    options: StreamsPb.DeleteReq.Options | StreamsPb.TombstoneReq.Options | undefined,
+    request: 'DeleteReq' | 'TombstoneReq',
+  ): { streamName: string; state: StreamState } | { error: grpc.ServiceError } {
+    if (!options) return { error: serviceError(grpc.status.INVALID_ARGUMENT, `${request}.options is required`) };
     const streamName = streamNameOf(options.getStreamIdentifier());
     const error = this.checkDeleteExpected(streamName, deleteExpectedOf(options));
-    if (error) return callback(error);
-    const state = this.stateOf(streamName);
+    return error ? { error } : { streamName, state: this.stateOf(streamName) };
+  }
+
+  private delete(call: grpc.ServerUnaryCall<StreamsPb.DeleteReq, StreamsPb.DeleteResp>, callback: grpc.sendUnaryData<StreamsPb.DeleteResp>): void {
+    const target = this.deletionTarget(call.request.getOptions(), 'DeleteReq');
+    if ('error' in target) return callback(target.error);
+    const { streamName, state } = target;
     state.softDeleted = true;
     state.truncateBefore = DELETED_STREAM;
     // The server writes the stream's metadata with $tb = EventNumber.DeletedStream.
@@ -488,12 +496,9 @@ export class EsdbDouble {
   }
 
   private tombstone(call: grpc.ServerUnaryCall<StreamsPb.TombstoneReq, StreamsPb.TombstoneResp>, callback: grpc.sendUnaryData<StreamsPb.TombstoneResp>): void {
-    const options = call.request.getOptions();
-    if (!options) return callback(serviceError(grpc.status.INVALID_ARGUMENT, 'TombstoneReq.options is required'));
-    const streamName = streamNameOf(options.getStreamIdentifier());
-    const error = this.checkDeleteExpected(streamName, deleteExpectedOf(options));
-    if (error) return callback(error);
-    const state = this.stateOf(streamName);
+    const target = this.deletionTarget(call.request.getOptions(), 'TombstoneReq');
+    if ('error' in target) return callback(target.error);
+    const { streamName, state } = target;
     state.tombstoned = true;
     state.softDeleted = false;
     // The tombstone is a `$streamDeleted` event in the stream itself at revision EventNumber.DeletedStream.
