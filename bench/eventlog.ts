@@ -240,18 +240,8 @@ async function openAppender(target: BenchTarget, impl: Impl, poolSize: number, g
 
 async function freshEventLog(target: BenchTarget, poolSize: number): Promise<FreshDatabase> {
   const database = await target.openSchema(poolSize);
-  // kysely's migrator introspects every schema of the database; another session dropping one
-  // of its own schemas meanwhile (a test run's cleanup on a shared server) fails it with
-  // 'schema "…" does not exist' naming that other schema. Ours is intact: try again.
-  for (let attempt = 1; ; attempt++) {
-    try {
-      await migrate(database, eventLogMigrations);
-      return database;
-    } catch (error) {
-      const other = /schema "([^"]+)" does not exist/.exec(String((error as Error).message));
-      if (!other || other[1] === database.schema || attempt >= 5) throw error;
-    }
-  }
+  await migrate(database, eventLogMigrations);
+  return database;
 }
 
 function oursAppender(database: FreshDatabase, options: PostgresEventStoreOptions, notify = true): Appender {

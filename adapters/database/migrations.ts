@@ -20,6 +20,20 @@ export async function migrate(database: Database, ...sets: Migrations[]): Promis
     .catch(() => new Set<string>());
   if (Object.keys(all).every((name) => recorded.has(name))) return { applied: 0, known };
   const provider: MigrationProvider = { getMigrations: async () => all };
+  // kysely's migrator introspects every schema of the database; another process dropping one of
+  // its own schemas at that moment (a test run's cleanup on a shared server) fails it with
+  // 'schema "…" does not exist' naming that other schema. Ours is intact: try again.
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await migrateOnce(database, provider, known);
+    } catch (error) {
+      const other = /schema "([^"]+)" does not exist/.exec(String(error instanceof Error ? `${error.message} ${String((error.cause as Error | undefined)?.message ?? '')}` : error));
+      if (!other || other[1] === database.schema || other[1] === database.biSchema || attempt >= 5) throw error;
+    }
+  }
+}
+
+async function migrateOnce(database: Database, provider: MigrationProvider, known: number): Promise<{ readonly applied: number; readonly known: number }> {
   const migrator = new Migrator({
     db: database.db,
     provider,

@@ -3,6 +3,7 @@ import { PGlite } from '@electric-sql/pglite';
 import { Kysely, PostgresDialect, sql } from 'kysely';
 import pg from 'pg';
 import type { Database, DatabaseSignals, Leadership } from './database.js';
+import { recordDatabaseStatement } from '../observability/metrics.js';
 import { PgliteHost, PgliteSerialPool } from './pglite-pool.js';
 
 export interface DatabaseOptions {
@@ -39,6 +40,7 @@ async function openServer(url: string, schema: string, biSchema: string, max: nu
   const config = { connectionString: url, options: `-c search_path=${searchPath}` };
   const pool = new pg.Pool({ ...config, max });
   pool.on('error', () => {}); // an idle client's broken connection is replaced on next use
+  pool.on('connect', countStatementsOf);
   const db = new Kysely<any>({ dialect: new PostgresDialect({ pool }) });
   await sql`create schema if not exists ${sql.id(schema)}`.execute(db);
   const signals = postgresSignals(config, pool);
@@ -78,6 +80,15 @@ async function openServer(url: string, schema: string, biSchema: string, max: nu
       await signals.close();
       await db.destroy();
     },
+  };
+}
+
+/** Every statement a pooled connection sends (kysely's BEGIN/COMMIT too) counts in `database_statements_total`. */
+function countStatementsOf(client: pg.PoolClient): void {
+  const query = client.query.bind(client) as (...args: unknown[]) => unknown;
+  (client as { query: unknown }).query = (...args: unknown[]) => {
+    recordDatabaseStatement();
+    return query(...args);
   };
 }
 

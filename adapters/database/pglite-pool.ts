@@ -1,3 +1,4 @@
+import { recordDatabaseStatement } from '../observability/metrics.js';
 import type { PGlite } from '@electric-sql/pglite';
 import type { PostgresPool, PostgresPoolClient, PostgresQueryResult } from 'kysely';
 
@@ -51,6 +52,7 @@ export class PgliteSerialPool implements PostgresPool {
     let released = false;
     const client = {
       async query<R>(sql: string, parameters: readonly unknown[]): Promise<PostgresQueryResult<R>> {
+        recordDatabaseStatement();
         const result = await pglite.query<R>(sql, parameters as unknown[]).catch((error: unknown) => {
           throw withoutParameters(error);
         });

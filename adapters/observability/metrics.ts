@@ -70,6 +70,24 @@ export function recordProjectionLag(projection: string, lag: { readonly events: 
   projectionStopped.set({ projection }, lag.stopped ? 1 : 0);
 }
 
+const databaseStatements = new Counter({
+  name: 'database_statements_total',
+  help: 'Statements this process sent to the database (BEGIN and COMMIT included): the cost of a request or a batch in round trips',
+  registers: [metricsRegistry],
+});
+let statementsSent = 0;
+
+/** Called by the database layer for every statement it sends (adapters/database/open-database.ts). */
+export function recordDatabaseStatement(): void {
+  statementsSent++;
+  databaseStatements.inc();
+}
+
+/** Statements this process has sent since it started (the benchmarks read it before and after a run). */
+export function databaseStatementsSent(): number {
+  return statementsSent;
+}
+
 /** Prometheus text exposition of every metric, and its content type. */
 export async function renderMetrics(): Promise<{ readonly contentType: string; readonly text: string }> {
   return { contentType: metricsRegistry.contentType, text: await metricsRegistry.metrics() };
