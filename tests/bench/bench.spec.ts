@@ -111,7 +111,7 @@ smoke('benchmarks (--quick smoke runs, not timed)', function () {
     for (const line of lines) {
       assert.equal(line.bench, 'onsale');
       assert.equal(line.oversold, 0);
-      for (const field of ['buyers', 'seats', 'sold', 'purchasesPerSec', 'p50Ms', 'p99Ms']) assert.equal(typeof line[field], 'number', field);
+      for (const field of ['buyers', 'seats', 'sold', 'purchasesPerSec', 'p50Ms', 'p99Ms', 'statementsPerSale']) assert.equal(typeof line[field], 'number', field);
     }
     assert.equal(lines[0]!.sold, 30, 'ours sells out');
   });
