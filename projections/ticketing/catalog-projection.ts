@@ -20,6 +20,9 @@ export function catalogProjection() {
     events: pickEvents(t.union([GatheringEvent, TicketInventoryEvent]), ['GatheringCreated', 'GatheringEdited', 'GatheringPublished', 'GatheringCancelled', 'TicketTypeAdded', 'TicketsSold']),
     migrations: catalogMigrations,
     async apply(trx, events) {
+      // Sales, most of a busy log, are summed per ticket type and written as one statement after
+      // the batch's other events (issue 16); those are rare and keep one statement each.
+      const sold = new Map<string, number>();
       for (const recorded of events) {
         const event = recorded;
         const gatheringId = gatheringOfStream(recorded.streamName) ?? '';
@@ -60,9 +63,16 @@ export function catalogProjection() {
             break;
           }
           case 'TicketsSold':
-            await sql`update rm_ticket_types set sold = sold + ${event.data.tickets.length} where id = ${event.data.ticketTypeId}`.execute(trx);
+            sold.set(event.data.ticketTypeId, (sold.get(event.data.ticketTypeId) ?? 0) + event.data.tickets.length);
             break;
         }
+      }
+      if (sold.size > 0) {
+        const rows = [...sold].map(([id, tickets]) => ({ id, tickets }));
+        await sql`
+          update rm_ticket_types tt set sold = tt.sold + s.tickets
+          from jsonb_to_recordset(${JSON.stringify(rows)}::jsonb) as s(id text, tickets integer)
+          where tt.id = s.id`.execute(trx);
       }
     },
   });

@@ -54,45 +54,109 @@ export function ticketProjection(biSchema: string): Projection<t.TypeOf<typeof T
     events: TicketProjectionEvents,
     migrations: ticketMigrations(biSchema),
     rebind: (other) => ticketProjection(other),
+    // Set-based (issue 16): a batch is a few multi-row statements, not one per event, with the
+    // result of applying its events one by one (tests/projections/ticketing/ticket-projection-batch.property.spec.ts):
+    // sales and issued tickets are inserted first (first one of an id wins, as with `on conflict
+    // do nothing`), then each ticket's check-ins and voids fold into its final status.
     async apply(trx, events) {
-      for (const recorded of events) {
-        const event = recorded;
+      const sales = new Map<string, Extract<typeof events[number], { type: 'TicketsSold' }>>();
+      const issued = new Map<string, Extract<typeof events[number], { type: 'TicketIssued' }>['data']>();
+      const changes = new Map<string, TicketChange>();
+      const checkins = new Map<string, { scannerId: string; checkedInAt: string; position: string }>();
+      for (const event of events) {
         switch (event.type) {
-          case 'TicketsSold': {
-            const d = event.data;
-            const total = fromMinorUnits(toMinorUnits(d.unitPrice) * BigInt(d.tickets.length));
-            await sql`
-              insert into ${bi('ticket_sales')} (sale_id, gathering_id, ticket_type_id, buyer_id, quantity, unit_price, total, currency, sold_at, event_position)
-              values (${d.saleId}, ${d.gatheringId}, ${d.ticketTypeId}, ${d.buyerId}, ${d.tickets.length}, ${d.unitPrice}::numeric, ${total}::numeric,
-                      ${d.currency}, ${d.soldAt}::timestamptz, ${positionOf(recorded)})
-              on conflict (sale_id) do nothing`.execute(trx);
+          case 'TicketsSold':
+            if (!sales.has(event.data.saleId)) sales.set(event.data.saleId, event);
             break;
-          }
-          case 'TicketIssued': {
-            const d = event.data;
-            await sql`
-              insert into rm_tickets (id, code, sale_id, gathering_id, ticket_type_id, holder_id, price, currency, status, issued_at, updated_at)
-              values (${d.ticketId}, ${d.code}, ${d.saleId}, ${d.gatheringId}, ${d.ticketTypeId}, ${d.holderId}, ${d.price}, ${d.currency}, 'active',
-                      ${d.issuedAt}::timestamptz, ${d.issuedAt}::timestamptz)
-              on conflict (id) do nothing`.execute(trx);
+          case 'TicketIssued':
+            if (!issued.has(event.data.ticketId)) issued.set(event.data.ticketId, event.data);
             break;
-          }
           case 'TicketCheckedIn': {
             const d = event.data;
-            await sql`update rm_tickets set status = 'used', checked_in_at = ${d.checkedInAt}::timestamptz, updated_at = ${d.checkedInAt}::timestamptz where id = ${d.ticketId}`.execute(trx);
-            await sql`
-              insert into ${bi('ticket_checkins')} (ticket_id, gathering_id, ticket_type_id, scanner_id, checked_in_at, event_position)
-              select id, gathering_id, ticket_type_id, ${d.scannerId}, ${d.checkedInAt}::timestamptz, ${positionOf(recorded)} from rm_tickets where id = ${d.ticketId}
-              on conflict (ticket_id) do nothing`.execute(trx);
+            const change = changes.get(d.ticketId) ?? { id: d.ticketId };
+            changes.set(d.ticketId, { ...change, status: 'used', checked_in_at: d.checkedInAt, updated_at: d.checkedInAt });
+            if (!checkins.has(d.ticketId)) checkins.set(d.ticketId, { scannerId: d.scannerId, checkedInAt: d.checkedInAt, position: positionOf(event) });
             break;
           }
-          case 'TicketVoided':
-            await sql`update rm_tickets set status = 'voided', voided_at = ${event.data.voidedAt}::timestamptz, updated_at = ${event.data.voidedAt}::timestamptz where id = ${event.data.ticketId}`.execute(trx);
+          case 'TicketVoided': {
+            const d = event.data;
+            const change = changes.get(d.ticketId) ?? { id: d.ticketId };
+            changes.set(d.ticketId, { ...change, status: 'voided', voided_at: d.voidedAt, updated_at: d.voidedAt });
             break;
+          }
         }
+      }
+      if (sales.size > 0) {
+        const rows = [...sales.values()].map((event) => {
+          const d = event.data;
+          return {
+            sale_id: d.saleId,
+            gathering_id: d.gatheringId,
+            ticket_type_id: d.ticketTypeId,
+            buyer_id: d.buyerId,
+            quantity: d.tickets.length,
+            unit_price: d.unitPrice,
+            total: fromMinorUnits(toMinorUnits(d.unitPrice) * BigInt(d.tickets.length)),
+            currency: d.currency,
+            sold_at: d.soldAt,
+            event_position: positionOf(event),
+          };
+        });
+        await sql`
+          insert into ${bi('ticket_sales')} (sale_id, gathering_id, ticket_type_id, buyer_id, quantity, unit_price, total, currency, sold_at, event_position)
+          select sale_id, gathering_id, ticket_type_id, buyer_id, quantity, unit_price::numeric, total::numeric, currency, sold_at::timestamptz, event_position
+          from jsonb_to_recordset(${JSON.stringify(rows)}::jsonb) as r(sale_id text, gathering_id text, ticket_type_id text, buyer_id text, quantity integer,
+               unit_price text, total text, currency text, sold_at text, event_position text)
+          on conflict (sale_id) do nothing`.execute(trx);
+      }
+      if (issued.size > 0) {
+        const rows = [...issued.values()].map((d) => ({
+          id: d.ticketId,
+          code: d.code,
+          sale_id: d.saleId,
+          gathering_id: d.gatheringId,
+          ticket_type_id: d.ticketTypeId,
+          holder_id: d.holderId,
+          price: d.price,
+          currency: d.currency,
+          issued_at: d.issuedAt,
+        }));
+        await sql`
+          insert into rm_tickets (id, code, sale_id, gathering_id, ticket_type_id, holder_id, price, currency, status, issued_at, updated_at)
+          select id, code, sale_id, gathering_id, ticket_type_id, holder_id, price, currency, 'active', issued_at::timestamptz, issued_at::timestamptz
+          from jsonb_to_recordset(${JSON.stringify(rows)}::jsonb) as r(id text, code text, sale_id text, gathering_id text, ticket_type_id text,
+               holder_id text, price text, currency text, issued_at text)
+          on conflict (id) do nothing`.execute(trx);
+      }
+      if (changes.size > 0) {
+        await sql`
+          update rm_tickets t set status = c.status,
+            checked_in_at = coalesce(c.checked_in_at::timestamptz, t.checked_in_at),
+            voided_at = coalesce(c.voided_at::timestamptz, t.voided_at),
+            updated_at = c.updated_at::timestamptz
+          from jsonb_to_recordset(${JSON.stringify([...changes.values()])}::jsonb) as c(id text, status text, checked_in_at text, voided_at text, updated_at text)
+          where t.id = c.id`.execute(trx);
+      }
+      if (checkins.size > 0) {
+        const rows = [...checkins].map(([ticketId, c]) => ({ ticket_id: ticketId, scanner_id: c.scannerId, checked_in_at: c.checkedInAt, event_position: c.position }));
+        await sql`
+          insert into ${bi('ticket_checkins')} (ticket_id, gathering_id, ticket_type_id, scanner_id, checked_in_at, event_position)
+          select t.id, t.gathering_id, t.ticket_type_id, c.scanner_id, c.checked_in_at::timestamptz, c.event_position
+          from jsonb_to_recordset(${JSON.stringify(rows)}::jsonb) as c(ticket_id text, scanner_id text, checked_in_at text, event_position text)
+          join rm_tickets t on t.id = c.ticket_id
+          on conflict (ticket_id) do nothing`.execute(trx);
       }
     },
   });
+}
+
+/** A ticket's status after the batch's check-ins and voids (the last one decides, as applied in order). */
+interface TicketChange {
+  readonly id: string;
+  readonly status?: 'used' | 'voided';
+  readonly checked_in_at?: string;
+  readonly voided_at?: string;
+  readonly updated_at?: string;
 }
 
 function ticketMigrations(biSchema: string): Migrations {

@@ -1,0 +1,104 @@
+/**
+ * The product's own ticketing projectors (catalog + tickets, set-based since issue 16) rebuilt
+ * from position 0 by the project's ProjectionRunner over a log of sales as the purchase writes
+ * them: per sale a `TicketsSold` (1–3 tickets) on the ticket type's inventory stream and a
+ * `TicketIssued` per ticket on its own stream, a fifth of the tickets checked in later.
+ * Part of `npm run bench -- projections` (case rebuild-ticketing).
+ */
+import { randomUUID } from 'node:crypto';
+import { performance } from 'node:perf_hooks';
+import { sql } from 'kysely';
+import { migrate } from '../adapters/database/migrations.js';
+import type { EventToAppend } from '../adapters/eventstore/event-store.js';
+import { eventLogMigrations } from '../adapters/eventstore/postgres/event-log-migrations.js';
+import { PostgresEventStore } from '../adapters/eventstore/postgres/postgres-event-store.js';
+import { streamOfGathering } from '../domain/ticketing/gathering.js';
+import { streamOfInventory } from '../domain/ticketing/ticket-inventory.js';
+import { streamOfTicket } from '../domain/ticketing/ticket.js';
+import { checkpointMigrations } from '../projections/checkpoint-migrations.js';
+import { waitForProjection } from '../projections/checkpoints.js';
+import { ProjectionRunner } from '../projections/projection-runner.js';
+import { CATALOG_PROJECTION, catalogProjection } from '../projections/ticketing/catalog-projection.js';
+import { TICKETS_PROJECTION, ticketProjection } from '../projections/ticketing/ticket-projection.js';
+import type { BenchTarget } from './lib/target.js';
+
+const WRITERS = 16;
+const TICKET_TYPES = 20;
+
+const event = (type: string, data: unknown): EventToAppend => ({ eventId: randomUUID(), type, data, metadata: {} });
+
+export interface TicketingRebuild {
+  readonly events: number;
+  readonly sales: number;
+  readonly tickets: number;
+  readonly writeSeconds: number;
+  readonly rebuildSeconds: number;
+}
+
+export async function rebuildTicketing(target: BenchTarget, total: number, log: (line: string) => void): Promise<TicketingRebuild> {
+  const database = await target.openSchema(WRITERS);
+  const catalog = catalogProjection();
+  const tickets = ticketProjection(database.biSchema);
+  await migrate(database, eventLogMigrations, checkpointMigrations, catalog.migrations!, tickets.migrations!);
+  const store = new PostgresEventStore(database);
+  try {
+    const gatheringId = randomUUID();
+    const soldAt = '2026-12-01T10:00:00.000Z';
+    const types = Array.from({ length: TICKET_TYPES }, () => randomUUID());
+    await store.append(
+      streamOfGathering(gatheringId),
+      [
+        event('GatheringCreated', { gatheringId, organizerId: randomUUID(), createdAt: soldAt, title: 'Rebuild', description: '', venue: 'Hall', startsAt: '2027-01-01T18:00:00Z', endsAt: '2027-01-01T21:00:00Z', capacity: 1_000_000 }),
+        event('GatheringPublished', { publishedAt: soldAt }),
+        ...types.map((ticketTypeId) => event('TicketTypeAdded', { gatheringId, addedAt: soldAt, ticketTypeId, kind: 'standard', quantity: 1_000_000, price: '1500.00', currency: 'RUB', salesStart: soldAt, salesEnd: '2027-01-01T00:00:00Z' })),
+      ],
+      'no_stream',
+    );
+    log(`projections: writing ~${total} ticketing events`);
+    let events = 2 + TICKET_TYPES;
+    let sales = 0;
+    let ticketCount = 0;
+    const writeStart = performance.now();
+    await Promise.all(
+      Array.from({ length: WRITERS }, async (_, writer) => {
+        const ticketTypeId = types[writer % TICKET_TYPES]!;
+        while (events < total) {
+          const n = 1 + (sales % 3);
+          const saleId = randomUUID();
+          const sale = { saleId, gatheringId, ticketTypeId, buyerId: randomUUID(), tickets: Array.from({ length: n }, (_, i) => ({ ticketId: randomUUID(), code: `${saleId.slice(0, 8)}-${i}`.toUpperCase() })), unitPrice: '1500.00', currency: 'RUB', soldAt };
+          sales++;
+          events += 1 + n;
+          ticketCount += n;
+          await store.append(streamOfInventory(ticketTypeId), [event('TicketsSold', sale)], 'any');
+          await Promise.all(
+            sale.tickets.map(async ({ ticketId, code }, i) => {
+              const issued = event('TicketIssued', { ticketId, code, saleId, gatheringId, ticketTypeId, holderId: sale.buyerId, price: '1500.00', currency: 'RUB', issuedAt: soldAt });
+              const checkedIn = (sales + i) % 5 === 0;
+              if (checkedIn) events++;
+              await store.append(streamOfTicket(ticketId), checkedIn ? [issued, event('TicketCheckedIn', { ticketId, gatheringId, scannerId: 'door-1', checkedInAt: '2027-01-01T18:05:00Z' })] : [issued], 'no_stream');
+            }),
+          );
+        }
+      }),
+    );
+    const writeSeconds = (performance.now() - writeStart) / 1000;
+    const head = await store.headPosition();
+    log(`projections: rebuilding ${CATALOG_PROJECTION} and ${TICKETS_PROJECTION} over ${events} events`);
+    const runner = new ProjectionRunner(database, store, [catalog, tickets], { onError: (name, error) => log(`projection ${name} error: ${error instanceof Error ? error.message : String(error)}`) });
+    const started = performance.now();
+    runner.start();
+    try {
+      for (const name of [CATALOG_PROJECTION, TICKETS_PROJECTION]) if (!(await waitForProjection(database, name, head, 600_000, 20))) throw new Error(`${name} did not reach the head within 10 minutes`);
+    } finally {
+      await runner.stop();
+    }
+    const rebuildSeconds = (performance.now() - started) / 1000;
+    const rows = Number((await sql<{ n: string }>`select count(*)::text as n from rm_tickets`.execute(database.db)).rows[0]!.n);
+    const sold = Number((await sql<{ n: string }>`select sum(sold)::text as n from rm_ticket_types`.execute(database.db)).rows[0]!.n);
+    if (rows !== ticketCount || sold !== ticketCount) throw new Error(`rebuild wrong: ${rows} ticket rows and ${sold} sold for ${ticketCount} tickets`);
+    return { events, sales, tickets: ticketCount, writeSeconds, rebuildSeconds };
+  } finally {
+    await store.close();
+    await database.dispose();
+  }
+}
