@@ -146,7 +146,7 @@ export const bench: Bench = {
       seconds: round(ticketing.rebuildSeconds, 2),
       eventsPerSec: round(ticketing.events / ticketing.rebuildSeconds),
     });
-    ctx.note('rebuild-ticketing = the product’s catalog and tickets projectors (a batch is a few multi-row statements, issue 16) rebuilt together by the ProjectionRunner over TicketsSold / TicketIssued / TicketCheckedIn as purchases write them; rebuild = the one-statement-per-event bench projector above');
+    ctx.note('rebuild-ticketing = the product’s catalog and tickets projectors (a batch is a few multi-row statements, issue 16) rebuilt together by the ProjectionRunner over TicketsSold (tickets born with the sale) / TicketCheckedIn as purchases write them; rebuild = the one-statement-per-event bench projector above');
   },
 };
 

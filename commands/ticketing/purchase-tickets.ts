@@ -1,11 +1,9 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { left, right, type Either } from 'fp-ts/Either';
-import type { EventStore, Position } from '../../adapters/eventstore/event-store.js';
+import type { Position } from '../../adapters/eventstore/event-store.js';
 import { domainError, type DomainError } from '../../domain/decider.js';
-import { gatheringDecider, streamOfGathering } from '../../domain/ticketing/gathering.js';
 import type { TicketsSold } from '../../domain/ticketing/ticket-inventory.js';
-import { loadAggregate } from '../load-aggregate.js';
-import { issueTicketsOfSale } from './issue-tickets.js';
+import type { GatheringsOnSale } from './gatherings-on-sale.js';
 import { drawTickets } from './ticket-codes.js';
 import type { TicketSeller } from './ticket-seller.js';
 
@@ -22,7 +20,7 @@ export interface PurchaseRequest {
 
 export interface Purchase {
   readonly sale: TicketsSold['data'];
-  /** The furthest position the purchase wrote (for read-your-writes); null when replayed. */
+  /** The position of the sale (for read-your-writes); null when replayed. */
   readonly position: Position | null;
 }
 
@@ -36,11 +34,10 @@ function saleIdOf(request: PurchaseRequest): string {
 /**
  * T-3: the gathering must be published and not cancelled and the ticket type its own; the seller
  * decides the seats (never oversold) at the price the ticket type was given — never the
- * client's; then the tickets are issued (and, should this process die first, the issuing saga
- * issues them from the sale).
+ * client's. The tickets are born with the sale: its one event is the whole purchase.
  */
-export async function purchaseTickets(store: EventStore, seller: TicketSeller, request: PurchaseRequest): Promise<Either<DomainError, Purchase>> {
-  const { state: gathering } = await loadAggregate(store, gatheringDecider, streamOfGathering(request.gatheringId));
+export async function purchaseTickets(gatherings: GatheringsOnSale, seller: TicketSeller, request: PurchaseRequest): Promise<Either<DomainError, Purchase>> {
+  const gathering = await gatherings.gathering(request.gatheringId, request.ticketTypeId);
   if (gathering.status === 'none' || gathering.status === 'draft') return left(domainError('not_found', 'gathering.not_found', 'no such event on sale'));
   if (gathering.status === 'cancelled') return left(domainError('conflict', 'gathering.cancelled', 'this event was cancelled'));
   const ticketType = gathering.ticketTypes.find((candidate) => candidate.ticketTypeId === request.ticketTypeId);
@@ -60,6 +57,5 @@ export async function purchaseTickets(store: EventStore, seller: TicketSeller, r
     ...(request.correlationId ? { correlationId: request.correlationId } : {}),
   });
   if (sold._tag === 'Left') return sold;
-  const issued = await issueTicketsOfSale(store, sold.right.sale, request.correlationId ? { correlationId: request.correlationId } : {});
-  return right({ sale: sold.right.sale, position: issued ?? sold.right.position });
+  return right({ sale: sold.right.sale, position: sold.right.position });
 }

@@ -1,14 +1,13 @@
 import type { Database } from '../../adapters/database/database.js';
 import type { EventStore, Position } from '../../adapters/eventstore/event-store.js';
 import { parsePosition } from '../../adapters/eventstore/event-store.js';
-import { streamOfTicket, ticketDecider } from '../../domain/ticketing/ticket.js';
+import { deciderOfTicket, streamOfTicket, type TicketOfSale } from '../../domain/ticketing/ticket.js';
 import { TICKETS_PROJECTION, type TicketQueries } from '../../projections/ticketing/ticket-projection.js';
 import type { Clock } from '../../platform/clock.js';
 import { enqueueEffect } from '../../sagas/outbox.js';
 import { performs, type EffectPerformer } from '../../sagas/effect-kind.js';
 import { PermanentEffectFailure } from '../../sagas/outbox-worker.js';
 import { handleCommand } from '../command-handler.js';
-import { issueTicketsOfSale } from './issue-tickets.js';
 import { IssueTickets, RemindHolders, VoidGatheringTickets, VoidTicket } from './ticketing-effect-kinds.js';
 import { cancelledNotice, reminderNotice } from './ticketing-notices.js';
 
@@ -29,21 +28,21 @@ async function holdersOf(deps: TicketingEffectDependencies, gatheringId: string,
 
 /** Outbox effects of ticketing: issuing tickets after a sale, voiding them, asking notifications to tell holders. */
 export function ticketingEffectHandlers(deps: TicketingEffectDependencies): EffectPerformer[] {
-  const voidTicket = async (ticketId: string) => {
-    const outcome = await handleCommand(deps.store, ticketDecider, streamOfTicket(ticketId), { type: 'VoidTicket', now: deps.clock.now() }, { commandId: `void:${ticketId}`, now: deps.clock.now() }, { maxRetries: 50 });
+  /** Void a ticket its sale made (`ticket`), or one whose stream begins with the `TicketIssued` of an earlier version (`undefined`). */
+  const voidTicket = async (ticketId: string, ticket: TicketOfSale | undefined) => {
+    const now = deps.clock.now();
+    const outcome = await handleCommand(deps.store, deciderOfTicket(ticket), streamOfTicket(ticketId), { type: 'VoidTicket', now }, { commandId: `void:${ticketId}`, now }, { maxRetries: 50 });
     if (outcome._tag === 'Left') throw new PermanentEffectFailure(outcome.left.message);
   };
   return [
-    performs(IssueTickets, async ({ sale }, { correlationId }) => {
-      // Almost always the purchase issued them already: one read-model query says so. Otherwise
-      // (it died between the two writes, or the read model lags) issue them: that is idempotent.
-      if ((await deps.tickets.issuedOfSale(sale.saleId)) === sale.tickets.length) return;
-      await issueTicketsOfSale(deps.store, sale, correlationId ? { correlationId } : {});
-    }),
-    performs(VoidTicket, async ({ ticketId }) => voidTicket(ticketId)),
+    // a ticket is born with its sale now: an issue effect an earlier version left in the outbox is done
+    performs(IssueTickets, async () => {}),
+    performs(VoidTicket, async ({ ticketId, gatheringId, ticketTypeId }) =>
+      voidTicket(ticketId, gatheringId && ticketTypeId ? { ticketId, gatheringId, ticketTypeId } : undefined),
+    ),
     performs(VoidGatheringTickets, async ({ gatheringId, title, reason, position }) => {
       const tickets = await holdersOf(deps, gatheringId, parsePosition(position)!, ['active', 'used', 'voided']);
-      for (const ticket of tickets) if (ticket.status === 'active') await voidTicket(ticket.id);
+      for (const ticket of tickets) if (ticket.status === 'active') await voidTicket(ticket.id, { ticketId: ticket.id, gatheringId, ticketTypeId: ticket.ticketTypeId });
       const now = deps.clock.now();
       for (const holder of new Set(tickets.map((ticket) => ticket.holderId))) {
         await enqueueEffect(deps.database.db, cancelledNotice(gatheringId, holder, title, reason), now);

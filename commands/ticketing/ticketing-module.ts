@@ -6,6 +6,7 @@ import { ticketingStream } from '../../projections/ticketing/ticketing-stream.js
 import { gatheringFollowupSaga } from '../../sagas/ticketing/gathering-followup-saga.js';
 import { ticketingEffectHandlers } from './ticketing-effects.js';
 import { ticketingCommandRoutes } from './ticketing-routes.js';
+import { GatheringsOnSale } from './gatherings-on-sale.js';
 import { BatchingTicketSeller, OptimisticTicketSeller } from './ticket-seller.js';
 
 /**
@@ -35,9 +36,10 @@ export function ticketingModule(): ContextFactory {
           store: deps.store,
           clock: deps.clock,
           seller,
+          gatherings: new GatheringsOnSale(deps.store),
           catalogReached: (position) => deps.waitForProjection(CATALOG_PROJECTION, position, 3000),
           ticketsReached: (position) => deps.waitForProjection(TICKETS_PROJECTION, position, 3000),
-          ticketOfCode: ticketReads.ticketIdOfCode,
+          ticketOfCode: ticketReads.ticketOfCode,
         }),
         ...ticketingQueryRoutes(deps.database, deps.clock),
       ],

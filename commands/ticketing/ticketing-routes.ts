@@ -10,10 +10,11 @@ import { domainError, type DomainError } from '../../domain/decider.js';
 import { TicketKind, type GatheringDetails } from '../../domain/ticketing/gathering-events.js';
 import type { Actor } from '../../domain/actor.js';
 import { gatheringDecider, streamOfGathering, type GatheringCommand, type GatheringState } from '../../domain/ticketing/gathering.js';
-import { mayKeepTheDoor, notYourDoor, streamOfTicket, ticketDecider, ticketValidity } from '../../domain/ticketing/ticket.js';
+import { deciderOfTicket, mayKeepTheDoor, notYourDoor, streamOfTicket, ticketValidity, type TicketOfSale } from '../../domain/ticketing/ticket.js';
 import type { Clock } from '../../platform/clock.js';
 import { handleCommand, type CommandOutcome } from '../command-handler.js';
 import { loadAggregate } from '../load-aggregate.js';
+import type { GatheringsOnSale } from './gatherings-on-sale.js';
 import { purchaseTickets } from './purchase-tickets.js';
 import { TICKET_CODE_PATTERN } from './ticket-codes.js';
 import type { TicketSeller } from './ticket-seller.js';
@@ -22,12 +23,14 @@ export interface TicketingCommandDependencies {
   readonly store: EventStore;
   readonly clock: Clock;
   readonly seller: TicketSeller;
+  /** The published gatherings purchases check, from memory; told of every gathering command run here. */
+  readonly gatherings: GatheringsOnSale;
   /** Read-your-writes: resolves when the catalog read model has caught up with `position` (bounded). */
   readonly catalogReached: (position: Position) => Promise<unknown>;
   /** The same for the tickets read model (GET /api/tickets right after a purchase). */
   readonly ticketsReached: (position: Position) => Promise<unknown>;
-  /** The ticket id of a QR code (from the tickets read model), if any. */
-  readonly ticketOfCode: (code: string) => Promise<string | undefined>;
+  /** The ticket a QR code names, as its sale made it (from the tickets read model), if any. */
+  readonly ticketOfCode: (code: string) => Promise<TicketOfSale | undefined>;
 }
 
 /** Text of `min` (not counting surrounding blanks) to `max` characters, said so in a 400 and in the OpenAPI document. */
@@ -130,11 +133,13 @@ export function ticketingCommandRoutes(deps: TicketingCommandDependencies): Rout
     correlationId: string,
     status: number,
   ): Promise<Either<DomainError, { status: number; body: unknown; headers?: Record<string, string> }>> => {
+    deps.gatherings.forget(gatheringId);
     const outcome: Either<DomainError, CommandOutcome<unknown, GatheringState>> = await handleCommand(deps.store, gatheringDecider, streamOfGathering(gatheringId), command, {
       correlationId,
       actor: `user:${principal.id}`,
       now: deps.clock.now(),
     });
+    deps.gatherings.forget(gatheringId);
     if (outcome._tag === 'Left') return outcome;
     if (outcome.right.position) await deps.catalogReached(outcome.right.position);
     return { _tag: 'Right', right: { status, body: gatheringView(gatheringId, outcome.right.state), headers: { Location: `/api/events/${gatheringId}` } } };
@@ -249,7 +254,7 @@ export function ticketingCommandRoutes(deps: TicketingCommandDependencies): Rout
       },
       handle: async ({ params, body, principal, correlationId, idempotencyKey }) => {
         if (principal.kind !== 'user') return left(domainError('forbidden', 'tickets.users_only', 'tickets are bought by users'));
-        const purchase = await purchaseTickets(deps.store, deps.seller, {
+        const purchase = await purchaseTickets(deps.gatherings, deps.seller, {
           gatheringId: params.id,
           ticketTypeId: body.ticket_type_id,
           quantity: body.quantity ?? 1,
@@ -298,16 +303,18 @@ export function ticketingCommandRoutes(deps: TicketingCommandDependencies): Rout
       handle: async ({ params, body, principal }) => {
         const unknown = { status: 200, body: { valid: false, reason: 'unknown_code' } };
         if (!isTicketCode(params.code)) return unknown;
-        const ticketId = await deps.ticketOfCode(params.code);
-        if (!ticketId) return unknown;
-        const { state, recorded } = await loadAggregate(deps.store, ticketDecider, streamOfTicket(ticketId));
+        const born = await deps.ticketOfCode(params.code);
+        if (!born) return unknown;
+        const ticketId = born.ticketId;
+        const { state, recorded } = await loadAggregate(deps.store, deciderOfTicket(born), streamOfTicket(ticketId));
         if (state.status === 'none') return unknown;
         const gathering = await loadAggregate(deps.store, gatheringDecider, streamOfGathering(state.ticket!.gatheringId));
         if (!mayKeepTheDoor(doorKeeperOf(principal), gathering.state.organizerId)) return left(notYourDoor());
         const verdict = ticketValidity(state, { gatheringCancelled: gathering.state.status === 'cancelled', ...(body?.event_id ? { gatheringId: body.event_id } : {}) });
         const ticket = { id: ticketId, event_id: state.ticket!.gatheringId, ticket_type_id: state.ticket!.ticketTypeId, status: state.status };
         // A check-in another door just made is in the tickets read model too before the verdict says so.
-        await deps.ticketsReached(recorded[recorded.length - 1]!.position);
+        const last = recorded[recorded.length - 1];
+        if (last) await deps.ticketsReached(last.position);
         return { status: 200, body: verdict.valid ? { valid: true, ticket } : { valid: false, reason: verdict.reason, ticket } };
       },
     }),
@@ -330,22 +337,22 @@ export function ticketingCommandRoutes(deps: TicketingCommandDependencies): Rout
         422: { description: 'The ticket is for another event' },
       },
       handle: async ({ params, body, principal, correlationId }) => {
-        const ticketId = isTicketCode(params.code) ? await deps.ticketOfCode(params.code) : undefined;
-        if (!ticketId) return left(domainError('not_found', 'ticket.unknown_code', 'no ticket has this code', 'code'));
-        const { state } = await loadAggregate(deps.store, ticketDecider, streamOfTicket(ticketId));
-        const gatheringId = state.ticket?.gatheringId;
-        const gathering = gatheringId ? await loadAggregate(deps.store, gatheringDecider, streamOfGathering(gatheringId)) : undefined;
+        const born = isTicketCode(params.code) ? await deps.ticketOfCode(params.code) : undefined;
+        if (!born) return left(domainError('not_found', 'ticket.unknown_code', 'no ticket has this code', 'code'));
+        const ticketId = born.ticketId;
+        const gatheringId = born.gatheringId;
+        const gathering = await loadAggregate(deps.store, gatheringDecider, streamOfGathering(gatheringId));
         const now = deps.clock.now();
         const outcome = await handleCommand(
           deps.store,
-          ticketDecider,
+          deciderOfTicket(born),
           streamOfTicket(ticketId),
           {
             type: 'CheckIn',
             scannerId: principal.id,
             staff: doorKeeperOf(principal).staff,
-            ...(gathering?.state.organizerId ? { organizerId: gathering.state.organizerId } : {}),
-            gatheringCancelled: gathering?.state.status === 'cancelled',
+            ...(gathering.state.organizerId ? { organizerId: gathering.state.organizerId } : {}),
+            gatheringCancelled: gathering.state.status === 'cancelled',
             now,
             ...(body?.event_id ? { gatheringId: body.event_id } : {}),
           },
@@ -353,7 +360,7 @@ export function ticketingCommandRoutes(deps: TicketingCommandDependencies): Rout
         );
         if (outcome._tag === 'Left') return outcome;
         if (outcome.right.position) await deps.ticketsReached(outcome.right.position);
-        return { status: 200, body: { ticket_id: ticketId, event_id: gatheringId!, status: 'used', checked_in_at: outcome.right.state.checkedInAt! } };
+        return { status: 200, body: { ticket_id: ticketId, event_id: gatheringId, status: 'used', checked_in_at: outcome.right.state.checkedInAt! } };
       },
     }),
   ];

@@ -5,8 +5,14 @@ import { domainError } from '../decider.js';
 import { eventCodec } from '../event-codec.js';
 
 /**
- * One ticket (T-3, T-5, T-6, T-7): issued active after its sale, used exactly once at the door,
- * voided when its gathering is cancelled. Its `code` is the QR content: 128 random bits.
+ * One ticket (T-3, T-5, T-6, T-7): born active with its sale (`TicketsSold` on the ticket type's
+ * inventory stream names it, its code, holder and price), used exactly once at the door, voided
+ * when its gathering is cancelled. Its `code` is the QR content: 128 random bits.
+ *
+ * The ticket's own stream starts with its first check-in or void: nothing is appended per ticket
+ * at the sale (issue 16). Whoever decides about a ticket starts from `bornWithSale(...)`, the
+ * facts the sale gave it (they never change), read from the tickets read model. `TicketIssued`
+ * is what earlier versions appended once per ticket after the sale; logs that hold it still fold.
  */
 export const TicketEvent = t.union([
   eventCodec(
@@ -31,14 +37,20 @@ export type TicketIssued = Extract<TicketEvent, { type: 'TicketIssued' }>;
 
 export type TicketStatus = 'none' | 'active' | 'used' | 'voided';
 
+/** What a ticket's sale made it: which gathering's door it opens and of which ticket type. */
+export interface TicketOfSale {
+  readonly ticketId: string;
+  readonly gatheringId: string;
+  readonly ticketTypeId: string;
+}
+
 export interface TicketState {
   readonly status: TicketStatus;
-  readonly ticket?: TicketIssued['data'];
+  readonly ticket?: TicketOfSale;
   readonly checkedInAt?: string;
 }
 
 export type TicketCommand =
-  | { readonly type: 'IssueTicket'; readonly ticket: TicketIssued['data'] }
   | {
       readonly type: 'CheckIn';
       /** Who lets the holder in: door staff, an admin, or the gathering's organizer (recorded as the scanner). */
@@ -78,13 +90,12 @@ export function ticketValidity(state: TicketState, at: { readonly gatheringId?: 
   return { valid: true };
 }
 
+/** The decider of a ticket no sale made (an unknown ticket): every command finds nothing. */
 export const ticketDecider: EventSourcedDecider<TicketCommand, TicketEvent, TicketState> = {
   events: TicketEvent,
   initialState: { status: 'none' },
   decide(command, state) {
     switch (command.type) {
-      case 'IssueTicket':
-        return state.status === 'none' ? right([{ type: 'TicketIssued', data: command.ticket }]) : right([]);
       case 'CheckIn': {
         if (state.status !== 'none' && !mayKeepTheDoor({ id: command.scannerId, staff: command.staff }, command.organizerId)) return left(notYourDoor());
         const validity = ticketValidity(state, command);
@@ -115,7 +126,7 @@ export const ticketDecider: EventSourcedDecider<TicketCommand, TicketEvent, Tick
   evolve(state, event) {
     switch (event.type) {
       case 'TicketIssued':
-        return { status: 'active', ticket: event.data };
+        return { status: 'active', ticket: { ticketId: event.data.ticketId, gatheringId: event.data.gatheringId, ticketTypeId: event.data.ticketTypeId } };
       case 'TicketCheckedIn':
         return { ...state, status: 'used', checkedInAt: event.data.checkedInAt };
       case 'TicketVoided':
@@ -123,3 +134,11 @@ export const ticketDecider: EventSourcedDecider<TicketCommand, TicketEvent, Tick
     }
   },
 };
+
+/** The decider of a ticket its sale made: it starts active with what the sale said. */
+export function bornWithSale(ticket: TicketOfSale): EventSourcedDecider<TicketCommand, TicketEvent, TicketState> {
+  return { ...ticketDecider, initialState: { status: 'active', ticket: { ticketId: ticket.ticketId, gatheringId: ticket.gatheringId, ticketTypeId: ticket.ticketTypeId } } };
+}
+
+/** The decider of a ticket, born with its sale when one made it (`undefined`: no sale did). */
+export const deciderOfTicket = (ticket: TicketOfSale | undefined) => (ticket ? bornWithSale(ticket) : ticketDecider);

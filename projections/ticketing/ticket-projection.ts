@@ -5,7 +5,7 @@ import type { Migrations } from '../../adapters/database/migrations.js';
 import type { RecordedEvent } from '../../adapters/eventstore/event-store.js';
 import { fromMinorUnits, toMinorUnits } from '../../domain/money.js';
 import { TicketInventoryEvent } from '../../domain/ticketing/ticket-inventory.js';
-import { TicketEvent } from '../../domain/ticketing/ticket.js';
+import { TicketEvent, type TicketIssued, type TicketOfSale } from '../../domain/ticketing/ticket.js';
 import { defineProjection, type Projection } from '../projection.js';
 
 export const TICKETS_PROJECTION = 'ticketing-tickets';
@@ -19,28 +19,25 @@ const positionOf = (event: RecordedEvent) => `${event.position.commit}/${event.p
  */
 /** The ticket read model's queries the command side may use (handed to it as functions by the module). */
 export interface TicketQueries {
-  /** The ticket a door code names, if any (codes are stored upper-case). */
-  ticketIdOfCode(code: string): Promise<string | undefined>;
+  /** The ticket a door code names, as its sale made it, if any (codes are stored upper-case). */
+  ticketOfCode(code: string): Promise<TicketOfSale | undefined>;
   /** A gathering's tickets in the given statuses, with their holders. */
-  ticketsOfGathering(gatheringId: string, statuses: readonly string[]): Promise<{ readonly id: string; readonly holderId: string; readonly status: string }[]>;
-  /** How many tickets of a sale the read model has. */
-  issuedOfSale(saleId: string): Promise<number>;
+  ticketsOfGathering(gatheringId: string, statuses: readonly string[]): Promise<{ readonly id: string; readonly ticketTypeId: string; readonly holderId: string; readonly status: string }[]>;
 }
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export function ticketQueries(db: Kysely<any>): TicketQueries {
   return {
-    async ticketIdOfCode(code) {
-      return (await sql<{ id: string }>`select id from rm_tickets where code = ${code.toUpperCase()}`.execute(db)).rows[0]?.id;
+    async ticketOfCode(code) {
+      const { rows } = await sql<{ id: string; gathering_id: string; ticket_type_id: string }>`
+        select id, gathering_id, ticket_type_id from rm_tickets where code = ${code.toUpperCase()}`.execute(db);
+      const row = rows[0];
+      return row ? { ticketId: row.id, gatheringId: row.gathering_id, ticketTypeId: row.ticket_type_id } : undefined;
     },
     async ticketsOfGathering(gatheringId, statuses) {
-      const { rows } = await sql<{ id: string; holder_id: string; status: string }>`
-        select id, holder_id, status from rm_tickets where gathering_id = ${gatheringId} and status in (${sql.join(statuses)}) order by id`.execute(db);
-      return rows.map((row) => ({ id: row.id, holderId: row.holder_id, status: row.status }));
-    },
-    async issuedOfSale(saleId) {
-      const { rows } = await sql<{ issued: string }>`select count(*)::text as issued from rm_tickets where sale_id = ${saleId}`.execute(db);
-      return Number(rows[0]?.issued ?? 0);
+      const { rows } = await sql<{ id: string; ticket_type_id: string; holder_id: string; status: string }>`
+        select id, ticket_type_id, holder_id, status from rm_tickets where gathering_id = ${gatheringId} and status in (${sql.join(statuses)}) order by id`.execute(db);
+      return rows.map((row) => ({ id: row.id, ticketTypeId: row.ticket_type_id, holderId: row.holder_id, status: row.status }));
     },
   };
 }
@@ -56,18 +53,26 @@ export function ticketProjection(biSchema: string): Projection<t.TypeOf<typeof T
     rebind: (other) => ticketProjection(other),
     // Set-based (issue 16): a batch is a few multi-row statements, not one per event, with the
     // result of applying its events one by one (tests/projections/ticketing/ticket-projection-batch.property.spec.ts):
-    // sales and issued tickets are inserted first (first one of an id wins, as with `on conflict
-    // do nothing`), then each ticket's check-ins and voids fold into its final status.
+    // sales and their tickets are inserted first (first one of an id wins, as with `on conflict
+    // do nothing`), then each ticket's check-ins and voids fold into its final status. A ticket
+    // is born with its sale; `TicketIssued` (one per ticket, as earlier versions wrote) gives
+    // the same row and is kept for the logs that hold it.
     async apply(trx, events) {
       const sales = new Map<string, Extract<typeof events[number], { type: 'TicketsSold' }>>();
-      const issued = new Map<string, Extract<typeof events[number], { type: 'TicketIssued' }>['data']>();
+      const issued = new Map<string, TicketIssued['data']>();
       const changes = new Map<string, TicketChange>();
       const checkins = new Map<string, { scannerId: string; checkedInAt: string; position: string }>();
       for (const event of events) {
         switch (event.type) {
-          case 'TicketsSold':
-            if (!sales.has(event.data.saleId)) sales.set(event.data.saleId, event);
+          case 'TicketsSold': {
+            const d = event.data;
+            if (!sales.has(d.saleId)) sales.set(d.saleId, event);
+            for (const { ticketId, code } of d.tickets) {
+              if (issued.has(ticketId)) continue;
+              issued.set(ticketId, { ticketId, code, saleId: d.saleId, gatheringId: d.gatheringId, ticketTypeId: d.ticketTypeId, holderId: d.buyerId, price: d.unitPrice, currency: d.currency, issuedAt: d.soldAt });
+            }
             break;
+          }
           case 'TicketIssued':
             if (!issued.has(event.data.ticketId)) issued.set(event.data.ticketId, event.data);
             break;

@@ -1,6 +1,6 @@
 import * as t from 'io-ts';
 import { formatPosition } from '../../adapters/eventstore/event-store.js';
-import { IssueTickets, RemindHolders, VoidGatheringTickets, VoidTicket } from '../../commands/ticketing/ticketing-effect-kinds.js';
+import { RemindHolders, VoidGatheringTickets, VoidTicket } from '../../commands/ticketing/ticketing-effect-kinds.js';
 import { cancelledNotice, purchasedNotice, reminderNotice } from '../../commands/ticketing/ticketing-notices.js';
 import { pickEvents } from '../../domain/event-codec.js';
 import { GatheringEvent } from '../../domain/ticketing/gathering-events.js';
@@ -38,12 +38,13 @@ const gatheringOf = (event: ProjectedEvent<t.TypeOf<typeof GatheringFollowupEven
 
 /**
  * The process manager of a gathering (T-3, T-7, T-8, T-9):
- * - every sale: issue its tickets (recovery of the purchase's second write) and tell the buyer;
+ * - every sale: tell the buyer (its tickets are born with it: nothing to issue);
  * - the reminder: a durable timer `reminderLeadHours` before the start, moved when the start
  *   changes, cancelled with the gathering; when it fires every holder is reminded; a buyer after
  *   that moment is reminded with the purchase (one reminder per holder and start time);
- * - cancellation: every ticket sold before it is voided and every holder told; a ticket issued
- *   after it in the log (a sale that raced the cancellation) is voided as it appears.
+ * - cancellation: every ticket sold before it is voided and every holder told; a sale after it
+ *   in the log (one that raced the cancellation) has its tickets voided as it appears, and so
+ *   has a ticket an earlier version issued after it (`TicketIssued`).
  */
 export function gatheringFollowupSaga(reminderLeadHours: number) {
   const reminderAt = (startsAt: string) => new Date(new Date(startsAt).getTime() - reminderLeadHours * 3600_000);
@@ -83,16 +84,20 @@ export function gatheringFollowupSaga(reminderLeadHours: number) {
           // holders have been reminded already: this buyer is reminded now, with the purchase.
           const remindNow =
             state.status === 'published' && state.startsAt !== undefined && (state.remindedFor === state.startsAt || now.getTime() >= reminderAt(state.startsAt).getTime());
+          const voids =
+            state.status === 'cancelled'
+              ? [
+                  ...sale.tickets.map(({ ticketId }) => VoidTicket.effect(`ticketing-void:${ticketId}`, { ticketId, gatheringId: sale.gatheringId, ticketTypeId: sale.ticketTypeId })),
+                  cancelledNotice(gatheringId, sale.buyerId, title, ''),
+                ]
+              : [];
           return {
             state,
-            effects: [
-              IssueTickets.effect(`ticketing-issue:${sale.saleId}`, { sale }),
-              purchasedNotice(gatheringId, sale, title),
-              ...(remindNow ? [reminderNotice(gatheringId, sale.buyerId, title, state.startsAt!)] : []),
-            ],
+            effects: [purchasedNotice(gatheringId, sale, title), ...(remindNow ? [reminderNotice(gatheringId, sale.buyerId, title, state.startsAt!)] : []), ...voids],
           };
         }
         case 'TicketIssued':
+          // written by earlier versions after each sale: its sale (above) voided it already
           if (state.status !== 'cancelled') return { state };
           return {
             state,

@@ -51,6 +51,17 @@ describe('gathering follow-up saga: a sale after the reminder moment', () => {
   it('given the start moved later after the reminder, or the event is cancelled, then a sale reminds nobody yet', () => {
     const moved: GatheringFollowupState = { ...published, startsAt: '2030-03-10T18:00:00.000Z', remindedFor: startsAt };
     assert.deepEqual(notices(saga.react(moved, sold('dave'), after).effects).map((n) => n.template), ['ticket.purchased']);
-    assert.deepEqual(notices(saga.react({ ...published, status: 'cancelled' }, sold('erin'), after).effects).map((n) => n.template), ['ticket.purchased']);
+    assert.deepEqual(notices(saga.react({ ...published, status: 'cancelled' }, sold('erin'), after).effects).map((n) => n.template), ['ticket.purchased', 'event.cancelled']);
+  });
+
+  it('given the event is cancelled, when a sale that raced the cancellation appears, then each of its tickets is voided and the buyer told of the cancellation', () => {
+    const reaction = saga.react({ ...published, status: 'cancelled' }, sold('frank'), after);
+    const voids = (reaction.effects ?? []).filter((effect) => effect.kind === 'ticketing.void-ticket');
+    assert.deepEqual(
+      voids.map((effect) => ({ key: effect.idempotencyKey, payload: effect.payload })),
+      [{ key: 'ticketing-void:t-1', payload: { ticketId: 't-1', gatheringId: 'g-1', ticketTypeId: 'tt-1' } }],
+    );
+    assert.deepEqual(notices(reaction.effects).find((n) => n.template === 'event.cancelled')?.notificationId, 'cancelled:g-1:frank');
+    assert.equal((saga.react(published, sold('gina'), after).effects ?? []).filter((effect) => effect.kind === 'ticketing.void-ticket').length, 0, 'nothing voided while on sale');
   });
 });
