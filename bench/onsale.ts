@@ -1,150 +1,249 @@
 /**
- * `npm run bench -- onsale [--quick] [--buyers=500] [--seats=5000] [--seconds=90]`
+ * `npm run bench -- onsale [--quick] [--buyers=500] [--seats=5000] [--seconds=120] [--shapes=one,scaled]`
  *
- * An on-sale rush over HTTP against a started server (T-3): N concurrent buyers keep buying one
- * ticket at a time of one ticket type of M seats until it is sold out. Run for our design
- * (batched decisions on one inventory stream) and for the naive baseline (plain optimistic
- * retry on the same stream) in the same invocation, each on a fresh schema and server.
+ * An on-sale rush over HTTP (T-3): N concurrent buyers keep buying one ticket at a time of one
+ * ticket type of M seats until each is told it is sold out. Nothing shares an event loop: every
+ * server is a process of its own (bench/onsale/server-process.ts) and the buyers run in a load
+ * process (bench/onsale/load-process.ts). Shapes: `one` — one process serving the API and
+ * running the workers (`npm start`); `scaled` — two API processes and a worker (PostgreSQL
+ * server only: PGlite lives inside one process). Each shape runs, on a fresh schema each:
+ *   ours  — the batched seller on one inventory stream;
+ *   crud  — the peer a user would otherwise pick: a plain CRUD shop on the same HTTP stack and
+ *           database, one transaction per purchase (guarded UPDATE of `sold` + ticket INSERT);
+ *   naive — plain optimistic retry on the same stream.
  */
-import { randomUUID } from 'node:crypto';
-import { sql, type Kysely } from 'kysely';
-import { startSystem } from '../adapters/app/system.js';
-import { appConfigSections } from '../adapters/config/app-config.js';
-import { loadConfig } from '../adapters/config/platform-config.js';
+import { fork, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import pg from 'pg';
 import { signAccessToken } from '../adapters/http/access-token.js';
-import type { NotificationChannel } from '../commands/notifications/ports/notification-channel.js';
-import { createLogger } from '../adapters/observability/logger.js';
-import { databaseStatementsSent } from '../adapters/observability/metrics.js';
-import { comparePositions } from '../adapters/eventstore/event-store.js';
-import { readCheckpoint } from '../projections/checkpoints.js';
-import { TICKETS_PROJECTION } from '../projections/ticketing/ticket-projection.js';
-import { notificationsModule } from '../commands/notifications/notifications-module.js';
-import { ticketingModule } from '../commands/ticketing/ticketing-module.js';
-import { streamOfInventory } from '../domain/ticketing/ticket-inventory.js';
 import { numberOption, type Bench, type BenchContext } from './lib/bench.js';
 import { percentile, round } from './lib/measures.js';
+import type { LoadOutcome, LoadPlan, ServerAsk, ServerStart, ServerVariant } from './onsale/messages.js';
 
 const SECRET = 'onsale-benchmark-secret-of-at-least-32-chars';
-const quietChannel: NotificationChannel = { name: 'bench', deliver: async () => {} };
+const here = dirname(fileURLToPath(import.meta.url));
+type Shape = 'one' | 'scaled';
+const IMPL: Record<ServerVariant, string> = { batched: 'ours', crud: 'crud', optimistic: 'naive' };
 
-async function post(url: string, token: string, body: unknown): Promise<{ status: number; json: any }> {
+/** A forked bench process and its IPC channel: `ask` sends a message and resolves with the answer carrying its id. */
+class Child {
+  private next = 1;
+  private readonly waiting = new Map<number, (answer: any) => void>();
+  private readonly first: Promise<any>;
+  private exited = false;
+
+  constructor(
+    readonly name: string,
+    private readonly process: ChildProcess,
+  ) {
+    let resolveFirst!: (answer: any) => void;
+    let rejectFirst!: (error: Error) => void;
+    this.first = new Promise((resolve, reject) => ((resolveFirst = resolve), (rejectFirst = reject)));
+    process.on('message', (message: any) => {
+      if (typeof message?.id === 'number' && this.waiting.has(message.id)) {
+        this.waiting.get(message.id)!(message);
+        this.waiting.delete(message.id);
+      } else resolveFirst(message);
+    });
+    process.once('exit', (code) => {
+      this.exited = true;
+      rejectFirst(new Error(`${name} exited (${code}) before it answered`));
+      for (const [, resolve] of this.waiting) resolve({ error: `${name} exited (${code})` });
+      this.waiting.clear();
+    });
+  }
+
+  static start(name: string, file: string): Child {
+    // the parent's execArgv carries tsx's loader, so the child runs the TypeScript as we do
+    return new Child(name, fork(join(here, 'onsale', file), [], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] }));
+  }
+
+  /** Sends `message` and resolves with the process's first message (ready / outcome). */
+  async tell(message: unknown): Promise<any> {
+    this.process.send(message as object);
+    const answer = await this.first;
+    if (answer?.error) throw new Error(`${this.name}: ${answer.error}`);
+    return answer;
+  }
+
+  async ask(question: ServerAsk extends infer A ? (A extends ServerAsk ? Omit<A, 'id'> : never) : never): Promise<any> {
+    const id = this.next++;
+    const answer = await new Promise<any>((resolve) => {
+      this.waiting.set(id, resolve);
+      this.process.send({ ...question, id });
+    });
+    if (answer.error) throw new Error(`${this.name}: ${answer.error}`);
+    return answer;
+  }
+
+  /** Answers one more message from the process (the load's outcome after `go`). */
+  async after(message: unknown): Promise<any> {
+    const outcome = new Promise<any>((resolve) => this.process.once('message', resolve));
+    this.process.send(message as object);
+    return outcome;
+  }
+
+  async stop(): Promise<void> {
+    if (this.exited) return;
+    const gone = new Promise<void>((resolve) => this.process.once('exit', () => resolve()));
+    await Promise.race([this.ask({ ask: 'stop' }).catch(() => {}), new Promise((resolve) => setTimeout(resolve, 10_000))]);
+    const timer = setTimeout(() => this.process.kill('SIGKILL'), 10_000);
+    await gone;
+    clearTimeout(timer);
+  }
+
+  kill(): void {
+    if (!this.exited) this.process.kill('SIGKILL');
+  }
+}
+
+async function post(url: string, token: string, body: unknown): Promise<any> {
   const response = await fetch(url, { method: 'POST', headers: { 'Content-Type': 'application/json', Authorization: `Bearer ${token}` }, body: JSON.stringify(body) });
-  return { status: response.status, json: await response.json().catch(() => null) };
+  const json = await response.json().catch(() => null);
+  if (response.status >= 300) throw new Error(`POST ${url}: ${response.status} ${JSON.stringify(json)}`);
+  return json;
 }
 
-async function rush(ctx: BenchContext, variant: 'batched' | 'optimistic', buyers: number, seats: number, seconds: number) {
-  const database = await ctx.target.openSchema(20);
-  const config = loadConfig({ PORT: '0', JWT_SECRET: SECRET, LOG_LEVEL: 'silent', TICKET_SALES_STRATEGY: variant }, appConfigSections);
-  const system = await startSystem({ config, role: 'all', database, logger: createLogger({ level: 'silent' }), contexts: [ticketingModule(), notificationsModule({ channel: quietChannel })] });
+/** The ticket type on sale, made through the API of `api`: path and body of its purchase. */
+async function onSale(variant: ServerVariant, api: string, seats: number): Promise<{ path: string; body: unknown; ticketTypeId: string }> {
+  const organizer = await signAccessToken({ kind: 'user', id: 'bench-organizer', roles: ['organizer'], scopes: [] }, { secret: SECRET, ttlSeconds: 3600 });
+  if (variant === 'crud') {
+    const { ticket_type_id } = await post(`${api}/api/crud/ticket-types`, organizer, { quantity: seats, price: '1500.00' });
+    return { path: `/api/crud/ticket-types/${ticket_type_id}/tickets`, body: {}, ticketTypeId: ticket_type_id };
+  }
+  const now = Date.now();
+  const { id } = await post(`${api}/api/events`, organizer, {
+    title: 'On-sale rush',
+    venue: 'Benchmark Arena',
+    starts_at: new Date(now + 30 * 86400_000).toISOString(),
+    ends_at: new Date(now + 30 * 86400_000 + 3 * 3600_000).toISOString(),
+    capacity: seats,
+  });
+  await post(`${api}/api/events/${id}/publish`, organizer, {});
+  const { ticket_type_id } = await post(`${api}/api/events/${id}/ticket-types`, organizer, {
+    kind: 'standard',
+    quantity: seats,
+    price: '1500.00',
+    sales_start: new Date(now - 3600_000).toISOString(),
+    sales_end: new Date(now + 29 * 86400_000).toISOString(),
+  });
+  return { path: `/api/events/${id}/tickets`, body: { ticket_type_id }, ticketTypeId: ticket_type_id };
+}
+
+interface Rush {
+  readonly shape: Shape;
+  readonly variant: ServerVariant;
+  readonly buyers: number;
+  readonly seats: number;
+  readonly seconds: number;
+}
+
+async function rush(ctx: BenchContext, run: Rush): Promise<Record<string, number | string | boolean | null>> {
+  const schema = `bench_${randomBytes(5).toString('hex')}`;
+  const start = (role: ServerStart['role']): ServerStart => ({ role, variant: run.variant, secret: SECRET, schema, ...(ctx.target.url ? { url: ctx.target.url } : {}) });
+  const servers: Child[] = [];
+  let load: Child | undefined;
   try {
-    const api = `http://127.0.0.1:${system.port}`;
-    const organizer = await signAccessToken({ kind: 'user', id: 'bench-organizer', roles: ['organizer'], scopes: [] }, { secret: SECRET, ttlSeconds: 3600 });
-    const now = Date.now();
-    const created = await post(`${api}/api/events`, organizer, {
-      title: 'On-sale rush',
-      venue: 'Benchmark Arena',
-      starts_at: new Date(now + 30 * 86400_000).toISOString(),
-      ends_at: new Date(now + 30 * 86400_000 + 3 * 3600_000).toISOString(),
-      capacity: seats,
-    });
-    if (created.status !== 201) throw new Error(`create event: ${created.status} ${JSON.stringify(created.json)}`);
-    const gatheringId = created.json.id as string;
-    await post(`${api}/api/events/${gatheringId}/publish`, organizer, {});
-    const typed = await post(`${api}/api/events/${gatheringId}/ticket-types`, organizer, {
-      kind: 'standard',
-      quantity: seats,
-      price: '1500.00',
-      sales_start: new Date(now - 3600_000).toISOString(),
-      sales_end: new Date(now + 29 * 86400_000).toISOString(),
-    });
-    if (typed.status !== 201) throw new Error(`add ticket type: ${typed.status} ${JSON.stringify(typed.json)}`);
-    const ticketTypeId = typed.json.ticket_type_id as string;
-    const tokens = await Promise.all(Array.from({ length: buyers }, () => signAccessToken({ kind: 'user', id: randomUUID(), roles: ['user'], scopes: [] }, { secret: SECRET, ttlSeconds: 3600 })));
+    // the first process applies the migrations; the others start after it
+    const roles: ServerStart['role'][] = run.shape === 'one' ? ['all'] : ['worker', 'api', 'api'];
+    const first = Child.start(`${roles[0]} server`, 'server-process.ts');
+    servers.push(first);
+    const ports: (number | null)[] = [(await first.tell(start(roles[0]!))).port];
+    const rest = roles.slice(1).map((role, i) => Child.start(`${role} server ${i + 1}`, 'server-process.ts'));
+    servers.push(...rest);
+    ports.push(...(await Promise.all(rest.map(async (child, i) => (await child.tell(start(roles[i + 1]!))).port))));
+    const urls = ports.filter((port): port is number => port !== null).map((port) => `http://127.0.0.1:${port}`);
+    const worker = first; // the process that runs the projections and sagas
+    const sale = await onSale(run.variant, urls[0]!, run.seats);
 
-    ctx.log(`onsale ${variant}: ${buyers} buyers, ${seats} seats`);
-    const latencies: number[] = [];
-    let busy = 0;
-    let errors = 0;
-    let soldOut = false;
-    const statementsBefore = databaseStatementsSent();
-    const started = performance.now();
-    const deadline = started + seconds * 1000;
-    await Promise.all(
-      tokens.map(async (token) => {
-        while (!soldOut && performance.now() < deadline) {
-          const t0 = performance.now();
-          const answer = await post(`${api}/api/events/${gatheringId}/tickets`, token, { ticket_type_id: ticketTypeId });
-          if (answer.status === 201) latencies.push(performance.now() - t0);
-          else if (answer.status === 409) soldOut = true;
-          else if (answer.status === 429) busy++;
-          else errors++;
-        }
-      }),
-    );
-    const elapsed = (performance.now() - started) / 1000;
-    // the asynchronous work counts too: wait until the sagas' and projections' share is done
-    const settled = await settle(system, database.db);
-    const statements = databaseStatementsSent() - statementsBefore - settled.ownStatements;
-    const stream = await system.dependencies.store.readStream(streamOfInventory(ticketTypeId));
-    const sold = stream.reduce((sum, event) => sum + (event.data as { tickets: unknown[] }).tickets.length, 0);
-    latencies.sort((a, b) => a - b);
-    ctx.record({
+    load = Child.start('load', 'load-process.ts');
+    const plan: LoadPlan = { urls, secret: SECRET, buyers: run.buyers, path: sale.path, body: sale.body, seconds: run.seconds };
+    await load.tell(plan);
+    ctx.log(`onsale ${run.shape} ${IMPL[run.variant]}: ${run.buyers} buyers, ${run.seats} seats, ${urls.length} API process(es)`);
+    const statements = async () => (await Promise.all(servers.map((server) => server.ask({ ask: 'statements' })))).reduce((sum, answer) => sum + answer.statements, 0);
+    const before = await statements();
+    const outcome: LoadOutcome = await load.after({ go: true });
+    // the asynchronous work of the sales counts too: wait until it has settled
+    const settleStart = performance.now();
+    let settled = false;
+    for (let i = 0; i < 1200 && !settled; i++) {
+      settled = (await worker.ask({ ask: 'settled' })).settled;
+      if (!settled) await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    const settledSeconds = (performance.now() - settleStart) / 1000;
+    const sent = (await statements()) - before;
+    const { sold, counter } = await worker.ask({ ask: 'sold', ticketTypeId: sale.ticketTypeId });
+    const purchased = [...outcome.purchased].sort((a, b) => a - b);
+    const soldOut = [...outcome.soldOut].sort((a, b) => a - b);
+    if (sold !== purchased.length) ctx.note(`${run.shape} ${IMPL[run.variant]}: ${sold} seats sold in the database but ${purchased.length} purchases answered 201`);
+    if (soldOut.length === 0) ctx.note(`${run.shape} ${IMPL[run.variant]}: not sold out within ${run.seconds} s (--seconds); figures cover what sold in that time`);
+    if (outcome.firstError) ctx.note(`${run.shape} ${IMPL[run.variant]}: ${outcome.errors} unexpected answers, the first: ${outcome.firstError}`);
+    if (!settled) ctx.note(`${run.shape} ${IMPL[run.variant]}: the asynchronous work had not settled after 120 s; statements counted until then`);
+    return {
       bench: 'onsale',
-      case: 'rush',
-      impl: variant === 'batched' ? 'ours' : 'baseline',
-      variant,
-      buyers,
-      seats,
+      case: `rush-${run.shape}`,
+      impl: IMPL[run.variant],
+      variant: run.variant,
+      processes: `${urls.length} api${run.shape === 'scaled' ? ' + worker' : ' (all roles)'} + load`,
+      buyers: run.buyers,
+      seats: run.seats,
       sold,
-      oversold: Math.max(0, sold - seats),
-      answered201: latencies.length,
-      soldOut,
-      busy429: busy,
-      errors,
-      seconds: round(elapsed, 2),
-      purchasesPerSec: round(latencies.length / elapsed),
-      p50Ms: round(percentile(latencies, 50)),
-      p99Ms: round(percentile(latencies, 99)),
-      statementsPerSale: latencies.length ? round(statements / latencies.length, 1) : null,
-      settledSeconds: round(settled.seconds, 1),
-    });
-    if (sold !== latencies.length) ctx.note(`${variant}: ${sold} seats in the log but ${latencies.length} purchases answered 201`);
-    if (!soldOut) ctx.note(`${variant}: not sold out within ${seconds} s (--seconds); figures cover what sold in that time`);
+      oversold: Math.max(0, sold - run.seats, counter - run.seats),
+      answered201: purchased.length,
+      soldOut: soldOut.length > 0,
+      busy429: outcome.busy429,
+      errors: outcome.errors,
+      seconds: round(outcome.seconds, 2),
+      purchasesPerSec: round(purchased.length / outcome.seconds),
+      p50Ms: round(percentile(purchased, 50)),
+      p99Ms: round(percentile(purchased, 99)),
+      soldOutP50Ms: soldOut.length ? round(percentile(soldOut, 50)) : null,
+      soldOutP99Ms: soldOut.length ? round(percentile(soldOut, 99)) : null,
+      statementsPerSale: purchased.length ? round(sent / purchased.length, 1) : null,
+      settledSeconds: round(settledSeconds, 1),
+    };
   } finally {
-    await system.stop();
-    await database.dispose();
+    load?.kill();
+    await Promise.all(servers.map((server) => server.stop().catch(() => server.kill())));
+    if (ctx.target.url) await dropSchemas(ctx.target.url, schema);
   }
 }
 
-/**
- * Waits until the tickets read model has passed the log's head and the outbox holds no pending
- * effect (the sales' notifications and ticket issuing), so the statements counted include the
- * asynchronous share of every sale. Each check is exactly two statements (and the head read one),
- * which `ownStatements` reports so they are not charged to the sales.
- */
-async function settle(system: Awaited<ReturnType<typeof startSystem>>, db: Kysely<any>): Promise<{ seconds: number; ownStatements: number }> {
-  const t0 = performance.now();
-  const head = await system.dependencies.store.headPosition();
-  let ownStatements = 1;
-  for (let i = 0; i < 1200; i++) {
-    ownStatements += 2;
-    const reached = comparePositions(await readCheckpoint(db, TICKETS_PROJECTION), head) >= 0;
-    const { rows } = await sql<{ n: string }>`select count(*)::text as n from outbox where status = 'pending'`.execute(db);
-    if (reached && rows[0]?.n === '0') break;
-    await new Promise((resolve) => setTimeout(resolve, 100));
+async function dropSchemas(url: string, schema: string): Promise<void> {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    await client.query(`drop schema if exists ${schema} cascade`);
+    await client.query(`drop schema if exists ${schema}_bi cascade`);
+  } finally {
+    await client.end();
   }
-  return { seconds: (performance.now() - t0) / 1000, ownStatements };
 }
 
 export const bench: Bench = {
   name: 'onsale',
-  description: 'On-sale rush over HTTP: N buyers, M seats of one ticket type; batched seller vs plain optimistic retry',
+  description: 'On-sale rush over HTTP, servers and load in separate processes: our batched seller vs a plain CRUD shop vs plain optimistic retry',
   async run(ctx) {
     const buyers = numberOption(ctx, 'buyers', ctx.quick ? 40 : 500);
     const seats = numberOption(ctx, 'seats', ctx.quick ? 200 : 5000);
-    const seconds = numberOption(ctx, 'seconds', ctx.quick ? 30 : 90);
-    for (const variant of ['batched', 'optimistic'] as const) await rush(ctx, variant, buyers, seats, seconds);
-    ctx.note('statementsPerSale = every statement the process sent to the database from the first purchase until the sales’ asynchronous work (projections, sagas, outbox) had settled, BEGIN/COMMIT included (database_statements_total), over the purchases answered 201; settledSeconds = how long that work ran on after the rush');
-    ctx.note('ours = purchases of one ticket type queued per process and decided + appended together; baseline = one load-decide-append per purchase, retried on conflict (429 busy after 20 conflicts; the buyer then tries again)');
+    const seconds = numberOption(ctx, 'seconds', ctx.quick ? 30 : 120);
+    const asked = (ctx.options.get('shapes') ?? (ctx.quick || !ctx.target.url ? 'one' : 'one,scaled')).split(',');
+    const shapes = asked.filter((shape): shape is Shape => shape === 'one' || shape === 'scaled');
+    if (shapes.length !== asked.length) throw new Error(`--shapes takes one and scaled, got ${asked.join(',')}`);
+    if (shapes.includes('scaled') && !ctx.target.url) throw new Error('--shapes=scaled needs a PostgreSQL server (DATABASE_URL): PGlite lives inside one process');
+    for (const shape of shapes) {
+      const results: Record<string, Record<string, number | string | boolean | null>> = {};
+      for (const variant of ['batched', 'crud', 'optimistic'] as const) results[variant] = await rush(ctx, { shape, variant, buyers, seats, seconds });
+      const ours = results.batched!;
+      const rate = (other: Record<string, unknown>) => (typeof other.purchasesPerSec === 'number' && other.purchasesPerSec > 0 ? round((ours.purchasesPerSec as number) / other.purchasesPerSec, 2) : null);
+      ctx.record({ ...ours, vsCrud: rate(results.crud!), vsNaive: rate(results.optimistic!) } as never);
+      ctx.record(results.crud as never);
+      ctx.record(results.optimistic as never);
+    }
+    ctx.note('every server is its own process and the buyers run in a load process; rush-one = one process serving the API and running projections, sagas and outbox (npm start); rush-scaled = two API processes (buyers split between them) and a worker');
+    ctx.note('ours = purchases of one ticket type queued per process and decided + appended together, then projected and followed by the saga (notification); crud = one transaction per purchase: UPDATE … SET sold = sold + 1 WHERE id = $1 AND sold < quantity, then INSERT the ticket (no log, no read model, no notification); naive = one load-decide-append per purchase, retried on conflict (429 busy after 20 conflicts; the buyer tries again)');
+    ctx.note('purchasesPerSec = answers 201 / seconds from the start of the rush to the last 201; p50/p99 of those answers and of the 409 sold-out answer each buyer ends with; statementsPerSale = every statement the server processes sent to the database from the rush until the sales’ asynchronous work had settled, BEGIN/COMMIT included (database_statements_total), over the purchases answered 201; vsCrud / vsNaive = our purchases/s over theirs');
   },
 };

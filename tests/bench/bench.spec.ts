@@ -104,17 +104,25 @@ smoke('benchmarks (--quick smoke runs, not timed)', function () {
     assert.deepEqual(written.runs.projections.results, lines);
     assert.ok(written.runs.eventlog, 'running one benchmark keeps the other entries');
   });
-  it('onsale --quick runs the rush for our seller and the baseline and prints their JSON lines, never oversold', async () => {
-    const run = await runBench(['onsale', '--quick', '--buyers=10', '--seats=30', `--out=${join(dir, 'onsale.json')}`]);
+  it('onsale --quick runs the rush for ours, the CRUD peer and the naive baseline, each server and the load in its own process, never oversold', async () => {
+    const shapes = onServer ? 'one,scaled' : 'one';
+    const run = await runBench(['onsale', '--quick', '--buyers=10', '--seats=30', `--shapes=${shapes}`, `--out=${join(dir, 'onsale.json')}`]);
     assert.equal(run.code, 0, run.stderr);
     const lines = jsonLines(run.stdout);
-    assert.deepEqual(lines.map((l) => l.variant), ['batched', 'optimistic']);
+    const expected = shapes.split(',').flatMap((shape) => ['ours', 'crud', 'naive'].map((impl) => `rush-${shape} ${impl}`));
+    assert.deepEqual(lines.map((l) => `${l.case} ${l.impl}`), expected);
     for (const line of lines) {
       assert.equal(line.bench, 'onsale');
       assert.equal(line.oversold, 0);
+      assert.equal(line.errors, 0, JSON.stringify(line));
       for (const field of ['buyers', 'seats', 'sold', 'purchasesPerSec', 'p50Ms', 'p99Ms', 'statementsPerSale']) assert.equal(typeof line[field], 'number', field);
     }
-    assert.equal(lines[0]!.sold, 30, 'ours sells out');
+    for (const line of lines.filter((l) => l.impl !== 'naive')) {
+      assert.equal(line.sold, 30, `${line.case} ${line.impl} sells out`);
+      assert.equal(line.answered201, 30);
+      assert.equal(typeof line.soldOutP99Ms, 'number', 'every buyer ends with a 409 sold out');
+    }
+    for (const line of lines.filter((l) => l.impl === 'ours')) assert.equal(typeof line.vsCrud, 'number');
   });
 
   it('gateway --quick confirms mint tasks on the emulator through the API and prints confirmedPerSec and p99Ms', async () => {
