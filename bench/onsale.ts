@@ -142,7 +142,8 @@ interface Rush {
 
 async function rush(ctx: BenchContext, run: Rush): Promise<Record<string, number | string | boolean | null>> {
   const schema = `bench_${randomBytes(5).toString('hex')}`;
-  const start = (role: ServerStart['role']): ServerStart => ({ role, variant: run.variant, secret: SECRET, schema, ...(ctx.target.url ? { url: ctx.target.url } : {}) });
+  const profile = ctx.options.has('profile');
+  const start = (role: ServerStart['role']): ServerStart => ({ role, variant: run.variant, secret: SECRET, schema, profile, ...(ctx.target.url ? { url: ctx.target.url } : {}) });
   const servers: Child[] = [];
   let load: Child | undefined;
   try {
@@ -162,8 +163,14 @@ async function rush(ctx: BenchContext, run: Rush): Promise<Record<string, number
     const plan: LoadPlan = { urls, secret: SECRET, buyers: run.buyers, path: sale.path, body: sale.body, seconds: run.seconds };
     await load.tell(plan);
     ctx.log(`onsale ${run.shape} ${IMPL[run.variant]}: ${run.buyers} buyers, ${run.seats} seats, ${urls.length} API process(es)`);
-    const statements = async () => (await Promise.all(servers.map((server) => server.ask({ ask: 'statements' })))).reduce((sum, answer) => sum + answer.statements, 0);
-    const before = await statements();
+    const counted = async () => {
+      const answers = await Promise.all(servers.map((server) => server.ask({ ask: 'statements' })));
+      const byText = new Map<string, number>();
+      for (const answer of answers) for (const [text, n] of Object.entries(answer.profile as Record<string, number>)) byText.set(text, (byText.get(text) ?? 0) + n);
+      return { total: answers.reduce((sum, answer) => sum + answer.statements, 0), byText };
+    };
+    const atStart = await counted();
+    const before = atStart.total;
     const outcome: LoadOutcome = await load.after({ go: true });
     // the asynchronous work of the sales counts too: wait until it has settled
     const settleStart = performance.now();
@@ -173,7 +180,13 @@ async function rush(ctx: BenchContext, run: Rush): Promise<Record<string, number
       if (!settled) await new Promise((resolve) => setTimeout(resolve, 100));
     }
     const settledSeconds = (performance.now() - settleStart) / 1000;
-    const sent = (await statements()) - before;
+    const atEnd = await counted();
+    const sent = atEnd.total - before;
+    if (profile) {
+      const rows = [...atEnd.byText].map(([text, n]) => [text, n - (atStart.byText.get(text) ?? 0)] as const).filter(([, n]) => n > 0).sort((a, b) => b[1] - a[1]);
+      const sales = Math.max(1, outcome.purchased.length);
+      ctx.log(`statements per sale by text (${run.shape} ${IMPL[run.variant]}, asks included):\n${rows.slice(0, 25).map(([text, n]) => `  ${(n / sales).toFixed(2).padStart(7)}  ${text}`).join('\n')}`);
+    }
     const { sold, counter } = await worker.ask({ ask: 'sold', ticketTypeId: sale.ticketTypeId });
     const purchased = [...outcome.purchased].sort((a, b) => a - b);
     const soldOut = [...outcome.soldOut].sort((a, b) => a - b);
@@ -233,14 +246,19 @@ export const bench: Bench = {
     const shapes = asked.filter((shape): shape is Shape => shape === 'one' || shape === 'scaled');
     if (shapes.length !== asked.length) throw new Error(`--shapes takes one and scaled, got ${asked.join(',')}`);
     if (shapes.includes('scaled') && !ctx.target.url) throw new Error('--shapes=scaled needs a PostgreSQL server (DATABASE_URL): PGlite lives inside one process');
+    const impls = (ctx.options.get('impls') ?? 'ours,crud,naive').split(',');
+    const variants = (['batched', 'crud', 'optimistic'] as const).filter((variant) => impls.includes(IMPL[variant]));
+    if (variants.length !== impls.length) throw new Error(`--impls takes ours, crud and naive, got ${impls.join(',')}`);
+    // the naive baseline gets at most a minute (unless --seconds says otherwise): it sells a few seats a second
+    const naiveSeconds = ctx.options.has('seconds') ? seconds : Math.min(seconds, 60);
     for (const shape of shapes) {
-      const results: Record<string, Record<string, number | string | boolean | null>> = {};
-      for (const variant of ['batched', 'crud', 'optimistic'] as const) results[variant] = await rush(ctx, { shape, variant, buyers, seats, seconds });
-      const ours = results.batched!;
-      const rate = (other: Record<string, unknown>) => (typeof other.purchasesPerSec === 'number' && other.purchasesPerSec > 0 ? round((ours.purchasesPerSec as number) / other.purchasesPerSec, 2) : null);
-      ctx.record({ ...ours, vsCrud: rate(results.crud!), vsNaive: rate(results.optimistic!) } as never);
-      ctx.record(results.crud as never);
-      ctx.record(results.optimistic as never);
+      const results: Partial<Record<ServerVariant, Record<string, number | string | boolean | null>>> = {};
+      for (const variant of variants) results[variant] = await rush(ctx, { shape, variant, buyers, seats, seconds: variant === 'optimistic' ? naiveSeconds : seconds });
+      const rate = (other: Record<string, unknown> | undefined) =>
+        typeof other?.purchasesPerSec === 'number' && other.purchasesPerSec > 0 ? round((results.batched!.purchasesPerSec as number) / other.purchasesPerSec, 2) : null;
+      if (results.batched) ctx.record({ ...results.batched, vsCrud: rate(results.crud), vsNaive: rate(results.optimistic) } as never);
+      if (results.crud) ctx.record(results.crud as never);
+      if (results.optimistic) ctx.record(results.optimistic as never);
     }
     ctx.note('every server is its own process and the buyers run in a load process; rush-one = one process serving the API and running projections, sagas and outbox (npm start); rush-scaled = two API processes (buyers split between them) and a worker');
     ctx.note('ours = purchases of one ticket type queued per process and decided + appended together, then projected and followed by the saga (notification); crud = one transaction per purchase: UPDATE … SET sold = sold + 1 WHERE id = $1 AND sold < quantity, then INSERT the ticket (no log, no read model, no notification); naive = one load-decide-append per purchase, retried on conflict (429 busy after 20 conflicts; the buyer tries again)');

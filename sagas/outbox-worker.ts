@@ -68,6 +68,7 @@ export class OutboxWorker {
   private readonly clock: Clock;
   /** The effects the running worker is performing. */
   private readonly inHand = new Set<Promise<void>>();
+  private readonly completions: Completions;
 
   constructor(
     private readonly database: Database,
@@ -75,6 +76,11 @@ export class OutboxWorker {
     private readonly options: OutboxWorkerOptions = {},
   ) {
     this.clock = options.clock ?? systemClock;
+    this.completions = new Completions(async (keys) => {
+      await sql`
+        update outbox set status = 'done', completed_at = ${this.clock.now().toISOString()}::timestamptz, locked_until = null, last_error = null
+        where idempotency_key in (select jsonb_array_elements_text(${JSON.stringify(keys)}::jsonb))`.execute(this.database.db);
+    });
     this.loop = new BackgroundLoop(() => this.claimMore(), options.pollMs ?? 200, (error) => options.onError?.('outbox', '-', error));
   }
 
@@ -143,9 +149,7 @@ export class OutboxWorker {
     try {
       if (!handler) throw new PermanentEffectFailure(`no handler for effect kind ${row.kind}`);
       await handler(payload, { idempotencyKey: row.idempotency_key, attempt: row.attempts, correlationId: row.correlation_id });
-      await sql`
-        update outbox set status = 'done', completed_at = ${this.clock.now().toISOString()}::timestamptz, locked_until = null, last_error = null
-        where idempotency_key = ${row.idempotency_key}`.execute(this.database.db);
+      await this.completions.done(row.idempotency_key);
     } catch (error) {
       if (error instanceof EffectNotReady) {
         const retryAt = new Date(this.clock.now().getTime() + Math.max(0, error.retryAfterMs));
@@ -173,3 +177,40 @@ export class OutboxWorker {
     return base + Math.random() * Math.max(0, ceiling - base);
   }
 }
+
+/**
+ * Marks performed effects done: the first is written at once; those that finish while that
+ * write is in flight are written together by the next one (one statement for many effects, as
+ * group commit does for appends). `done` resolves once its effect's row says so.
+ */
+class Completions {
+  private waiting: { readonly key: string; readonly resolve: () => void; readonly reject: (error: unknown) => void }[] = [];
+  private writing = false;
+
+  constructor(private readonly write: (keys: readonly string[]) => Promise<void>) {}
+
+  done(key: string): Promise<void> {
+    return new Promise((resolve, reject) => {
+      this.waiting.push({ key, resolve, reject });
+      if (!this.writing) void this.writeAll();
+    });
+  }
+
+  private async writeAll(): Promise<void> {
+    this.writing = true;
+    try {
+      while (this.waiting.length > 0) {
+        const batch = this.waiting.splice(0, 500);
+        try {
+          await this.write(batch.map((entry) => entry.key));
+          for (const entry of batch) entry.resolve();
+        } catch (error) {
+          for (const entry of batch) entry.reject(error);
+        }
+      }
+    } finally {
+      this.writing = false;
+    }
+  }
+}
+

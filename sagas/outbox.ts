@@ -16,10 +16,27 @@ export interface Effect {
  * The outbox worker performs it later; the same key twice is stored once.
  */
 export async function enqueueEffect(trx: Transaction<any> | Kysely<any>, effect: Effect, now: Date): Promise<void> {
+  await enqueueEffects(trx, [effect], now);
+}
+
+/**
+ * Record several effects with one statement (a saga's batch, a cancellation's notices): the
+ * same as enqueueing them one by one — the first of a key is stored, later ones are no-ops.
+ */
+export async function enqueueEffects(trx: Transaction<any> | Kysely<any>, effects: readonly Effect[], now: Date): Promise<void> {
+  if (effects.length === 0) return;
+  const first = new Map<string, Effect>();
+  for (const effect of effects) if (!first.has(effect.idempotencyKey)) first.set(effect.idempotencyKey, effect);
+  const values = [...first.values()].map((effect) => ({
+    k: effect.idempotencyKey,
+    kind: effect.kind,
+    p: effect.payload,
+    at: (effect.notBefore ?? now).toISOString(),
+    c: effect.correlationId ?? null,
+  }));
   await sql`
     insert into outbox (idempotency_key, kind, payload, next_attempt_at, correlation_id)
-    values (${effect.idempotencyKey}, ${effect.kind}, ${JSON.stringify(effect.payload)}::jsonb,
-            ${(effect.notBefore ?? now).toISOString()}::timestamptz, ${effect.correlationId ?? null})
+    select k, kind, p, at::timestamptz, c from jsonb_to_recordset(${JSON.stringify(values)}::jsonb) as e(k text, kind text, p jsonb, at text, c text)
     on conflict (idempotency_key) do nothing`.execute(trx);
 }
 

@@ -4,7 +4,7 @@ import type { Database } from '../adapters/database/database.js';
 import type { DomainEvent } from '../domain/decider.js';
 import type { Clock } from '../platform/clock.js';
 import type { ProjectedEvent, Projection } from '../projections/projection.js';
-import { enqueueEffect, type Effect } from './outbox.js';
+import { enqueueEffects, type Effect } from './outbox.js';
 import { fires, timerKind, type TimerFiring, type TimerKind } from './timer-kind.js';
 import { cancelTimer, scheduleTimer, type DueTimer, type TimerRequest } from './timers.js';
 
@@ -66,13 +66,16 @@ export function sagaProjection<S, E extends DomainEvent>(saga: Saga<S, E>, clock
       // only flows whose state changed are written (a reaction that only enqueues keeps its state)
       const changed = new Set<string>();
       const links = new Map<string, string | null>();
+      // the batch's effects are stored with one statement at its end (same transaction, same order of keys)
+      const effects: Effect[] = [];
       for (const event of events) {
         const flowId = saga.flowId(event) ?? (saga.linksStreams ? await linkedFlow(trx, saga.name, event.streamName, links) : null);
         if (flowId === null) continue;
         const state = states.get(flowId) ?? (await loadSagaState(trx, saga, flowId));
         const now = clock.now();
         const reaction = saga.react(state, event, now);
-        await storeReaction(trx, reaction, now);
+        effects.push(...(reaction.effects ?? []));
+        await storeTimers(trx, reaction);
         for (const stream of reaction.linkStreams ?? []) {
           await sql`
             insert into saga_flow_links (saga, stream_name, flow_id) values (${saga.name}, ${stream}, ${flowId})
@@ -82,6 +85,7 @@ export function sagaProjection<S, E extends DomainEvent>(saga: Saga<S, E>, clock
         if (reaction.state !== state) changed.add(flowId);
         states.set(flowId, reaction.state);
       }
+      await enqueueEffects(trx, effects, clock.now());
       for (const flowId of changed) await saveSagaState(trx, saga.name, flowId, states.get(flowId));
     },
   };
@@ -109,7 +113,12 @@ async function linkedFlow(trx: Transaction<any>, saga: string, stream: string, c
 }
 
 async function storeReaction<S>(trx: Transaction<any>, reaction: SagaReaction<S>, now: Date): Promise<void> {
-  for (const effect of reaction.effects ?? []) await enqueueEffect(trx, effect, now);
+  await enqueueEffects(trx, reaction.effects ?? [], now);
+  await storeTimers(trx, reaction);
+}
+
+/** Timers in the order the reaction asked (a schedule then a cancel of the same id must stay in that order). */
+async function storeTimers<S>(trx: Transaction<any>, reaction: SagaReaction<S>): Promise<void> {
   for (const timer of reaction.schedule ?? []) await scheduleTimer(trx, timer);
   for (const id of reaction.cancelTimers ?? []) await cancelTimer(trx, id);
 }

@@ -10,6 +10,8 @@ export interface ServerStart {
   /** The PostgreSQL server and the schema every process of one run shares; absent: an in-memory PGlite of this process. */
   readonly url?: string;
   readonly schema: string;
+  /** Count statements by their text too (`--profile`; PostgreSQL server only). */
+  readonly profile?: boolean;
 }
 
 /** Asked of a server process; each answer is `{ id, … }` with the asking id. */

@@ -5,6 +5,7 @@
  * themselves left out), whether the sales' asynchronous work has settled, the seats sold, stop.
  */
 import { sql } from 'kysely';
+import pg from 'pg';
 import { startSystem, type RunningSystem } from '../../adapters/app/system.js';
 import { appConfigSections } from '../../adapters/config/app-config.js';
 import { loadConfig } from '../../adapters/config/platform-config.js';
@@ -40,8 +41,21 @@ async function own<T>(work: () => Promise<T>): Promise<T> {
   }
 }
 
+/** `--profile`: how many of each statement (its first 90 characters) this process sent, to see where a sale's statements go. */
+const profile = new Map<string, number>();
+function profileStatements(): void {
+  const query = pg.Client.prototype.query as (...args: unknown[]) => unknown;
+  pg.Client.prototype.query = function (this: pg.Client, ...args: unknown[]) {
+    const first = args[0] as string | { text?: string } | undefined;
+    const text = (typeof first === 'string' ? first : (first?.text ?? '?')).replace(/\s+/g, ' ').trim().slice(0, 90);
+    profile.set(text, (profile.get(text) ?? 0) + 1);
+    return query.apply(this, args);
+  } as never;
+}
+
 async function begin(options: ServerStart): Promise<void> {
   start = options;
+  if (options.profile) profileStatements();
   const names = { schema: options.schema, biSchema: `${options.schema}_bi` };
   database = options.url ? await openDatabase({ url: options.url, ...names, poolSize: 20 }) : await openDatabase({ ...names, pgliteHost: await startPglite('memory://') });
   const config = loadConfig(
@@ -61,7 +75,7 @@ async function begin(options: ServerStart): Promise<void> {
 async function answer(message: ServerAsk): Promise<unknown> {
   switch (message.ask) {
     case 'statements':
-      return { statements: databaseStatementsSent() - ownStatements };
+      return { statements: databaseStatementsSent() - ownStatements, profile: Object.fromEntries(profile) };
     case 'settled':
       return own(async () => {
         const db = database!.db;

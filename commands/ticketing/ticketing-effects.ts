@@ -4,7 +4,7 @@ import { parsePosition } from '../../adapters/eventstore/event-store.js';
 import { deciderOfTicket, streamOfTicket, type TicketOfSale } from '../../domain/ticketing/ticket.js';
 import { TICKETS_PROJECTION, type TicketQueries } from '../../projections/ticketing/ticket-projection.js';
 import type { Clock } from '../../platform/clock.js';
-import { enqueueEffect } from '../../sagas/outbox.js';
+import { enqueueEffects } from '../../sagas/outbox.js';
 import { performs, type EffectPerformer } from '../../sagas/effect-kind.js';
 import { PermanentEffectFailure } from '../../sagas/outbox-worker.js';
 import { handleCommand } from '../command-handler.js';
@@ -44,16 +44,14 @@ export function ticketingEffectHandlers(deps: TicketingEffectDependencies): Effe
       const tickets = await holdersOf(deps, gatheringId, parsePosition(position)!, ['active', 'used', 'voided']);
       for (const ticket of tickets) if (ticket.status === 'active') await voidTicket(ticket.id, { ticketId: ticket.id, gatheringId, ticketTypeId: ticket.ticketTypeId });
       const now = deps.clock.now();
-      for (const holder of new Set(tickets.map((ticket) => ticket.holderId))) {
-        await enqueueEffect(deps.database.db, cancelledNotice(gatheringId, holder, title, reason), now);
-      }
+      const holders = [...new Set(tickets.map((ticket) => ticket.holderId))];
+      await enqueueEffects(deps.database.db, holders.map((holder) => cancelledNotice(gatheringId, holder, title, reason)), now);
     }),
     performs(RemindHolders, async ({ gatheringId, title, startsAt }) => {
       const tickets = await holdersOf(deps, gatheringId, await deps.store.headPosition(), ['active']);
       const now = deps.clock.now();
-      for (const holder of new Set(tickets.map((ticket) => ticket.holderId))) {
-        await enqueueEffect(deps.database.db, reminderNotice(gatheringId, holder, title, startsAt), now);
-      }
+      const holders = [...new Set(tickets.map((ticket) => ticket.holderId))];
+      await enqueueEffects(deps.database.db, holders.map((holder) => reminderNotice(gatheringId, holder, title, startsAt)), now);
     }),
   ];
 }

@@ -10,7 +10,8 @@ import { checkpointMigrations } from '../../projections/checkpoint-migrations.js
 import { waitForProjection } from '../../projections/checkpoints.js';
 import { ProjectionRunner } from '../../projections/projection-runner.js';
 import { ManualClock } from '../../platform/clock.js';
-import { listDeadLetters, retryDeadLetter } from '../../sagas/outbox.js';
+import { databaseStatementsSent } from '../../adapters/observability/metrics.js';
+import { enqueueEffect, enqueueEffects, listDeadLetters, retryDeadLetter } from '../../sagas/outbox.js';
 import { OutboxWorker, PermanentEffectFailure, type EffectHandler } from '../../sagas/outbox-worker.js';
 import { processMigrations } from '../../sagas/process-migrations.js';
 import * as t from 'io-ts';
@@ -214,5 +215,48 @@ describe('Saga runtime: saga state, outbox and durable timers', function () {
     await again.stop();
     const { rows } = await sql<{ n: string }>`select count(*)::text as n from outbox where payload->>'to' = ${wallet} or payload->>'wallet' = ${wallet}`.execute(database.db);
     assert.equal(rows[0]!.n, '2');
+  });
+
+  it('given effects stored together, then each key is stored once, the first of a key wins, and a key stored before is left alone', async () => {
+    const now = new Date('2026-03-01T10:00:00Z');
+    await enqueueEffect(database.db, { idempotencyKey: 'k:old', kind: 'mail', payload: { to: 'first' } }, now);
+    await enqueueEffects(
+      database.db,
+      [
+        { idempotencyKey: 'k:old', kind: 'mail', payload: { to: 'again' } },
+        { idempotencyKey: 'k:a', kind: 'mail', payload: { to: 'a' }, correlationId: 'c-1' },
+        { idempotencyKey: 'k:a', kind: 'mail', payload: { to: 'a-again' } },
+        { idempotencyKey: 'k:later', kind: 'mail', payload: { to: 'later', nested: [1, 'two'] }, notBefore: new Date('2026-03-02T10:00:00Z') },
+      ],
+      now,
+    );
+    await enqueueEffects(database.db, [], now);
+    const { rows } = await sql<{ idempotency_key: string; payload: unknown; next_attempt_at: Date | string; correlation_id: string | null }>`
+      select idempotency_key, payload, next_attempt_at, correlation_id from outbox order by idempotency_key`.execute(database.db);
+    const payload = (value: unknown) => (typeof value === 'string' ? JSON.parse(value) : value);
+    assert.deepEqual(
+      rows.map((row) => [row.idempotency_key, payload(row.payload), new Date(row.next_attempt_at).toISOString(), row.correlation_id]),
+      [
+        ['k:a', { to: 'a' }, now.toISOString(), 'c-1'],
+        ['k:later', { to: 'later', nested: [1, 'two'] }, '2026-03-02T10:00:00.000Z', null],
+        ['k:old', { to: 'first' }, now.toISOString(), null],
+      ],
+    );
+  });
+
+  it('given twenty effects that finish together, when one worker performs them, then all are done and marking them takes a few statements, not one each', async () => {
+    const now = clock.now();
+    await enqueueEffects(database.db, Array.from({ length: 20 }, (_, i) => ({ idempotencyKey: `together:${i}`, kind: 'mail', payload: { to: `w${i}` } })), now);
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    let started = 0;
+    const worker = new OutboxWorker(database, handlers({ mail: async (_payload, { idempotencyKey }) => { started++; if (started === 20) release(); await gate; mail.call(idempotencyKey); } }), { clock, batchSize: 20 });
+    const before = databaseStatementsSent();
+    assert.equal(await worker.drainOnce(), 20);
+    const statements = databaseStatementsSent() - before;
+    assert.equal(mail.performed.size, 20);
+    const { rows } = await sql<{ status: string; n: string }>`select status, count(*)::text as n from outbox group by status`.execute(database.db);
+    assert.deepEqual(rows, [{ status: 'done', n: '20' }]);
+    assert.ok(statements <= 4, `claiming and marking 20 effects took ${statements} statements`);
   });
 });
