@@ -16,22 +16,36 @@ export function notificationProjection() {
     name: NOTIFICATIONS_PROJECTION,
     events: pickEvents(NotificationEvent, ['NotificationRecorded', 'NotificationDelivered']),
     migrations: notificationMigrations,
+    // Set-based (issue 16): a batch is at most two statements — the notifications recorded in it
+    // (the first of an id wins, as `on conflict do nothing` one by one), then its deliveries (the
+    // last of an id wins) — with the result of applying its events one by one
+    // (tests/projections/notifications/notification-projection-batch.property.spec.ts).
     async apply(trx, events) {
-      for (const recorded of events) {
-        const event = recorded;
-        switch (event.type) {
-          case 'NotificationRecorded': {
-            const d = event.data;
-            await sql`
-              insert into rm_notifications (id, user_id, kind, gathering_id, title, body, created_at)
-              values (${d.notificationId}, ${d.userId}, ${d.kind}, ${d.gatheringId}, ${d.title}, ${d.body}, ${d.recordedAt}::timestamptz)
-              on conflict (id) do nothing`.execute(trx);
-            break;
-          }
-          case 'NotificationDelivered':
-            await sql`update rm_notifications set delivered_at = ${event.data.deliveredAt}::timestamptz, channel = ${event.data.channel} where id = ${event.data.notificationId}`.execute(trx);
-            break;
+      const recorded = new Map<string, Record<string, string | null>>();
+      const delivered = new Map<string, { id: string; delivered_at: string; channel: string }>();
+      for (const event of events) {
+        if (event.type === 'NotificationRecorded') {
+          const d = event.data;
+          if (!recorded.has(d.notificationId))
+            recorded.set(d.notificationId, { id: d.notificationId, user_id: d.userId, kind: d.kind, gathering_id: d.gatheringId, title: d.title, body: d.body, created_at: d.recordedAt });
+        } else {
+          const d = event.data;
+          delivered.set(d.notificationId, { id: d.notificationId, delivered_at: d.deliveredAt, channel: d.channel });
         }
+      }
+      if (recorded.size > 0) {
+        await sql`
+          insert into rm_notifications (id, user_id, kind, gathering_id, title, body, created_at)
+          select id, user_id, kind, gathering_id, title, body, created_at::timestamptz
+          from jsonb_to_recordset(${JSON.stringify([...recorded.values()])}::jsonb)
+            as r(id text, user_id text, kind text, gathering_id text, title text, body text, created_at text)
+          on conflict (id) do nothing`.execute(trx);
+      }
+      if (delivered.size > 0) {
+        await sql`
+          update rm_notifications n set delivered_at = d.delivered_at::timestamptz, channel = d.channel
+          from jsonb_to_recordset(${JSON.stringify([...delivered.values()])}::jsonb) as d(id text, delivered_at text, channel text)
+          where n.id = d.id`.execute(trx);
       }
     },
   });
