@@ -1,10 +1,11 @@
-import type { EventStore } from '../../adapters/eventstore/event-store.js';
+import { WrongExpectedVersion, type EventStore } from '../../adapters/eventstore/event-store.js';
 import { inboxDecider, streamOfInbox, type NotificationContent } from '../../domain/notifications/inbox.js';
 import { renderNotification } from '../../domain/notifications/templates.js';
 import type { Clock } from '../../platform/clock.js';
 import { performs, type EffectPerformer } from '../../sagas/effect-kind.js';
 import { PermanentEffectFailure } from '../../sagas/outbox-worker.js';
 import { handleCommand } from '../command-handler.js';
+import { eventsToAppend } from '../event-metadata.js';
 import { LegacyTicketingNotify, Notify } from './notifications-effect-kinds.js';
 import type { NotificationChannel } from './ports/notification-channel.js';
 
@@ -26,7 +27,21 @@ export function notificationEffectHandlers(deps: NotificationEffectDependencies)
     const recorded = await handleCommand(deps.store, inboxDecider, inbox, { type: 'RecordNotification', userId, notification, now: deps.clock.now() }, context('notify'), { maxRetries: 50 });
     if (recorded._tag === 'Left') throw new PermanentEffectFailure(recorded.left.message);
     await deps.channel.deliver({ notificationId: notification.notificationId, userId, kind: notification.kind, title: notification.title, body: notification.body });
-    await handleCommand(deps.store, inboxDecider, inbox, { type: 'MarkDelivered', notificationId: notification.notificationId, channel: deps.channel.name, now: deps.clock.now() }, context('delivered'), { maxRetries: 50 });
+    const markDelivered = { type: 'MarkDelivered' as const, notificationId: notification.notificationId, channel: deps.channel.name, now: deps.clock.now() };
+    // The inbox as the recording left it is decided on without reading it again (issue 16: one read
+    // per notification); if another write came in between, the append says so and it is done the long way.
+    const delivered = inboxDecider.decide(markDelivered, recorded.right.state);
+    if (delivered._tag === 'Right' && delivered.right.length === 0) return; // delivered before (a retried effect)
+    if (delivered._tag === 'Right') {
+      const expected = recorded.right.revision === -1n ? 'no_stream' : recorded.right.revision;
+      try {
+        await deps.store.append(inbox, eventsToAppend(inboxDecider.events, inbox, delivered.right, context('delivered')), expected);
+        return;
+      } catch (error) {
+        if (!(error instanceof WrongExpectedVersion)) throw error;
+      }
+    }
+    await handleCommand(deps.store, inboxDecider, inbox, markDelivered, context('delivered'), { maxRetries: 50 });
   };
   return [
     performs(Notify, async ({ notificationId, recipient, template, parameters }) => {

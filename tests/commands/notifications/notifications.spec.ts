@@ -71,6 +71,23 @@ describe('notifications: one effect in, an inbox and a channel out', function ()
     assert.deepEqual((await inboxOf('bob')).items, [], 'only the recipient sees it');
   });
 
+  it('given ten notifications for one recipient performed at once, then the inbox writes race and still each is recorded and marked delivered exactly once', async () => {
+    const ids = Array.from({ length: 10 }, (_, i) => `purchased:race-${i}`);
+    for (const id of ids) await enqueue(notify(id, 'carol', 'ticket.purchased', { gatheringId: 'g-9', eventTitle: 'Race', count: '1', unitPrice: '10.00', currency: 'RUB' }));
+    const inbox = await eventually(async () => {
+      const page = await inboxOf('carol', { limit: '50' });
+      return page.items.length === 10 && page.items.every((n) => n.delivered_at) ? page : undefined;
+    });
+    assert.deepEqual(inbox.items.map((n) => n.id).sort(), [...ids].sort());
+    for (const id of ids) assert.ok(deliveredOnce(id), id);
+    const events = await system.dependencies.store.readStream('Inbox-carol');
+    assert.deepEqual(
+      events.map((event) => event.type).sort(),
+      [...Array(10).fill('NotificationDelivered'), ...Array(10).fill('NotificationRecorded')],
+      'one recording and one delivery per notification in the inbox stream',
+    );
+  });
+
   it('given the channel is down, then the notification is retried through the outbox until delivered', async () => {
     channel.failures = 2;
     await enqueue(notify('purchased:sale-1', 'bob', 'ticket.purchased', { gatheringId: 'g-1', eventTitle: 'Jazz', count: '2', unitPrice: '1500.00', currency: 'RUB' }));
