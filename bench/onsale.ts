@@ -1,8 +1,9 @@
 /**
- * `npm run bench -- onsale [--quick] [--buyers=500] [--seats=5000] [--seconds=120] [--shapes=one,scaled]`
+ * `npm run bench -- onsale [--quick] [--buyers=500] [--seats=5000] [--warmup=1000] [--seconds=120] [--shapes=one,scaled] [--impls=ours,crud,naive] [--profile]`
  *
  * An on-sale rush over HTTP (T-3): N concurrent buyers keep buying one ticket at a time of one
- * ticket type of M seats until each is told it is sold out. Nothing shares an event loop: every
+ * ticket type of M seats until each is told it is sold out (after an unmeasured warm-up rush for
+ * another ticket type of `--warmup` seats: servers on a real on-sale day have served before). Nothing shares an event loop: every
  * server is a process of its own (bench/onsale/server-process.ts) and the buyers run in a load
  * process (bench/onsale/load-process.ts). Shapes: `one` — one process serving the API and
  * running the workers (`npm start`); `scaled` — two API processes and a worker (PostgreSQL
@@ -20,7 +21,7 @@ import pg from 'pg';
 import { signAccessToken } from '../adapters/http/access-token.js';
 import { numberOption, type Bench, type BenchContext } from './lib/bench.js';
 import { percentile, round } from './lib/measures.js';
-import type { LoadOutcome, LoadPlan, ServerAsk, ServerStart, ServerVariant } from './onsale/messages.js';
+import type { LoadGo, LoadOutcome, LoadPlan, ServerAsk, ServerStart, ServerVariant } from './onsale/messages.js';
 
 const SECRET = 'onsale-benchmark-secret-of-at-least-32-chars';
 const here = dirname(fileURLToPath(import.meta.url));
@@ -106,12 +107,22 @@ async function post(url: string, token: string, body: unknown): Promise<any> {
   return json;
 }
 
-/** The ticket type on sale, made through the API of `api`: path and body of its purchase. */
-async function onSale(variant: ServerVariant, api: string, seats: number): Promise<{ path: string; body: unknown; ticketTypeId: string }> {
+interface OnSale {
+  readonly path: string;
+  readonly body: unknown;
+  readonly ticketTypeId: string;
+}
+
+/** Ticket types on sale (one of each size in `seats`), made through the API of `api`: path and body of their purchase. */
+async function onSale(variant: ServerVariant, api: string, seats: readonly number[]): Promise<OnSale[]> {
   const organizer = await signAccessToken({ kind: 'user', id: 'bench-organizer', roles: ['organizer'], scopes: [] }, { secret: SECRET, ttlSeconds: 3600 });
   if (variant === 'crud') {
-    const { ticket_type_id } = await post(`${api}/api/crud/ticket-types`, organizer, { quantity: seats, price: '1500.00' });
-    return { path: `/api/crud/ticket-types/${ticket_type_id}/tickets`, body: {}, ticketTypeId: ticket_type_id };
+    const types: OnSale[] = [];
+    for (const quantity of seats) {
+      const { ticket_type_id } = await post(`${api}/api/crud/ticket-types`, organizer, { quantity, price: '1500.00' });
+      types.push({ path: `/api/crud/ticket-types/${ticket_type_id}/tickets`, body: {}, ticketTypeId: ticket_type_id });
+    }
+    return types;
   }
   const now = Date.now();
   const { id } = await post(`${api}/api/events`, organizer, {
@@ -119,17 +130,21 @@ async function onSale(variant: ServerVariant, api: string, seats: number): Promi
     venue: 'Benchmark Arena',
     starts_at: new Date(now + 30 * 86400_000).toISOString(),
     ends_at: new Date(now + 30 * 86400_000 + 3 * 3600_000).toISOString(),
-    capacity: seats,
+    capacity: seats.reduce((sum, n) => sum + n, 0),
   });
   await post(`${api}/api/events/${id}/publish`, organizer, {});
-  const { ticket_type_id } = await post(`${api}/api/events/${id}/ticket-types`, organizer, {
-    kind: 'standard',
-    quantity: seats,
-    price: '1500.00',
-    sales_start: new Date(now - 3600_000).toISOString(),
-    sales_end: new Date(now + 29 * 86400_000).toISOString(),
-  });
-  return { path: `/api/events/${id}/tickets`, body: { ticket_type_id }, ticketTypeId: ticket_type_id };
+  const types: OnSale[] = [];
+  for (const quantity of seats) {
+    const { ticket_type_id } = await post(`${api}/api/events/${id}/ticket-types`, organizer, {
+      kind: 'standard',
+      quantity,
+      price: '1500.00',
+      sales_start: new Date(now - 3600_000).toISOString(),
+      sales_end: new Date(now + 29 * 86400_000).toISOString(),
+    });
+    types.push({ path: `/api/events/${id}/tickets`, body: { ticket_type_id }, ticketTypeId: ticket_type_id });
+  }
+  return types;
 }
 
 interface Rush {
@@ -138,6 +153,8 @@ interface Rush {
   readonly buyers: number;
   readonly seats: number;
   readonly seconds: number;
+  /** Seats of a ticket type sold out first, unmeasured: the servers have served before (JIT, pools, caches), as on a real on-sale day. */
+  readonly warmupSeats: number;
 }
 
 async function rush(ctx: BenchContext, run: Rush): Promise<Record<string, number | string | boolean | null>> {
@@ -157,11 +174,13 @@ async function rush(ctx: BenchContext, run: Rush): Promise<Record<string, number
     ports.push(...(await Promise.all(rest.map(async (child, i) => (await child.tell(start(roles[i + 1]!))).port))));
     const urls = ports.filter((port): port is number => port !== null).map((port) => `http://127.0.0.1:${port}`);
     const worker = first; // the process that runs the projections and sagas
-    const sale = await onSale(run.variant, urls[0]!, run.seats);
+    const [warmup, sale] = await onSale(run.variant, urls[0]!, [run.warmupSeats, run.seats]);
 
     load = Child.start('load', 'load-process.ts');
-    const plan: LoadPlan = { urls, secret: SECRET, buyers: run.buyers, path: sale.path, body: sale.body, seconds: run.seconds };
+    const plan: LoadPlan = { urls, secret: SECRET, buyers: run.buyers };
     await load.tell(plan);
+    await load.after({ go: true, path: warmup!.path, body: warmup!.body, seconds: Math.min(run.seconds, 15) } satisfies LoadGo);
+    await settle(worker);
     ctx.log(`onsale ${run.shape} ${IMPL[run.variant]}: ${run.buyers} buyers, ${run.seats} seats, ${urls.length} API process(es)`);
     const counted = async () => {
       const answers = await Promise.all(servers.map((server) => server.ask({ ask: 'statements' })));
@@ -171,14 +190,10 @@ async function rush(ctx: BenchContext, run: Rush): Promise<Record<string, number
     };
     const atStart = await counted();
     const before = atStart.total;
-    const outcome: LoadOutcome = await load.after({ go: true });
+    const outcome: LoadOutcome = await load.after({ go: true, path: sale!.path, body: sale!.body, seconds: run.seconds } satisfies LoadGo);
     // the asynchronous work of the sales counts too: wait until it has settled
     const settleStart = performance.now();
-    let settled = false;
-    for (let i = 0; i < 1200 && !settled; i++) {
-      settled = (await worker.ask({ ask: 'settled' })).settled;
-      if (!settled) await new Promise((resolve) => setTimeout(resolve, 100));
-    }
+    const settled = await settle(worker);
     const settledSeconds = (performance.now() - settleStart) / 1000;
     const atEnd = await counted();
     const sent = atEnd.total - before;
@@ -187,7 +202,7 @@ async function rush(ctx: BenchContext, run: Rush): Promise<Record<string, number
       const sales = Math.max(1, outcome.purchased.length);
       ctx.log(`statements per sale by text (${run.shape} ${IMPL[run.variant]}, asks included):\n${rows.slice(0, 25).map(([text, n]) => `  ${(n / sales).toFixed(2).padStart(7)}  ${text}`).join('\n')}`);
     }
-    const { sold, counter } = await worker.ask({ ask: 'sold', ticketTypeId: sale.ticketTypeId });
+    const { sold, counter } = await worker.ask({ ask: 'sold', ticketTypeId: sale!.ticketTypeId });
     const purchased = [...outcome.purchased].sort((a, b) => a - b);
     const soldOut = [...outcome.soldOut].sort((a, b) => a - b);
     if (sold !== purchased.length) ctx.note(`${run.shape} ${IMPL[run.variant]}: ${sold} seats sold in the database but ${purchased.length} purchases answered 201`);
@@ -224,6 +239,15 @@ async function rush(ctx: BenchContext, run: Rush): Promise<Record<string, number
   }
 }
 
+/** Waits (up to two minutes) until the sales' asynchronous work has settled: true when it has. */
+async function settle(worker: Child): Promise<boolean> {
+  for (let i = 0; i < 1200; i++) {
+    if ((await worker.ask({ ask: 'settled' })).settled) return true;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  return false;
+}
+
 async function dropSchemas(url: string, schema: string): Promise<void> {
   const client = new pg.Client({ connectionString: url });
   await client.connect();
@@ -242,6 +266,7 @@ export const bench: Bench = {
     const buyers = numberOption(ctx, 'buyers', ctx.quick ? 40 : 500);
     const seats = numberOption(ctx, 'seats', ctx.quick ? 200 : 5000);
     const seconds = numberOption(ctx, 'seconds', ctx.quick ? 30 : 120);
+    const warmupSeats = numberOption(ctx, 'warmup', ctx.quick ? 10 : 1000);
     const asked = (ctx.options.get('shapes') ?? (ctx.quick || !ctx.target.url ? 'one' : 'one,scaled')).split(',');
     const shapes = asked.filter((shape): shape is Shape => shape === 'one' || shape === 'scaled');
     if (shapes.length !== asked.length) throw new Error(`--shapes takes one and scaled, got ${asked.join(',')}`);
@@ -253,7 +278,7 @@ export const bench: Bench = {
     const naiveSeconds = ctx.options.has('seconds') ? seconds : Math.min(seconds, 60);
     for (const shape of shapes) {
       const results: Partial<Record<ServerVariant, Record<string, number | string | boolean | null>>> = {};
-      for (const variant of variants) results[variant] = await rush(ctx, { shape, variant, buyers, seats, seconds: variant === 'optimistic' ? naiveSeconds : seconds });
+      for (const variant of variants) results[variant] = await rush(ctx, { shape, variant, buyers, seats, warmupSeats, seconds: variant === 'optimistic' ? naiveSeconds : seconds });
       const rate = (other: Record<string, unknown> | undefined) =>
         typeof other?.purchasesPerSec === 'number' && other.purchasesPerSec > 0 ? round((results.batched!.purchasesPerSec as number) / other.purchasesPerSec, 2) : null;
       if (results.batched) ctx.record({ ...results.batched, vsCrud: rate(results.crud), vsNaive: rate(results.optimistic) } as never);

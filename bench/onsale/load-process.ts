@@ -1,14 +1,14 @@
 /**
  * The on-sale bench's load, in a process of its own (forked by bench/onsale.ts) so the buyers'
  * HTTP client never shares an event loop with a server. Told a `LoadPlan`, it signs one access
- * token per buyer, answers `{ ready }`, and on `go` runs the rush: every buyer buys one ticket at
+ * token per buyer, answers `{ ready }`, and on each `go` runs a rush: every buyer buys one ticket at
  * a time (buyer i at server i mod n) until it is answered 409 sold out or the time is up; then
  * it answers a `LoadOutcome`.
  */
 import { randomUUID } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import { signAccessToken } from '../../adapters/http/access-token.js';
-import type { LoadOutcome, LoadPlan } from './messages.js';
+import type { LoadGo, LoadOutcome, LoadPlan } from './messages.js';
 
 let plan: LoadPlan | undefined;
 let tokens: string[] = [];
@@ -21,8 +21,8 @@ async function prepare(next: LoadPlan): Promise<void> {
   process.send!({ ready: true });
 }
 
-async function rush(): Promise<LoadOutcome> {
-  const { urls, path, body, seconds } = plan!;
+async function rush({ path, body, seconds }: LoadGo): Promise<LoadOutcome> {
+  const { urls } = plan!;
   const purchased: number[] = [];
   const soldOut: number[] = [];
   let busy429 = 0;
@@ -68,7 +68,7 @@ async function rush(): Promise<LoadOutcome> {
   return { seconds: ((lastPurchase || performance.now()) - started) / 1000, purchased, soldOut, busy429, errors, ...(firstError ? { firstError } : {}) };
 }
 
-process.on('message', (message: LoadPlan | { go: true }) => {
-  if ('go' in message) rush().then((outcome) => process.send!(outcome));
+process.on('message', (message: LoadPlan | LoadGo) => {
+  if ('go' in message) rush(message).then((outcome) => process.send!(outcome));
   else void prepare(message);
 });

@@ -27,6 +27,11 @@ export interface LoadPlan {
   readonly urls: readonly string[];
   readonly secret: string;
   readonly buyers: number;
+}
+
+/** Run one rush (the warm-up, then the measured one) of the plan's buyers. */
+export interface LoadGo {
+  readonly go: true;
   /** Path of the purchase, e.g. `/api/events/<id>/tickets`. */
   readonly path: string;
   readonly body: unknown;
