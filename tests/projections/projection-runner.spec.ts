@@ -6,7 +6,8 @@ import { migrate } from '../../adapters/database/migrations.js';
 import { eventLogMigrations } from '../../adapters/eventstore/postgres/event-log-migrations.js';
 import { PostgresEventStore } from '../../adapters/eventstore/postgres/postgres-event-store.js';
 import { checkpointMigrations } from '../../projections/checkpoint-migrations.js';
-import { readCheckpoint, waitForProjection } from '../../projections/checkpoints.js';
+import { readCheckpoint, waitForProjection, writeCheckpoint } from '../../projections/checkpoints.js';
+import { databaseStatementsSent } from '../../adapters/observability/metrics.js';
 import * as t from 'io-ts';
 import { eventCodec } from '../../domain/event-codec.js';
 import type { Projection } from '../../projections/projection.js';
@@ -119,6 +120,19 @@ describe('Projection runner', function () {
     await runner.stop();
     const beyond = { ...position, prepare: position.prepare + 1_000_000n, commit: position.commit + 1_000_000n };
     assert.equal(await waitForProjection(database, 'ryw', beyond, 100), false);
+  });
+
+  it('given 200 readers waiting on a projection another process runs, then they share one poll of its checkpoint: those it passes wake, the rest time out', async () => {
+    const at = (n: number) => ({ commit: BigInt(n), prepare: BigInt(n) });
+    const before = databaseStatementsSent();
+    const waiting = Array.from({ length: 200 }, (_, i) => waitForProjection(database, 'remote', at(i < 150 ? 100 + i : 10_000 + i), i < 150 ? 10_000 : 600));
+    await new Promise((resolve) => setTimeout(resolve, 150));
+    await database.db.transaction().execute((trx) => writeCheckpoint(trx, 'remote', at(400))); // the other process's runner commits a batch
+    const answers = await Promise.all(waiting);
+    const statements = databaseStatementsSent() - before;
+    assert.deepEqual(answers, [...Array(150).fill(true), ...Array(50).fill(false)]);
+    // one poll every 25 ms for ~600 ms (plus the write's three): per-reader polling would be hundreds
+    assert.ok(statements < 60, `${statements} statements for 200 readers`);
   });
 
   it('given a runner behind the log, then it reports lag, and zero lag once caught up', async () => {
