@@ -24,7 +24,7 @@ export interface HotStreamOutcome<S, E> {
   readonly position: Position | null;
 }
 
-export interface HotStreamOptions<C, E> {
+export interface HotStreamOptions<C, E, S = unknown> {
   /** The metadata `commandId` of the events a command produced (their event ids derive from it). */
   commandIdOf(command: C): string;
   /** The metadata time (`occurredAt`) of the events a command produced. */
@@ -36,6 +36,12 @@ export interface HotStreamOptions<C, E> {
    * `PoolExhausted`, recorded once, answers 409). Undefined: the command succeeded.
    */
   refusalOf?(command: C, events: readonly E[]): DomainError | undefined;
+  /**
+   * A refusal this state gives that every later state of the stream gives too (sold out: seats
+   * only go). Asked of the cached state when a request arrives: such a request is answered at
+   * once, not queued behind the batch in flight. Undefined (or absent): queue as usual.
+   */
+  refusedForGood?(command: C, state: S): DomainError | undefined;
   /** Most commands decided and appended together (default 500). */
   readonly maxBatch?: number;
   /** Conflicts with other processes a batch survives before its requesters get `busy()` (default 100). */
@@ -102,7 +108,7 @@ export class HotStreamDecisions<C, E extends DomainEvent, S> {
   constructor(
     private readonly store: EventStore,
     private readonly decider: EventSourcedDecider<C, E, S>,
-    private readonly options: HotStreamOptions<C, E>,
+    private readonly options: HotStreamOptions<C, E, S>,
   ) {
     this.maxBatch = options.maxBatch ?? 500;
     this.maxConflicts = options.maxConflicts ?? 100;
@@ -112,6 +118,8 @@ export class HotStreamDecisions<C, E extends DomainEvent, S> {
   /** Decides `request.command` on `request.stream`, batched with whatever else is queued on that stream. */
   decide(request: HotStreamRequest<C>): Promise<Either<DomainError, HotStreamOutcome<S, E>>> {
     const lane = this.laneOf(request.stream);
+    const refused = lane.known && this.options.refusedForGood?.(request.command, lane.known.state);
+    if (refused) return Promise.resolve(left(refused));
     const waiting = new Promise<Either<DomainError, HotStreamOutcome<S, E>>>((resolve, reject) => lane.queue.push({ request, resolve, reject }));
     if (!lane.running) void this.drain(lane);
     return waiting;

@@ -3,6 +3,7 @@ import type { EventStore, Position } from '../../adapters/eventstore/event-store
 import { domainError, type DomainError } from '../../domain/decider.js';
 import {
   findSale,
+  soldOutForGood,
   streamOfInventory,
   ticketInventoryDecider,
   type SellTickets,
@@ -84,6 +85,7 @@ export class BatchingTicketSeller implements TicketSeller {
       commandIdOf: (command) => `sale:${command.saleId}`,
       nowOf: (command) => command.now,
       busy,
+      refusedForGood: soldOutForGood,
       ...options,
     });
   }

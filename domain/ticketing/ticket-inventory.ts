@@ -1,6 +1,6 @@
 import { left, right } from 'fp-ts/Either';
 import * as t from 'io-ts';
-import type { EventSourcedDecider } from '../decider.js';
+import type { DomainError, EventSourcedDecider } from '../decider.js';
 import { domainError } from '../decider.js';
 import { eventCodec } from '../event-codec.js';
 import type { TicketTypeDetails } from './gathering-events.js';
@@ -45,6 +45,17 @@ export interface TicketInventoryState {
 export function findSale(state: TicketInventoryState, saleId: string): TicketsSold['data'] | undefined {
   for (let record = state.sales; record; record = record.earlier) if (record.sale.saleId === saleId) return record.sale;
   return undefined;
+}
+
+/**
+ * Sold out is for good: `sold` only grows and a ticket type's quantity is fixed, so a purchase
+ * this state refuses for want of seats every later state refuses too — and no later state can
+ * hold this sale (it would have needed those seats). The seller answers it from its cached
+ * state at once, without queueing it behind the purchases in flight (issue 16).
+ */
+export function soldOutForGood(command: SellTickets, state: TicketInventoryState): DomainError | undefined {
+  const decision = ticketInventoryDecider.decide(command, state);
+  return decision._tag === 'Left' && decision.left.code === 'tickets.sold_out' ? decision.left : undefined;
 }
 
 export const MAX_TICKETS_PER_PURCHASE = 10;

@@ -74,7 +74,7 @@ describe('ticket sellers against the database (T-3)', function () {
     );
   });
 
-  it('given a sale whose tickets were never issued (the process died between the two writes), then the issuing saga issues them', async () => {
+  it('given a sale made by the seller alone (no HTTP answer waited for it), then its tickets appear in the read model and the buyer’s list: they are born with the sale', async () => {
     const organizer = await bearer('org-seller', ['organizer']);
     const { gatheringId, ticketTypeId } = await publishedGathering(system.api, organizer, clock.now(), { quantity: 5 });
     const { body: gathering } = await request(system.api).get(`/api/events/${gatheringId}`).expect(200);
@@ -100,4 +100,44 @@ describe('ticket sellers against the database (T-3)', function () {
     const mine = await request(system.api).get('/api/tickets').set('Authorization', await bearer('survivor')).expect(200);
     assert.equal(mine.body.items.length, 2);
   });
+
+  it('given a purchase the cached inventory already refuses for want of seats, then it is answered sold out at once, not queued behind the purchase in flight', async () => {
+    let gate: Promise<void> | undefined;
+    let release!: () => void;
+    const gated: EventStore = Object.assign(Object.create(store) as EventStore, {
+      append: async (...args: Parameters<EventStore['append']>) => {
+        await gate;
+        return store.append(...args);
+      },
+    });
+    const seller = new BatchingTicketSeller(gated);
+    const ticketTypeId = `fast-${Date.now()}`;
+    const buy = (saleId: string, quantity: number) =>
+      seller.sell({
+        command: {
+          type: 'SellTickets',
+          saleId,
+          buyerId: saleId,
+          gatheringId: 'g-fast',
+          ticketType: { ticketTypeId, kind: 'standard', quantity: 3, price: '10.00', currency: 'RUB', salesStart: '2000-01-01T00:00:00Z', salesEnd: '2100-01-01T00:00:00Z' },
+          quantity,
+          tickets: drawTickets(quantity),
+          now: clock.now(),
+        },
+      });
+    assert.equal((await buy('first', 2))._tag, 'Right'); // the seller's cache: 2 of 3 sold
+    gate = new Promise((resolve) => (release = resolve));
+    const inFlight = buy('last-seat', 1); // decided on the cache, its append held at the gate
+    let inFlightDone = false;
+    void inFlight.then(() => (inFlightDone = true));
+    const tooMany = await buy('two-more', 2);
+    assert.equal(tooMany._tag === 'Left' && tooMany.left.code, 'tickets.sold_out');
+    assert.equal(inFlightDone, false, 'answered while the batch before it was still being written');
+    release();
+    const last = await inFlight;
+    assert.equal(last._tag === 'Right' && last.right.sale.tickets.length, 1);
+    const again = await buy('first', 2); // a retried sale is still found, not refused
+    assert.equal(again._tag === 'Right' && again.right.sale.saleId, 'first');
+  });
 });
+
