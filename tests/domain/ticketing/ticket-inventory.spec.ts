@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { ticketInventoryDecider, type SellTickets, type TicketInventoryEvent } from '../../../domain/ticketing/ticket-inventory.js';
+import { soldOutForGood, ticketInventoryDecider, type SellTickets, type TicketInventoryEvent } from '../../../domain/ticketing/ticket-inventory.js';
 import type { TicketTypeDetails } from '../../../domain/ticketing/gathering-events.js';
 import { given } from '../../support/decider-spec.js';
 
@@ -82,4 +82,32 @@ describe('TicketInventory decider (T-3)', () => {
       }),
     );
   });
+
+  it('property: a purchase refused as sold out on some state is refused by every later state too, and only a sale it already holds escapes (sold out is for good)', () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 1, max: 30 }), fc.array(fc.integer({ min: 1, max: 5 }), { maxLength: 40 }), fc.integer({ min: 1, max: 10 }), fc.nat(40), (seats, demands, wanted, at) => {
+        let state = ticketInventoryDecider.initialState;
+        const states = [state];
+        demands.forEach((quantity, i) => {
+          const decision = ticketInventoryDecider.decide(sell(`s${i}`, quantity, seats), state);
+          if (decision._tag === 'Right') for (const event of decision.right) state = ticketInventoryDecider.evolve(state, event);
+          states.push(state);
+        });
+        const from = at % states.length;
+        const probe = sell('probe', wanted, seats);
+        const refused = soldOutForGood(probe, states[from]!);
+        if (refused) {
+          assert.equal(refused.code, 'tickets.sold_out');
+          for (const later of states.slice(from)) assert.ok(soldOutForGood(probe, later), 'still sold out later');
+        } else {
+          const decision = ticketInventoryDecider.decide(probe, states[from]!);
+          assert.ok(decision._tag === 'Right' || decision.left.code !== 'tickets.sold_out');
+        }
+        // a sale the state holds is never "sold out", however full the state
+        const held = demands.findIndex((_, i) => ticketInventoryDecider.decide(sell(`s${i}`, demands[i]!, seats), state)._tag === 'Right');
+        if (held >= 0) assert.equal(soldOutForGood(sell(`s${held}`, demands[held]!, seats), state), undefined);
+      }),
+    );
+  });
 });
+
