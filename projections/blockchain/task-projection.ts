@@ -2,7 +2,7 @@ import { taskOfStream } from '../../domain/blockchain/blockchain-task.js';
 import type { Operation } from '../../domain/blockchain/operation.js';
 import type * as t from 'io-ts';
 import { pickEvents } from '../../domain/event-codec.js';
-import { sql, type Kysely, type Transaction } from 'kysely';
+import { sql, type Kysely } from 'kysely';
 import type { Migrations } from '../../adapters/database/migrations.js';
 import type { RecordedEvent } from '../../adapters/eventstore/event-store.js';
 import { BlockchainTaskEvent } from '../../domain/blockchain/blockchain-task-events.js';
@@ -32,24 +32,69 @@ export function blockchainTaskProjection(biSchema: string): Projection<t.TypeOf<
     events: TaskProjectionEvents,
     migrations: taskMigrations(biSchema),
     rebind: (other) => blockchainTaskProjection(other),
+    // Set-based (issue 16): a batch is at most four statements — the tasks requested in it, one
+    // `update … from` with each task's columns as its last event in the batch set them, the BI
+    // status changes, and the BI task rows as of each task's last status change — with the
+    // result of applying its events one by one
+    // (tests/projections/blockchain/task-projection-batch.property.spec.ts). A task's stream
+    // begins with its one `BlockchainTaskRequested`, so every other event of it comes after.
     async apply(trx, events) {
-      for (const recorded of events) {
-        const event = recorded;
-        const taskId = taskOfStream(recorded.streamName) ?? recorded.streamName;
-        const at = new Date(recorded.createdAt).toISOString();
-        const status = await applyToTask(trx, taskId, event, at);
-        if (status) {
-          await sql`
-            insert into ${bi('blockchain_task_status_changes')} (task_id, status, changed_at, detail, event_position)
-            values (${taskId}, ${status}, ${at}::timestamptz, ${JSON.stringify(detailOf(event))}::jsonb, ${positionOf(recorded)})
-            on conflict (event_position) do nothing`.execute(trx);
-          await sql`
-            insert into ${bi('blockchain_tasks')} (task_id, kind, initiator, status, retry_count, last_error, onchain_token_id, created_at, updated_at)
-            select task_id, kind, initiator, status, retry_count, last_error, onchain_result->>'onchainTokenId', created_at, updated_at
-            from rm_blockchain_tasks where task_id = ${taskId}
-            on conflict (task_id) do update set status = excluded.status, retry_count = excluded.retry_count,
-              last_error = excluded.last_error, onchain_token_id = excluded.onchain_token_id, updated_at = excluded.updated_at`.execute(trx);
+      const requested = new Map<string, Record<string, unknown>>();
+      const changes = new Map<string, Record<string, unknown>>();
+      const statusChanges: Record<string, unknown>[] = [];
+      /** BI's `updated_at` of a task: the time of its last status change in the batch. */
+      const biUpdatedAt = new Map<string, string>();
+      for (const event of events) {
+        const taskId = taskOfStream(event.streamName) ?? event.streamName;
+        const at = new Date(event.createdAt).toISOString();
+        if (event.type === 'BlockchainTaskRequested') {
+          const d = event.data;
+          if (!requested.has(taskId))
+            requested.set(taskId, { task_id: taskId, request_id: d.requestId, initiator: d.initiator, kind: d.operation.kind, operation: d.operation, callback_url: d.callbackUrl ?? null, resubmitted_from: d.resubmittedFrom ?? null, at });
+        } else {
+          changes.set(taskId, { ...changes.get(taskId), ...columnsSetBy(event, at) });
         }
+        const status = statusOf(event);
+        if (status) {
+          statusChanges.push({ task_id: taskId, status, changed_at: at, detail: detailOf(event), event_position: positionOf(event) });
+          biUpdatedAt.set(taskId, at);
+        }
+      }
+      if (requested.size > 0) {
+        await sql`
+          insert into rm_blockchain_tasks (task_id, request_id, initiator, kind, operation, status, due, retry_count, callback_url, resubmitted_from, created_at, updated_at)
+          select task_id, request_id, initiator, kind, operation, 'pending', true, 0, callback_url, resubmitted_from, at::timestamptz, at::timestamptz
+          from jsonb_to_recordset(${JSON.stringify([...requested.values()])}::jsonb)
+            as r(task_id text, request_id text, initiator text, kind text, operation jsonb, callback_url text, resubmitted_from text, at text)
+          on conflict (task_id) do nothing`.execute(trx);
+      }
+      if (changes.size > 0) {
+        const rows = [...changes].map(([id, d]) => ({ id, d }));
+        const set = (column: string, cast: string) => sql.raw(`${column} = case when c.d ? '${column}' then (c.d->>'${column}')${cast} else t.${column} end`);
+        await sql`
+          update rm_blockchain_tasks t set
+            ${set('status', '')}, ${set('due', '::boolean')}, ${set('message_hash', '')}, ${set('seqno', '')}, ${set('item_index', '')},
+            message_actions = case when c.d ? 'message_actions' then c.d->'message_actions' else t.message_actions end,
+            onchain_result = case when c.d ? 'onchain_result' then c.d->'onchain_result' else t.onchain_result end,
+            ${set('valid_until', '::bigint')}, ${set('attempts', '::integer')}, ${set('retry_count', '::integer')}, ${set('last_error', '')},
+            ${set('retry_at', '::timestamptz')}, ${set('callback_delivered_at', '::timestamptz')}, ${set('callback_status', '::integer')},
+            ${set('updated_at', '::timestamptz')}
+          from jsonb_to_recordset(${JSON.stringify(rows)}::jsonb) as c(id text, d jsonb)
+          where t.task_id = c.id`.execute(trx);
+      }
+      if (statusChanges.length > 0) {
+        await sql`
+          insert into ${bi('blockchain_task_status_changes')} (task_id, status, changed_at, detail, event_position)
+          select task_id, status, changed_at::timestamptz, detail, event_position
+          from jsonb_to_recordset(${JSON.stringify(statusChanges)}::jsonb) as s(task_id text, status text, changed_at text, detail jsonb, event_position text)
+          on conflict (event_position) do nothing`.execute(trx);
+        const rows = [...biUpdatedAt].map(([id, updated_at]) => ({ id, updated_at }));
+        await sql`
+          insert into ${bi('blockchain_tasks')} (task_id, kind, initiator, status, retry_count, last_error, onchain_token_id, created_at, updated_at)
+          select t.task_id, t.kind, t.initiator, t.status, t.retry_count, t.last_error, t.onchain_result->>'onchainTokenId', t.created_at, c.updated_at::timestamptz
+          from rm_blockchain_tasks t join jsonb_to_recordset(${JSON.stringify(rows)}::jsonb) as c(id text, updated_at text) on t.task_id = c.id
+          on conflict (task_id) do update set status = excluded.status, retry_count = excluded.retry_count,
+            last_error = excluded.last_error, onchain_token_id = excluded.onchain_token_id, updated_at = excluded.updated_at`.execute(trx);
       }
     },
   });
@@ -142,45 +187,48 @@ export function dispatchQueries(db: Kysely<any>): DispatchQueries {
 
 const positionOf = (event: RecordedEvent) => `${event.position.commit}/${event.position.prepare}`;
 
-async function applyToTask(trx: Transaction<any>, taskId: string, event: BlockchainTaskEvent, at: string): Promise<string | null> {
+/** The columns of `rm_blockchain_tasks` an event (other than the request) sets, and to what. */
+function columnsSetBy(event: Exclude<BlockchainTaskEvent, { type: 'BlockchainTaskRequested' }>, at: string): Record<string, unknown> {
+  switch (event.type) {
+    case 'BlockchainTaskSent':
+      return {
+        status: 'sent',
+        due: false,
+        message_hash: event.data.messageHash,
+        seqno: event.data.seqno,
+        ...(event.data.itemIndex !== undefined ? { item_index: event.data.itemIndex } : {}), // a send without one keeps the earlier
+        message_actions: event.data.actions ?? [],
+        valid_until: event.data.validUntil,
+        attempts: event.data.attempt,
+        updated_at: at,
+      };
+    case 'BlockchainTaskConfirmed':
+      return { status: 'confirmed', onchain_result: event.data.result, updated_at: at };
+    case 'BlockchainTaskAttemptFailed':
+      return { status: 'pending', due: false, retry_count: event.data.retryCount, last_error: event.data.error, retry_at: event.data.retryAt, updated_at: at };
+    case 'BlockchainTaskRetryDue':
+      return { due: true, updated_at: at };
+    case 'BlockchainTaskFailed':
+      return { status: 'failed', due: false, last_error: event.data.error, updated_at: at };
+    case 'BlockchainTaskCallbackDelivered':
+      return { callback_delivered_at: event.data.deliveredAt, callback_status: event.data.httpStatus };
+  }
+}
+
+/** The status change an event is, for BI (null: not one). */
+function statusOf(event: BlockchainTaskEvent): string | null {
   switch (event.type) {
     case 'BlockchainTaskRequested':
-      await sql`
-        insert into rm_blockchain_tasks (task_id, request_id, initiator, kind, operation, status, due, retry_count, callback_url, resubmitted_from, created_at, updated_at)
-        values (${taskId}, ${event.data.requestId}, ${event.data.initiator}, ${event.data.operation.kind}, ${JSON.stringify(event.data.operation)}::jsonb,
-                'pending', true, 0, ${event.data.callbackUrl ?? null}, ${event.data.resubmittedFrom ?? null}, ${at}::timestamptz, ${at}::timestamptz)
-        on conflict (task_id) do nothing`.execute(trx);
       return 'pending';
     case 'BlockchainTaskSent':
-      await sql`
-        update rm_blockchain_tasks set status = 'sent', due = false, message_hash = ${event.data.messageHash}, seqno = ${event.data.seqno},
-               item_index = coalesce(${event.data.itemIndex ?? null}, item_index), message_actions = ${JSON.stringify(event.data.actions ?? [])}::jsonb,
-               valid_until = ${event.data.validUntil}, attempts = ${event.data.attempt}, updated_at = ${at}::timestamptz
-        where task_id = ${taskId}`.execute(trx);
       return 'sent';
     case 'BlockchainTaskConfirmed':
-      await sql`
-        update rm_blockchain_tasks set status = 'confirmed', onchain_result = ${JSON.stringify(event.data.result)}::jsonb, updated_at = ${at}::timestamptz
-        where task_id = ${taskId}`.execute(trx);
       return 'confirmed';
     case 'BlockchainTaskAttemptFailed':
-      await sql`
-        update rm_blockchain_tasks set status = 'pending', due = false, retry_count = ${event.data.retryCount}, last_error = ${event.data.error},
-               retry_at = ${event.data.retryAt}::timestamptz, updated_at = ${at}::timestamptz
-        where task_id = ${taskId}`.execute(trx);
       return 'retry_scheduled';
-    case 'BlockchainTaskRetryDue':
-      await sql`update rm_blockchain_tasks set due = true, updated_at = ${at}::timestamptz where task_id = ${taskId}`.execute(trx);
-      return null;
     case 'BlockchainTaskFailed':
-      await sql`
-        update rm_blockchain_tasks set status = 'failed', due = false, last_error = ${event.data.error}, updated_at = ${at}::timestamptz
-        where task_id = ${taskId}`.execute(trx);
       return 'failed';
-    case 'BlockchainTaskCallbackDelivered':
-      await sql`
-        update rm_blockchain_tasks set callback_delivered_at = ${event.data.deliveredAt}::timestamptz, callback_status = ${event.data.httpStatus}
-        where task_id = ${taskId}`.execute(trx);
+    default:
       return null;
   }
 }
