@@ -1,5 +1,5 @@
 /**
- * `npm run bench -- projections [--quick] [--events=N] [--lag-seconds=S] [--rate=R]`
+ * `npm run bench -- projections [--quick] [--events=N] [--lag-seconds=S] [--rate=R] [--cases=rebuild,lag,rebuild-ticketing] [--ticketing-events=N] [--batch=500]`
  *
  * 1. write N events (default 200k; --quick 20k) across realistic streams: tickets (reserved →
  *    purchased → sometimes refunded, or released) and gift certificates (issued → redeemed…),
@@ -42,99 +42,105 @@ export const bench: Bench = {
     const total = Math.round(numberOption(ctx, 'events', ctx.quick ? 20_000 : 200_000));
     const lagSeconds = numberOption(ctx, 'lag-seconds', ctx.quick ? 3 : 30);
     const rate = numberOption(ctx, 'rate', 1000);
-    const database = await ctx.target.openSchema(WRITERS);
-    const stats: ApplyStats = { busyMs: 0, batches: 0, events: 0, maxBatch: 0 };
-    const projection = ticketSalesProjection(stats);
-    await migrate(database, eventLogMigrations, checkpointMigrations, projection.migrations ?? {});
-    const store = new PostgresEventStore(database);
     const db = ctx.target.kind;
-    ctx.note(
-      `the projection runner is projections/projection-runner.ts (batch 500, default options); the projector writes one statement per event; lag is measured by a reader polling the read model every ${POLL_MS} ms (so lag includes up to ${POLL_MS} ms of polling); projectorBusyPct = share of the lag window the runner spent inside the projector's apply, maxBatchEvents = its largest batch (500 = it had a backlog)`,
-    );
-    if (db === 'pglite') ctx.note('PGlite: appends, the runner and the lag reader share its one connection.');
-    try {
-      // 1. The log.
-      ctx.log(`projections: writing ${total} events`);
-      const written = await writeHistory(store, total);
-      ctx.record({
-        bench: 'projections',
-        case: 'write',
-        impl: 'ours',
-        db,
-        events: written.events,
-        streams: written.streams,
-        eventsPerSec: round(written.events / written.seconds),
-      });
-
-      // 2. Rebuild from position 0.
-      const head = await store.headPosition();
-      const handled = Number(
-        (
-          await sql<{ n: string }>`select count(*)::text as n from events where event_type = any(${TICKET_TYPES}::text[])`.execute(
-            database.db,
-          )
-        ).rows[0]!.n,
+    const cases = new Set((ctx.options.get('cases') ?? 'rebuild,lag,rebuild-ticketing').split(','));
+    if (cases.has('rebuild') || cases.has('lag')) await (async () => {
+      const database = await ctx.target.openSchema(WRITERS);
+      const stats: ApplyStats = { busyMs: 0, batches: 0, events: 0, maxBatch: 0 };
+      const projection = ticketSalesProjection(stats);
+      await migrate(database, eventLogMigrations, checkpointMigrations, projection.migrations ?? {});
+      const store = new PostgresEventStore(database);
+      ctx.note(
+        `the projection runner is projections/projection-runner.ts (batch 500, default options); the projector writes one statement per event; lag is measured by a reader polling the read model every ${POLL_MS} ms (so lag includes up to ${POLL_MS} ms of polling); projectorBusyPct = share of the lag window the runner spent inside the projector's apply, maxBatchEvents = its largest batch (500 = it had a backlog)`,
       );
-      ctx.log(`projections: rebuilding ${PROJECTION} over ${written.events} events (${handled} handled)`);
-      const runner = new ProjectionRunner(database, store, [projection], {
-        onError: (_name, error) => ctx.log(`projection error: ${error instanceof Error ? error.message : String(error)}`),
-      });
-      const rebuildStart = performance.now();
-      runner.start();
+      if (db === 'pglite') ctx.note('PGlite: appends, the runner and the lag reader share its one connection.');
       try {
-        const reached = await waitForProjection(database, PROJECTION, head, 600_000, 20);
-        if (!reached) throw new Error('the rebuild did not reach the head within 10 minutes');
-        const rebuildSeconds = (performance.now() - rebuildStart) / 1000;
-        const rows = Number(
-          (await sql<{ n: string }>`select count(*)::text as n from rm_bench_tickets`.execute(database.db)).rows[0]!.n,
-        );
+        // 1. The log.
+        ctx.log(`projections: writing ${total} events`);
+        const written = await writeHistory(store, total);
         ctx.record({
           bench: 'projections',
-          case: 'rebuild',
+          case: 'write',
           impl: 'ours',
           db,
           events: written.events,
-          handledEvents: handled,
-          readModelRows: rows,
-          seconds: round(rebuildSeconds, 2),
-          eventsPerSec: round(written.events / rebuildSeconds),
-          handledEventsPerSec: round(handled / rebuildSeconds),
+          streams: written.streams,
+          eventsPerSec: round(written.events / written.seconds),
         });
 
-        // 3. Lag under a steady append rate.
-        ctx.log(`projections: lag at ${rate} events/s for ${lagSeconds} s`);
-        Object.assign(stats, { busyMs: 0, batches: 0, events: 0, maxBatch: 0 });
-        const lag = await measureLag(database, store, rate, lagSeconds);
-        ctx.record({
-          bench: 'projections',
-          case: 'lag',
-          impl: 'ours',
-          db,
-          targetEventsPerSec: rate,
-          achievedEventsPerSec: round(lag.appended / lagSeconds),
-          seconds: lagSeconds,
-          samples: lag.samples,
-          notSeen: lag.notSeen,
-          lagP50Ms: round(lag.p50, 1),
-          lagP99Ms: round(lag.p99, 1),
-          lagMaxMs: round(lag.max, 1),
-          appendP99Ms: round(lag.appendP99, 1),
-          // How near the runner is to its capacity: the share of the window spent inside the
-          // projector's apply (reads, checkpoints and commits come on top), and its batches.
-          projectorBusyPct: round((100 * stats.busyMs) / (lag.seconds * 1000), 1),
-          batches: stats.batches,
-          maxBatchEvents: stats.maxBatch,
+        // 2. Rebuild from position 0.
+        const head = await store.headPosition();
+        const handled = Number(
+          (
+            await sql<{ n: string }>`select count(*)::text as n from events where event_type = any(${TICKET_TYPES}::text[])`.execute(
+              database.db,
+            )
+          ).rows[0]!.n,
+        );
+        ctx.log(`projections: rebuilding ${PROJECTION} over ${written.events} events (${handled} handled)`);
+        const runner = new ProjectionRunner(database, store, [projection], {
+          onError: (_name, error) => ctx.log(`projection error: ${error instanceof Error ? error.message : String(error)}`),
         });
+        const rebuildStart = performance.now();
+        runner.start();
+        try {
+          const reached = await waitForProjection(database, PROJECTION, head, 600_000, 20);
+          if (!reached) throw new Error('the rebuild did not reach the head within 10 minutes');
+          const rebuildSeconds = (performance.now() - rebuildStart) / 1000;
+          const rows = Number(
+            (await sql<{ n: string }>`select count(*)::text as n from rm_bench_tickets`.execute(database.db)).rows[0]!.n,
+          );
+          ctx.record({
+            bench: 'projections',
+            case: 'rebuild',
+            impl: 'ours',
+            db,
+            events: written.events,
+            handledEvents: handled,
+            readModelRows: rows,
+            seconds: round(rebuildSeconds, 2),
+            eventsPerSec: round(written.events / rebuildSeconds),
+            handledEventsPerSec: round(handled / rebuildSeconds),
+          });
+
+          // 3. Lag under a steady append rate.
+          ctx.log(`projections: lag at ${rate} events/s for ${lagSeconds} s`);
+          Object.assign(stats, { busyMs: 0, batches: 0, events: 0, maxBatch: 0 });
+          const lag = await measureLag(database, store, rate, lagSeconds);
+          ctx.record({
+            bench: 'projections',
+            case: 'lag',
+            impl: 'ours',
+            db,
+            targetEventsPerSec: rate,
+            achievedEventsPerSec: round(lag.appended / lagSeconds),
+            seconds: lagSeconds,
+            samples: lag.samples,
+            notSeen: lag.notSeen,
+            lagP50Ms: round(lag.p50, 1),
+            lagP99Ms: round(lag.p99, 1),
+            lagMaxMs: round(lag.max, 1),
+            appendP99Ms: round(lag.appendP99, 1),
+            // How near the runner is to its capacity: the share of the window spent inside the
+            // projector's apply (reads, checkpoints and commits come on top), and its batches.
+            projectorBusyPct: round((100 * stats.busyMs) / (lag.seconds * 1000), 1),
+            batches: stats.batches,
+            maxBatchEvents: stats.maxBatch,
+          });
+        } finally {
+          await runner.stop();
+        }
       } finally {
-        await runner.stop();
+        await store.close();
+        await database.dispose();
       }
-    } finally {
-      await store.close();
-      await database.dispose();
-    }
+
+    })();
 
     // 4. The product's own ticketing projectors (set-based), rebuilt over a log of sales.
-    const ticketing = await rebuildTicketing(ctx.target, Math.round(numberOption(ctx, 'ticketing-events', ctx.quick ? 10_000 : total)), ctx.log);
+    if (!cases.has('rebuild-ticketing')) return;
+    const batchSize = Math.round(numberOption(ctx, 'batch', 500));
+    const ticketing = await rebuildTicketing(ctx.target, Math.round(numberOption(ctx, 'ticketing-events', ctx.quick ? 10_000 : total)), ctx.log, batchSize);
     ctx.record({
       bench: 'projections',
       case: 'rebuild-ticketing',
@@ -143,6 +149,7 @@ export const bench: Bench = {
       events: ticketing.events,
       sales: ticketing.sales,
       tickets: ticketing.tickets,
+      batchSize,
       seconds: round(ticketing.rebuildSeconds, 2),
       eventsPerSec: round(ticketing.events / ticketing.rebuildSeconds),
     });

@@ -35,7 +35,7 @@ export interface TicketingRebuild {
   readonly rebuildSeconds: number;
 }
 
-export async function rebuildTicketing(target: BenchTarget, total: number, log: (line: string) => void): Promise<TicketingRebuild> {
+export async function rebuildTicketing(target: BenchTarget, total: number, log: (line: string) => void, batchSize = 500): Promise<TicketingRebuild> {
   const database = await target.openSchema(WRITERS);
   const catalog = catalogProjection();
   const tickets = ticketProjection(database.biSchema);
@@ -83,7 +83,7 @@ export async function rebuildTicketing(target: BenchTarget, total: number, log: 
     const writeSeconds = (performance.now() - writeStart) / 1000;
     const head = await store.headPosition();
     log(`projections: rebuilding ${CATALOG_PROJECTION} and ${TICKETS_PROJECTION} over ${events} events`);
-    const runner = new ProjectionRunner(database, store, [catalog, tickets], { onError: (name, error) => log(`projection ${name} error: ${error instanceof Error ? error.message : String(error)}`) });
+    const runner = new ProjectionRunner(database, store, [catalog, tickets], { batchSize, onError: (name, error) => log(`projection ${name} error: ${error instanceof Error ? error.message : String(error)}`) });
     const started = performance.now();
     runner.start();
     try {
