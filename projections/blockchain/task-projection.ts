@@ -233,7 +233,8 @@ function statusOf(event: BlockchainTaskEvent): string | null {
   }
 }
 
-function detailOf(event: BlockchainTaskEvent): Record<string, unknown> {
+/** What a BI status change row records of its event. */
+export function detailOf(event: BlockchainTaskEvent): Record<string, unknown> {
   switch (event.type) {
     case 'BlockchainTaskSent':
       return { messageHash: event.data.messageHash, seqno: event.data.seqno };

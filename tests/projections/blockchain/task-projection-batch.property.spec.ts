@@ -2,19 +2,18 @@ import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { sql, type Transaction } from 'kysely';
 import type { Database } from '../../../adapters/database/database.js';
-import { migrate } from '../../../adapters/database/migrations.js';
 import type { RecordedEvent } from '../../../adapters/eventstore/event-store.js';
 import { streamOfTask, taskOfStream } from '../../../domain/blockchain/blockchain-task.js';
 import type { BlockchainTaskEvent } from '../../../domain/blockchain/blockchain-task-events.js';
-import { blockchainTaskProjection } from '../../../projections/blockchain/task-projection.js';
+import { blockchainTaskProjection, detailOf } from '../../../projections/blockchain/task-projection.js';
 import type { ProjectedEvent } from '../../../projections/projection.js';
-import { openTestDatabase } from '../../support/test-database.js';
+import { pairedDatabases } from '../../support/paired-databases.js';
 
 type Event = ProjectedEvent<BlockchainTaskEvent>;
 
 /**
  * The oracle: the tasks projector as it was before issue 16 made it set-based — one statement
- * (or three) per event — kept here verbatim so the set-based one is compared with the real
+ * (or three) per event — kept here verbatim (with the unchanged `detailOf`) so the set-based one is compared with the real
  * per-event behaviour, not with itself.
  */
 async function applyOneByOne(trx: Transaction<any>, biSchema: string, events: readonly Event[]): Promise<void> {
@@ -81,21 +80,6 @@ async function applyToTask(trx: Transaction<any>, taskId: string, event: Blockch
         update rm_blockchain_tasks set callback_delivered_at = ${event.data.deliveredAt}::timestamptz, callback_status = ${event.data.httpStatus}
         where task_id = ${taskId}`.execute(trx);
       return null;
-  }
-}
-
-function detailOf(event: BlockchainTaskEvent): Record<string, unknown> {
-  switch (event.type) {
-    case 'BlockchainTaskSent':
-      return { messageHash: event.data.messageHash, seqno: event.data.seqno };
-    case 'BlockchainTaskAttemptFailed':
-      return { error: event.data.error, retryCount: event.data.retryCount };
-    case 'BlockchainTaskFailed':
-      return { error: event.data.error };
-    case 'BlockchainTaskConfirmed':
-      return { ...event.data.result };
-    default:
-      return {};
   }
 }
 
@@ -178,21 +162,12 @@ async function truncate(database: Database): Promise<void> {
 /** Issue 16: the tasks projector applies a batch with a few multi-row statements; the result must equal the per-event projector it replaced. */
 describe('blockchain tasks projector, batch against the per-event projector (property)', function () {
   this.timeout(300_000);
-  let oneByOne: Awaited<ReturnType<typeof openTestDatabase>>;
-  let batched: Awaited<ReturnType<typeof openTestDatabase>>;
-  before(async () => {
-    oneByOne = await openTestDatabase();
-    batched = await openTestDatabase();
-    for (const database of [oneByOne, batched]) await migrate(database, blockchainTaskProjection(database.biSchema).migrations!);
-  });
-  after(async () => {
-    await oneByOne?.dispose();
-    await batched?.dispose();
-  });
+  const databases = pairedDatabases((database) => [blockchainTaskProjection(database.biSchema).migrations!]);
 
   it('given any log of tasks requested, sent (with or without an item), confirmed, retried, failed and called back, when applied in random batches, then rm_blockchain_tasks and the BI tables equal those of the per-event projector', async () => {
     await fc.assert(
       fc.asyncProperty(fc.array(action, { minLength: 5, maxLength: 70 }), fc.array(fc.integer({ min: 1, max: 30 }), { minLength: 1, maxLength: 5 }), async (actions, sizes) => {
+        const { oneByOne, batched } = databases;
         const events = logOf([{ kind: 'request', op: 0, callback: true }, ...actions]);
         await truncate(oneByOne);
         await truncate(batched);

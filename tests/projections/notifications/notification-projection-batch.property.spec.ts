@@ -2,11 +2,10 @@ import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { sql } from 'kysely';
 import type { Database } from '../../../adapters/database/database.js';
-import { migrate } from '../../../adapters/database/migrations.js';
 import { streamOfInbox } from '../../../domain/notifications/inbox.js';
 import { notificationProjection } from '../../../projections/notifications/notification-projection.js';
 import type { ProjectedEvent } from '../../../projections/projection.js';
-import { openTestDatabase } from '../../support/test-database.js';
+import { pairedDatabases } from '../../support/paired-databases.js';
 
 type Event = ProjectedEvent<any>;
 
@@ -61,21 +60,12 @@ const readModelOf = async (database: Database) =>
 /** Issue 16: the notifications projector applies a batch with two multi-row statements; the result must equal applying it one event at a time. */
 describe('notifications projector, batch against one by one (property)', function () {
   this.timeout(300_000);
-  let oneByOne: Awaited<ReturnType<typeof openTestDatabase>>;
-  let batched: Awaited<ReturnType<typeof openTestDatabase>>;
-  before(async () => {
-    oneByOne = await openTestDatabase();
-    batched = await openTestDatabase();
-    for (const database of [oneByOne, batched]) await migrate(database, notificationProjection().migrations!);
-  });
-  after(async () => {
-    await oneByOne?.dispose();
-    await batched?.dispose();
-  });
+  const databases = pairedDatabases(() => [notificationProjection().migrations!]);
 
   it('given any log of notifications recorded (some repeated) and delivered (some twice), when applied in random batches, then rm_notifications equals it applied event by event', async () => {
     await fc.assert(
       fc.asyncProperty(fc.array(action, { minLength: 5, maxLength: 60 }), fc.array(fc.integer({ min: 1, max: 30 }), { minLength: 1, maxLength: 5 }), async (actions, sizes) => {
+        const { oneByOne, batched } = databases;
         const events = logOf(actions);
         await sql`truncate rm_notifications`.execute(oneByOne.db);
         await sql`truncate rm_notifications`.execute(batched.db);

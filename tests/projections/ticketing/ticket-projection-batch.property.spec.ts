@@ -2,14 +2,13 @@ import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { sql } from 'kysely';
 import type { Database } from '../../../adapters/database/database.js';
-import { migrate } from '../../../adapters/database/migrations.js';
 import { streamOfGathering } from '../../../domain/ticketing/gathering.js';
 import { streamOfInventory } from '../../../domain/ticketing/ticket-inventory.js';
 import { streamOfTicket } from '../../../domain/ticketing/ticket.js';
 import { eventTypesOfProjection, type AnyProjection, type ProjectedEvent } from '../../../projections/projection.js';
 import { catalogProjection } from '../../../projections/ticketing/catalog-projection.js';
 import { ticketProjection } from '../../../projections/ticketing/ticket-projection.js';
-import { openTestDatabase } from '../../support/test-database.js';
+import { pairedDatabases } from '../../support/paired-databases.js';
 
 type Event = ProjectedEvent<{ type: string; data: any }>;
 
@@ -143,21 +142,12 @@ async function truncate(database: Database): Promise<void> {
 /** Issue 16: the ticketing projectors apply a batch with a few multi-row statements; the result must equal applying it one event at a time. */
 describe('ticketing projectors, batch against one by one (property)', function () {
   this.timeout(300_000);
-  let oneByOne: Awaited<ReturnType<typeof openTestDatabase>>;
-  let batched: Awaited<ReturnType<typeof openTestDatabase>>;
-  before(async () => {
-    oneByOne = await openTestDatabase();
-    batched = await openTestDatabase();
-    for (const database of [oneByOne, batched]) await migrate(database, ...projectionsOf(database).map((projection) => projection.migrations!));
-  });
-  after(async () => {
-    await oneByOne?.dispose();
-    await batched?.dispose();
-  });
+  const databases = pairedDatabases((database) => projectionsOf(database).map((projection) => projection.migrations!));
 
   it('given any log of gatherings, ticket types, sales, issues (some repeated), check-ins and voids, when applied in random batches, then the read model and BI tables equal those applied event by event', async () => {
     await fc.assert(
       fc.asyncProperty(fc.array(action, { minLength: 10, maxLength: 80 }), fc.array(fc.integer({ min: 1, max: 40 }), { minLength: 1, maxLength: 5 }), async (actions, sizes) => {
+        const { oneByOne, batched } = databases;
         const events = logOf([...setup, ...actions]);
         await truncate(oneByOne);
         await truncate(batched);
