@@ -3,7 +3,8 @@
  * from position 0 by the project's ProjectionRunner over a log of sales as the purchase writes
  * them: per sale one `TicketsSold` (1–3 tickets, born with the sale) on the ticket type's
  * inventory stream; a fifth of the tickets checked in later, which starts the ticket's own stream.
- * Part of `npm run bench -- projections` (case rebuild-ticketing).
+ * Part of `npm run bench -- projections` (case rebuild-ticketing); `ticketingLag` below is its
+ * case lag-ticketing (the same projectors live under a steady rate of sales).
  */
 import { randomUUID } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
@@ -35,6 +36,23 @@ export interface TicketingRebuild {
   readonly rebuildSeconds: number;
 }
 
+/** A published gathering with TICKET_TYPES ticket types of a million seats each. */
+async function seedGathering(store: PostgresEventStore): Promise<{ gatheringId: string; types: string[]; soldAt: string }> {
+  const gatheringId = randomUUID();
+  const soldAt = '2026-12-01T10:00:00.000Z';
+  const types = Array.from({ length: TICKET_TYPES }, () => randomUUID());
+  await store.append(
+    streamOfGathering(gatheringId),
+    [
+      event('GatheringCreated', { gatheringId, organizerId: randomUUID(), createdAt: soldAt, title: 'Rebuild', description: '', venue: 'Hall', startsAt: '2027-01-01T18:00:00Z', endsAt: '2027-01-01T21:00:00Z', capacity: 1_000_000 }),
+      event('GatheringPublished', { publishedAt: soldAt }),
+      ...types.map((ticketTypeId) => event('TicketTypeAdded', { gatheringId, addedAt: soldAt, ticketTypeId, kind: 'standard', quantity: 1_000_000, price: '1500.00', currency: 'RUB', salesStart: soldAt, salesEnd: '2027-01-01T00:00:00Z' })),
+    ],
+    'no_stream',
+  );
+  return { gatheringId, types, soldAt };
+}
+
 export async function rebuildTicketing(target: BenchTarget, total: number, log: (line: string) => void, batchSize = 500): Promise<TicketingRebuild> {
   const database = await target.openSchema(WRITERS);
   const catalog = catalogProjection();
@@ -42,18 +60,7 @@ export async function rebuildTicketing(target: BenchTarget, total: number, log: 
   await migrate(database, eventLogMigrations, checkpointMigrations, catalog.migrations!, tickets.migrations!);
   const store = new PostgresEventStore(database);
   try {
-    const gatheringId = randomUUID();
-    const soldAt = '2026-12-01T10:00:00.000Z';
-    const types = Array.from({ length: TICKET_TYPES }, () => randomUUID());
-    await store.append(
-      streamOfGathering(gatheringId),
-      [
-        event('GatheringCreated', { gatheringId, organizerId: randomUUID(), createdAt: soldAt, title: 'Rebuild', description: '', venue: 'Hall', startsAt: '2027-01-01T18:00:00Z', endsAt: '2027-01-01T21:00:00Z', capacity: 1_000_000 }),
-        event('GatheringPublished', { publishedAt: soldAt }),
-        ...types.map((ticketTypeId) => event('TicketTypeAdded', { gatheringId, addedAt: soldAt, ticketTypeId, kind: 'standard', quantity: 1_000_000, price: '1500.00', currency: 'RUB', salesStart: soldAt, salesEnd: '2027-01-01T00:00:00Z' })),
-      ],
-      'no_stream',
-    );
+    const { gatheringId, types, soldAt } = await seedGathering(store);
     log(`projections: writing ~${total} ticketing events`);
     let events = 2 + TICKET_TYPES;
     let sales = 0;
@@ -97,6 +104,91 @@ export async function rebuildTicketing(target: BenchTarget, total: number, log: 
     if (rows !== ticketCount || sold !== ticketCount) throw new Error(`rebuild wrong: ${rows} ticket rows and ${sold} sold for ${ticketCount} tickets`);
     return { events, sales, tickets: ticketCount, writeSeconds, rebuildSeconds };
   } finally {
+    await store.close();
+    await database.dispose();
+  }
+}
+
+export interface TicketingLag {
+  readonly appended: number;
+  readonly samples: number;
+  readonly notSeen: number;
+  readonly p50: number;
+  readonly p99: number;
+  readonly max: number;
+  readonly appendP99: number;
+}
+
+const LAG_POLL_MS = 5;
+
+/**
+ * The same projectors live: one-ticket sales appended at `rate` per second for `seconds` across
+ * the ticket types' inventory streams (group-committed, as a rush writes them), while a reader
+ * polls `rm_tickets` every 5 ms for the tickets of sales acknowledged and not yet seen.
+ * Lag = ticket row visible − append acknowledged (so it includes up to 5 ms of polling).
+ */
+export async function ticketingLag(target: BenchTarget, rate: number, seconds: number, log: (line: string) => void): Promise<TicketingLag> {
+  const database = await target.openSchema(WRITERS);
+  const catalog = catalogProjection();
+  const tickets = ticketProjection(database.biSchema);
+  await migrate(database, eventLogMigrations, checkpointMigrations, catalog.migrations!, tickets.migrations!);
+  const store = new PostgresEventStore(database);
+  const runner = new ProjectionRunner(database, store, [catalog, tickets], { onError: (name, error) => log(`projection ${name} error: ${error instanceof Error ? error.message : String(error)}`) });
+  try {
+    const { gatheringId, types, soldAt } = await seedGathering(store);
+    runner.start();
+    const head = await store.headPosition();
+    for (const name of [CATALOG_PROJECTION, TICKETS_PROJECTION]) if (!(await waitForProjection(database, name, head, 60_000, 20))) throw new Error(`${name} did not start`);
+    log(`projections: ticketing lag at ${rate} sales/s for ${seconds} s`);
+    const acked = new Map<string, number>(); // ticket id → when its sale's append returned
+    const seen = new Map<string, number>();
+    const appendLatencies: number[] = [];
+    let stop = false;
+    let giveUpAt = Number.POSITIVE_INFINITY;
+    const reader = (async () => {
+      for (;;) {
+        const pending = [...acked.keys()].filter((id) => !seen.has(id));
+        if (pending.length > 0) {
+          const { rows } = await sql<{ id: string }>`select id from rm_tickets where id in (select jsonb_array_elements_text(${JSON.stringify(pending)}::jsonb))`.execute(database.db);
+          const now = performance.now();
+          for (const row of rows) if (!seen.has(row.id)) seen.set(row.id, now);
+        }
+        if (stop && (pending.length === 0 || performance.now() > giveUpAt)) return;
+        await new Promise((resolve) => setTimeout(resolve, LAG_POLL_MS));
+      }
+    })();
+    const inFlight = new Set<Promise<void>>();
+    const started = performance.now();
+    const end = started + seconds * 1000;
+    let issued = 0;
+    while (performance.now() < end) {
+      const due = Math.floor(((performance.now() - started) / 1000) * rate) - issued;
+      for (let i = 0; i < due; i++) {
+        const ticketTypeId = types[issued++ % TICKET_TYPES]!;
+        const saleId = randomUUID();
+        const ticketId = randomUUID();
+        const sale = { saleId, gatheringId, ticketTypeId, buyerId: randomUUID(), tickets: [{ ticketId, code: saleId.replace(/-/g, '').toUpperCase() }], unitPrice: '1500.00', currency: 'RUB', soldAt };
+        const begun = performance.now();
+        const appended = store.append(streamOfInventory(ticketTypeId), [event('TicketsSold', sale)], 'any').then(() => {
+          const done = performance.now();
+          acked.set(ticketId, done);
+          appendLatencies.push(done - begun);
+        });
+        const tracked: Promise<void> = appended.finally(() => inFlight.delete(tracked));
+        inFlight.add(tracked);
+      }
+      await new Promise((resolve) => setTimeout(resolve, 2));
+    }
+    await Promise.all(inFlight);
+    giveUpAt = performance.now() + 10_000; // tickets not visible 10 s after the last append count as not seen
+    stop = true;
+    await reader;
+    const lags = [...acked].flatMap(([id, at]) => (seen.has(id) ? [Math.max(0, seen.get(id)! - at)] : [])).sort((a, b) => a - b);
+    appendLatencies.sort((a, b) => a - b);
+    const at = (sorted: number[], p: number) => (sorted.length ? sorted[Math.min(sorted.length - 1, Math.ceil(p * sorted.length) - 1)]! : NaN);
+    return { appended: acked.size, samples: lags.length, notSeen: acked.size - lags.length, p50: at(lags, 0.5), p99: at(lags, 0.99), max: lags[lags.length - 1] ?? NaN, appendP99: at(appendLatencies, 0.99) };
+  } finally {
+    await runner.stop();
     await store.close();
     await database.dispose();
   }
