@@ -62,18 +62,29 @@ export function purchaseProjection(biSchema = 'bi'): Projection<PurchaseProgress
     events: PurchaseProgressEvents,
     migrations: purchaseMigrations(biSchema),
     rebind: (other) => purchaseProjection(other),
+    // The steps of a batch (every event adds one) are written with one statement at its end: no
+    // other statement of the projector reads rm_order_progress, and the first of an (order, step)
+    // wins as `on conflict do nothing` one by one did (issue 16) — so an event that is only a step
+    // costs no statement of its own.
     async apply(trx, events) {
-      for (const event of events) await applyOne(trx, event);
+      const steps = new Map<string, { order_id: string; step: string; done_at: string; detail: Record<string, unknown> }>();
+      const step = async (_trx: Transaction<any>, orderId: string, name: string, at: string, detail: Record<string, unknown> = {}) => {
+        const key = JSON.stringify([orderId, name]);
+        if (!steps.has(key)) steps.set(key, { order_id: orderId, step: name, done_at: at, detail });
+      };
+      for (const event of events) await applyOne(trx, event, step);
+      if (steps.size > 0) {
+        await sql`
+          insert into rm_order_progress (order_id, step, done_at, detail)
+          select order_id, step, done_at::timestamptz, detail from jsonb_to_recordset(${JSON.stringify([...steps.values()])}::jsonb) as s(order_id text, step text, done_at text, detail jsonb)
+          on conflict (order_id, step) do nothing`.execute(trx);
+      }
     },
   });
 
-  async function step(trx: Transaction<any>, orderId: string, name: string, at: string, detail: Record<string, unknown> = {}) {
-    await sql`
-      insert into rm_order_progress (order_id, step, done_at, detail) values (${orderId}, ${name}, ${at}::timestamptz, ${JSON.stringify(detail)}::jsonb)
-      on conflict (order_id, step) do nothing`.execute(trx);
-  }
+  type Step = (trx: Transaction<any>, orderId: string, name: string, at: string, detail?: Record<string, unknown>) => Promise<void>;
 
-  async function applyOne(trx: Transaction<any>, event: ProjectedEvent<PurchaseProgressEvent>) {
+  async function applyOne(trx: Transaction<any>, event: ProjectedEvent<PurchaseProgressEvent>, step: Step) {
     switch (event.type) {
       case 'OrderInitiated': {
         const d = event.data;
