@@ -27,7 +27,7 @@ import type { Projection } from '../projections/projection.js';
 import { ProjectionRunner } from '../projections/projection-runner.js';
 import { numberOption, type Bench } from './lib/bench.js';
 import type { FreshDatabase } from './lib/target.js';
-import { percentile, round } from './lib/workload.js';
+import { atSteadyRate, lagFields, percentile, round, type LagMeasure } from './lib/workload.js';
 import { rebuildTicketing, ticketingLag } from './ticketing-rebuild.js';
 
 const PROJECTION = 'bench-ticket-sales';
@@ -112,15 +112,7 @@ export const bench: Bench = {
             case: 'lag',
             impl: 'ours',
             db,
-            targetEventsPerSec: rate,
-            achievedEventsPerSec: round(lag.appended / lagSeconds),
-            seconds: lagSeconds,
-            samples: lag.samples,
-            notSeen: lag.notSeen,
-            lagP50Ms: round(lag.p50, 1),
-            lagP99Ms: round(lag.p99, 1),
-            lagMaxMs: round(lag.max, 1),
-            appendP99Ms: round(lag.appendP99, 1),
+            ...lagFields(lag, rate, lagSeconds),
             // How near the runner is to its capacity: the share of the window spent inside the
             // projector's apply (reads, checkpoints and commits come on top), and its batches.
             projectorBusyPct: round((100 * stats.busyMs) / (lag.seconds * 1000), 1),
@@ -145,15 +137,7 @@ export const bench: Bench = {
         case: 'lag-ticketing',
         impl: 'ours',
         db,
-        targetEventsPerSec: rate,
-        achievedEventsPerSec: round(lag.appended / lagSeconds),
-        seconds: lagSeconds,
-        samples: lag.samples,
-        notSeen: lag.notSeen,
-        lagP50Ms: round(lag.p50, 1),
-        lagP99Ms: round(lag.p99, 1),
-        lagMaxMs: round(lag.max, 1),
-        appendP99Ms: round(lag.appendP99, 1),
+        ...lagFields(lag, rate, lagSeconds),
       });
       ctx.note('lag-ticketing = the product’s catalog and tickets projectors live while one-ticket sales are appended at --rate per second over 20 ticket types; lag = the ticket’s rm_tickets row visible − its sale’s append acknowledged (a reader polls every 5 ms)');
     }
@@ -342,14 +326,7 @@ async function writeHistory(store: PostgresEventStore, total: number): Promise<{
   return { events, streams, seconds: (performance.now() - started) / 1000 };
 }
 
-interface LagResult {
-  readonly appended: number;
-  readonly samples: number;
-  readonly notSeen: number;
-  readonly p50: number;
-  readonly p99: number;
-  readonly max: number;
-  readonly appendP99: number;
+interface LagResult extends LagMeasure {
   /** From the first append until the last event was seen (or given up on), s. */
   readonly seconds: number;
 }
@@ -398,51 +375,40 @@ async function measureLag(
     }
   })();
 
-  const inFlight = new Set<Promise<void>>();
   const started = performance.now();
-  const end = started + seconds * 1000;
-  let issued = 0;
   let n = 1_000_000;
-  while (performance.now() < end) {
-    const due = Math.floor(((performance.now() - started) / 1000) * rate) - issued;
-    for (let i = 0; i < due; i++) {
-      issued++;
-      const now = performance.now();
-      let stream: string;
-      let e: EventToAppend;
-      let expected: 'no_stream' | bigint;
-      const ready = reserved.length > 0 && now - reserved[0]!.at > 1000 && issued % 5 < 2;
-      if (ready) {
-        const { ticket, n: k } = reserved.shift()!;
-        const data = ticketData(ticket, k);
-        e = k % 10 < 7 ? event('TicketPurchased', { ...data, paymentId: randomUUID() }) : event('TicketReleased', { ...data, reason: 'reservation expired' });
-        stream = `Ticket-${ticket}`;
-        expected = 0n;
-      } else {
-        const ticket = randomUUID();
-        const k = n++;
-        e = event('TicketReserved', ticketData(ticket, k));
-        stream = `Ticket-${ticket}`;
-        expected = 'no_stream';
-        reserved.push({ ticket, n: k, at: Number.POSITIVE_INFINITY });
-      }
-      const ticket = stream.slice('Ticket-'.length);
-      ticketOfEvent.set(e.eventId, ticket);
-      eventsOfTicket.set(ticket, [...(eventsOfTicket.get(ticket) ?? []), e.eventId]);
-      const begun = performance.now();
-      const p = store.append(stream, [e], expected).then(() => {
-        const done = performance.now();
-        acked.set(e.eventId, done);
-        appendLatencies.push(done - begun);
-        const entry = expected === 'no_stream' ? reserved.find((r) => r.ticket === ticket) : undefined;
-        if (entry) entry.at = done;
-      });
-      const tracked = p.finally(() => inFlight.delete(tracked));
-      inFlight.add(tracked);
+  await atSteadyRate(rate, seconds, (issued) => {
+    const now = performance.now();
+    let stream: string;
+    let e: EventToAppend;
+    let expected: 'no_stream' | bigint;
+    const ready = reserved.length > 0 && now - reserved[0]!.at > 1000 && issued % 5 < 2;
+    if (ready) {
+      const { ticket, n: k } = reserved.shift()!;
+      const data = ticketData(ticket, k);
+      e = k % 10 < 7 ? event('TicketPurchased', { ...data, paymentId: randomUUID() }) : event('TicketReleased', { ...data, reason: 'reservation expired' });
+      stream = `Ticket-${ticket}`;
+      expected = 0n;
+    } else {
+      const ticket = randomUUID();
+      const k = n++;
+      e = event('TicketReserved', ticketData(ticket, k));
+      stream = `Ticket-${ticket}`;
+      expected = 'no_stream';
+      reserved.push({ ticket, n: k, at: Number.POSITIVE_INFINITY });
     }
-    await new Promise((resolve) => setTimeout(resolve, 2));
-  }
-  await Promise.all(inFlight);
+    const ticket = stream.slice('Ticket-'.length);
+    ticketOfEvent.set(e.eventId, ticket);
+    eventsOfTicket.set(ticket, [...(eventsOfTicket.get(ticket) ?? []), e.eventId]);
+    const begun = performance.now();
+    return store.append(stream, [e], expected).then(() => {
+      const done = performance.now();
+      acked.set(e.eventId, done);
+      appendLatencies.push(done - begun);
+      const entry = expected === 'no_stream' ? reserved.find((r) => r.ticket === ticket) : undefined;
+      if (entry) entry.at = done;
+    });
+  });
   giveUpAt = performance.now() + 10_000; // events not visible 10 s after the last append count as not seen
   stop = true;
   await reader;

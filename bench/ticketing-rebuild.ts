@@ -22,6 +22,7 @@ import { ProjectionRunner } from '../projections/projection-runner.js';
 import { CATALOG_PROJECTION, catalogProjection } from '../projections/ticketing/catalog-projection.js';
 import { TICKETS_PROJECTION, ticketProjection } from '../projections/ticketing/ticket-projection.js';
 import type { BenchTarget } from './lib/target.js';
+import { atSteadyRate, type LagMeasure } from './lib/workload.js';
 
 const WRITERS = 16;
 const TICKET_TYPES = 20;
@@ -109,15 +110,7 @@ export async function rebuildTicketing(target: BenchTarget, total: number, log: 
   }
 }
 
-export interface TicketingLag {
-  readonly appended: number;
-  readonly samples: number;
-  readonly notSeen: number;
-  readonly p50: number;
-  readonly p99: number;
-  readonly max: number;
-  readonly appendP99: number;
-}
+export type TicketingLag = LagMeasure;
 
 const LAG_POLL_MS = 5;
 
@@ -157,29 +150,18 @@ export async function ticketingLag(target: BenchTarget, rate: number, seconds: n
         await new Promise((resolve) => setTimeout(resolve, LAG_POLL_MS));
       }
     })();
-    const inFlight = new Set<Promise<void>>();
-    const started = performance.now();
-    const end = started + seconds * 1000;
-    let issued = 0;
-    while (performance.now() < end) {
-      const due = Math.floor(((performance.now() - started) / 1000) * rate) - issued;
-      for (let i = 0; i < due; i++) {
-        const ticketTypeId = types[issued++ % TICKET_TYPES]!;
-        const saleId = randomUUID();
-        const ticketId = randomUUID();
-        const sale = { saleId, gatheringId, ticketTypeId, buyerId: randomUUID(), tickets: [{ ticketId, code: saleId.replace(/-/g, '').toUpperCase() }], unitPrice: '1500.00', currency: 'RUB', soldAt };
-        const begun = performance.now();
-        const appended = store.append(streamOfInventory(ticketTypeId), [event('TicketsSold', sale)], 'any').then(() => {
-          const done = performance.now();
-          acked.set(ticketId, done);
-          appendLatencies.push(done - begun);
-        });
-        const tracked: Promise<void> = appended.finally(() => inFlight.delete(tracked));
-        inFlight.add(tracked);
-      }
-      await new Promise((resolve) => setTimeout(resolve, 2));
-    }
-    await Promise.all(inFlight);
+    await atSteadyRate(rate, seconds, (issued) => {
+      const ticketTypeId = types[issued % TICKET_TYPES]!;
+      const saleId = randomUUID();
+      const ticketId = randomUUID();
+      const sale = { saleId, gatheringId, ticketTypeId, buyerId: randomUUID(), tickets: [{ ticketId, code: saleId.replace(/-/g, '').toUpperCase() }], unitPrice: '1500.00', currency: 'RUB', soldAt };
+      const begun = performance.now();
+      return store.append(streamOfInventory(ticketTypeId), [event('TicketsSold', sale)], 'any').then(() => {
+        const done = performance.now();
+        acked.set(ticketId, done);
+        appendLatencies.push(done - begun);
+      });
+    });
     giveUpAt = performance.now() + 10_000; // tickets not visible 10 s after the last append count as not seen
     stop = true;
     await reader;

@@ -150,3 +150,49 @@ export function median(values: readonly number[]): number {
   const mid = sorted.length >> 1;
   return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
 }
+
+/**
+ * Starts `issue(i)` `rate` times a second for `seconds` (i counts from 1), noticing the time in
+ * 2 ms steps; resolves once every issued promise has settled.
+ */
+export async function atSteadyRate(rate: number, seconds: number, issue: (i: number) => Promise<unknown>): Promise<void> {
+  const inFlight = new Set<Promise<unknown>>();
+  const started = performance.now();
+  const end = started + seconds * 1000;
+  let issued = 0;
+  while (performance.now() < end) {
+    const due = Math.floor(((performance.now() - started) / 1000) * rate) - issued;
+    for (let i = 0; i < due; i++) {
+      const tracked: Promise<unknown> = issue(++issued).finally(() => inFlight.delete(tracked));
+      inFlight.add(tracked);
+    }
+    await new Promise((resolve) => setTimeout(resolve, 2));
+  }
+  await Promise.all(inFlight);
+}
+
+/** What a lag measurement found: appends acknowledged, how many were seen in the read model, lag and append percentiles (ms). */
+export interface LagMeasure {
+  readonly appended: number;
+  readonly samples: number;
+  readonly notSeen: number;
+  readonly p50: number;
+  readonly p99: number;
+  readonly max: number;
+  readonly appendP99: number;
+}
+
+/** The JSON fields of a lag case: rate asked and achieved, samples, lag and append percentiles. */
+export function lagFields(lag: LagMeasure, rate: number, seconds: number) {
+  return {
+    targetEventsPerSec: rate,
+    achievedEventsPerSec: round(lag.appended / seconds),
+    seconds,
+    samples: lag.samples,
+    notSeen: lag.notSeen,
+    lagP50Ms: round(lag.p50, 1),
+    lagP99Ms: round(lag.p99, 1),
+    lagMaxMs: round(lag.max, 1),
+    appendP99Ms: round(lag.appendP99, 1),
+  };
+}

@@ -5,7 +5,7 @@ import type { Database } from '../../../adapters/database/database.js';
 import { streamOfInbox } from '../../../domain/notifications/inbox.js';
 import { notificationProjection } from '../../../projections/notifications/notification-projection.js';
 import type { ProjectedEvent } from '../../../projections/projection.js';
-import { pairedDatabases } from '../../support/paired-databases.js';
+import { applyInBatches, pairedDatabases } from '../../support/paired-databases.js';
 
 type Event = ProjectedEvent<any>;
 
@@ -42,18 +42,6 @@ function logOf(actions: readonly Action[]): Event[] {
   return events;
 }
 
-async function applyInBatches(database: Database, events: readonly Event[], sizes: readonly number[]): Promise<void> {
-  const projection = notificationProjection();
-  let at = 0;
-  let turn = 0;
-  while (at < events.length) {
-    const size = sizes.length ? sizes[turn++ % sizes.length]! : 1;
-    const batch = events.slice(at, at + size);
-    at += size;
-    await database.db.transaction().execute((trx) => projection.apply(trx, batch, database));
-  }
-}
-
 const readModelOf = async (database: Database) =>
   (await sql`select id, user_id, kind, gathering_id, title, body, created_at::text, delivered_at::text, channel from rm_notifications order by id`.execute(database.db)).rows;
 
@@ -69,8 +57,8 @@ describe('notifications projector, batch against one by one (property)', functio
         const events = logOf(actions);
         await sql`truncate rm_notifications`.execute(oneByOne.db);
         await sql`truncate rm_notifications`.execute(batched.db);
-        await applyInBatches(oneByOne, events, []);
-        await applyInBatches(batched, events, sizes);
+        await applyInBatches(oneByOne, [notificationProjection()], events, []);
+        await applyInBatches(batched, [notificationProjection()], events, sizes);
         assert.deepEqual(await readModelOf(batched), await readModelOf(oneByOne));
       }),
       { numRuns: 40 },

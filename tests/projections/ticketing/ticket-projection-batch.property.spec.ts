@@ -5,10 +5,10 @@ import type { Database } from '../../../adapters/database/database.js';
 import { streamOfGathering } from '../../../domain/ticketing/gathering.js';
 import { streamOfInventory } from '../../../domain/ticketing/ticket-inventory.js';
 import { streamOfTicket } from '../../../domain/ticketing/ticket.js';
-import { eventTypesOfProjection, type AnyProjection, type ProjectedEvent } from '../../../projections/projection.js';
+import { type AnyProjection, type ProjectedEvent } from '../../../projections/projection.js';
 import { catalogProjection } from '../../../projections/ticketing/catalog-projection.js';
 import { ticketProjection } from '../../../projections/ticketing/ticket-projection.js';
-import { pairedDatabases } from '../../support/paired-databases.js';
+import { applyInBatches, pairedDatabases } from '../../support/paired-databases.js';
 
 type Event = ProjectedEvent<{ type: string; data: any }>;
 
@@ -108,21 +108,6 @@ function logOf(actions: readonly Action[]): Event[] {
 
 const projectionsOf = (database: Database): AnyProjection[] => [catalogProjection(), ticketProjection(database.biSchema)];
 
-async function applyInBatches(database: Database, events: readonly Event[], sizes: readonly number[]): Promise<void> {
-  let at = 0;
-  let turn = 0;
-  while (at < events.length) {
-    const size = sizes.length ? sizes[turn++ % sizes.length]! : 1;
-    const batch = events.slice(at, at + size);
-    at += size;
-    for (const projection of projectionsOf(database)) {
-      const types = new Set(eventTypesOfProjection(projection)); // as the runner hands them over
-      const mine = batch.filter((event) => types.has(event.type));
-      if (mine.length) await database.db.transaction().execute((trx) => projection.apply(trx, mine, database));
-    }
-  }
-}
-
 async function readModelOf(database: Database): Promise<unknown> {
   const bi = (table: string) => sql.table(`${database.biSchema}.${table}`);
   const dump = async (query: ReturnType<typeof sql>) => (await query.execute(database.db)).rows.map((row) => JSON.stringify(row));
@@ -151,8 +136,8 @@ describe('ticketing projectors, batch against one by one (property)', function (
         const events = logOf([...setup, ...actions]);
         await truncate(oneByOne);
         await truncate(batched);
-        await applyInBatches(oneByOne, events, []);
-        await applyInBatches(batched, events, sizes);
+        await applyInBatches(oneByOne, projectionsOf(oneByOne), events, []);
+        await applyInBatches(batched, projectionsOf(batched), events, sizes);
         assert.deepEqual(await readModelOf(batched), await readModelOf(oneByOne));
       }),
       { numRuns: 40 },
