@@ -23,6 +23,11 @@ describe('Connect: races, duplicates and reordering, rebuilt read models (R-1, R
   const api = () => request(suite.system.api);
   const post = (source: Caller, body: Report) => api().post('/connect/events').set('Authorization', source.token).send({ occurred_at: '2026-06-02T10:00:00.000Z', ...body });
   const points = async (userId: string) => (await api().get(`/connect/users/${userId}/balances`).set('Authorization', suite.support.token).expect(200)).body.points as string;
+  /** The balances read model follows the rewards one (two projections): wait, bounded, until it shows `expected`, then assert it. */
+  const pointsReach = async (userId: string, expected: string, message?: string) => {
+    await eventually(async () => ((await points(userId)) === expected ? true : undefined), 10_000).catch(() => undefined);
+    assert.equal(await points(userId), expected, message);
+  };
   const rewardsOf = async (userId: string) =>
     (await api().get('/connect/rewards').query({ user_id: userId, limit: 100 }).set('Authorization', suite.support.token).expect(200)).body.items as { action_id: string; status: string; rule_id: string; amount: string }[];
   const settled = (userId: string, count: number, statuses: readonly string[] = ['completed']) =>
@@ -50,7 +55,7 @@ describe('Connect: races, duplicates and reordering, rebuilt read models (R-1, R
     );
     for (const s of sponsors) {
       await settled(s, 2);
-      assert.equal(await points(s), '150', `${s}: 100 for the referral, 50 released once`);
+      await pointsReach(s, '150', `${s}: 100 for the referral, 50 released once`);
     }
   });
 
@@ -63,7 +68,7 @@ describe('Connect: races, duplicates and reordering, rebuilt read models (R-1, R
     const rewards = await settled(author, 12, ['completed', 'rejected']);
     assert.equal(rewards.filter((r) => r.status === 'completed').length, 5);
     assert.equal(rewards.filter((r) => r.status === 'rejected').length, 7);
-    assert.equal(await points(author), '50');
+    await pointsReach(author, '50');
   });
 
   it('property: whatever order reports arrive in and however often each is repeated (also at once), each is one EconomicEvent with one answer, and every reward is paid once', async () => {
@@ -95,7 +100,7 @@ describe('Connect: races, duplicates and reordering, rebuilt read models (R-1, R
             const seen = answers.get(r.body.external_id)!;
             for (const other of seen) assert.deepEqual(other, seen[0], 'every repeat answers as the first time');
             await settled(r.user, 1);
-            assert.equal(await points(r.user), r.expected);
+            await pointsReach(r.user, r.expected);
           }
         },
       ),
