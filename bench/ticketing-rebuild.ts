@@ -13,12 +13,15 @@ import { migrate } from '../adapters/database/migrations.js';
 import type { EventToAppend } from '../adapters/eventstore/event-store.js';
 import { eventLogMigrations } from '../adapters/eventstore/postgres/event-log-migrations.js';
 import { PostgresEventStore } from '../adapters/eventstore/postgres/postgres-event-store.js';
+import { drawTickets } from '../commands/ticketing/ticket-codes.js';
 import { streamOfGathering } from '../domain/ticketing/gathering.js';
 import { streamOfInventory } from '../domain/ticketing/ticket-inventory.js';
 import { streamOfTicket } from '../domain/ticketing/ticket.js';
+import { biMigrations } from '../projections/bi-migrations.js';
 import { checkpointMigrations } from '../projections/checkpoint-migrations.js';
 import { waitForProjection } from '../projections/checkpoints.js';
 import { ProjectionRunner } from '../projections/projection-runner.js';
+import { replayProjection } from '../projections/replay.js';
 import { CATALOG_PROJECTION, catalogProjection } from '../projections/ticketing/catalog-projection.js';
 import { TICKETS_PROJECTION, ticketProjection } from '../projections/ticketing/ticket-projection.js';
 import type { BenchTarget } from './lib/target.js';
@@ -35,7 +38,16 @@ export interface TicketingRebuild {
   readonly tickets: number;
   readonly writeSeconds: number;
   readonly rebuildSeconds: number;
+  /** replay: seconds per projection, each replayed on its own (`npm run replay`'s rebuild). */
+  readonly perProjection: readonly { readonly name: string; readonly events: number; readonly seconds: number }[];
 }
+
+/**
+ * How the read models are rebuilt: `runner` = the ProjectionRunner from position 0 (a new
+ * deployment catching up), `replay` = the operator's rebuild (projections/replay.ts: a shadow
+ * schema, swapped in at the end), one projection after the other.
+ */
+export type RebuildHow = 'runner' | 'replay';
 
 /** A published gathering with TICKET_TYPES ticket types of a million seats each. */
 async function seedGathering(store: PostgresEventStore): Promise<{ gatheringId: string; types: string[]; soldAt: string }> {
@@ -54,11 +66,11 @@ async function seedGathering(store: PostgresEventStore): Promise<{ gatheringId: 
   return { gatheringId, types, soldAt };
 }
 
-export async function rebuildTicketing(target: BenchTarget, total: number, log: (line: string) => void, batchSize = 500): Promise<TicketingRebuild> {
+export async function rebuildTicketing(target: BenchTarget, total: number, log: (line: string) => void, batchSize = 500, how: RebuildHow = 'runner'): Promise<TicketingRebuild> {
   const database = await target.openSchema(WRITERS);
   const catalog = catalogProjection();
   const tickets = ticketProjection(database.biSchema);
-  await migrate(database, eventLogMigrations, checkpointMigrations, catalog.migrations!, tickets.migrations!);
+  await migrate(database, eventLogMigrations, checkpointMigrations, biMigrations(database.biSchema), catalog.migrations!, tickets.migrations!);
   const store = new PostgresEventStore(database);
   try {
     const { gatheringId, types, soldAt } = await seedGathering(store);
@@ -73,7 +85,7 @@ export async function rebuildTicketing(target: BenchTarget, total: number, log: 
         while (events < total) {
           const n = 1 + (sales % 3);
           const saleId = randomUUID();
-          const sale = { saleId, gatheringId, ticketTypeId, buyerId: randomUUID(), tickets: Array.from({ length: n }, (_, i) => ({ ticketId: randomUUID(), code: `${saleId.slice(0, 8)}-${i}`.toUpperCase() })), unitPrice: '1500.00', currency: 'RUB', soldAt };
+          const sale = { saleId, gatheringId, ticketTypeId, buyerId: randomUUID(), tickets: drawTickets(n), unitPrice: '1500.00', currency: 'RUB', soldAt };
           sales++;
           events += 1;
           ticketCount += n;
@@ -90,20 +102,35 @@ export async function rebuildTicketing(target: BenchTarget, total: number, log: 
     );
     const writeSeconds = (performance.now() - writeStart) / 1000;
     const head = await store.headPosition();
-    log(`projections: rebuilding ${CATALOG_PROJECTION} and ${TICKETS_PROJECTION} over ${events} events`);
-    const runner = new ProjectionRunner(database, store, [catalog, tickets], { batchSize, onError: (name, error) => log(`projection ${name} error: ${error instanceof Error ? error.message : String(error)}`) });
+    const perProjection: { name: string; events: number; seconds: number }[] = [];
     const started = performance.now();
-    runner.start();
-    try {
-      for (const name of [CATALOG_PROJECTION, TICKETS_PROJECTION]) if (!(await waitForProjection(database, name, head, 600_000, 20))) throw new Error(`${name} did not reach the head within 10 minutes`);
-    } finally {
-      await runner.stop();
+    if (how === 'runner') {
+      log(`projections: rebuilding ${CATALOG_PROJECTION} and ${TICKETS_PROJECTION} over ${events} events (runner)`);
+      // A projector that fails keeps failing on the same batch: stop at its first error instead of waiting out the timeout.
+      let failed: (error: Error) => void = () => {};
+      const failure = new Promise<never>((_, reject) => (failed = reject));
+      const runner = new ProjectionRunner(database, store, [catalog, tickets], { batchSize, onError: (name, error) => failed(new Error(`projection ${name} failed: ${error instanceof Error ? error.message : String(error)}`)) });
+      runner.start();
+      try {
+        for (const name of [CATALOG_PROJECTION, TICKETS_PROJECTION]) {
+          const reached = await Promise.race([waitForProjection(database, name, head, 600_000, 20), failure]);
+          if (!reached) throw new Error(`${name} did not reach the head within 10 minutes`);
+        }
+      } finally {
+        await runner.stop();
+      }
+    } else {
+      for (const projection of [catalog, tickets]) {
+        log(`projections: replaying ${projection.name} over ${events} events (rebuild)`);
+        const report = await replayProjection(database, store, projection, { mode: 'rebuild', batchSize });
+        perProjection.push({ name: projection.name, events: report.events, seconds: report.seconds });
+      }
     }
     const rebuildSeconds = (performance.now() - started) / 1000;
     const rows = Number((await sql<{ n: string }>`select count(*)::text as n from rm_tickets`.execute(database.db)).rows[0]!.n);
     const sold = Number((await sql<{ n: string }>`select sum(sold)::text as n from rm_ticket_types`.execute(database.db)).rows[0]!.n);
     if (rows !== ticketCount || sold !== ticketCount) throw new Error(`rebuild wrong: ${rows} ticket rows and ${sold} sold for ${ticketCount} tickets`);
-    return { events, sales, tickets: ticketCount, writeSeconds, rebuildSeconds };
+    return { events, sales, tickets: ticketCount, writeSeconds, rebuildSeconds, perProjection };
   } finally {
     await store.close();
     await database.dispose();
