@@ -10,7 +10,7 @@ export type ReplayMode = 'rebuild' | 'verify';
 
 export interface ReplayProgress {
   readonly projection: string;
-  readonly phase: 'building' | 'comparing' | 'swapping' | 'done';
+  readonly phase: 'building' | 'comparing' | 'indexing' | 'swapping' | 'done';
   readonly events: number;
   readonly position: string;
   readonly head: string;
@@ -120,24 +120,38 @@ export async function replayProjection(database: Database, store: EventStore, pr
     });
   };
 
-  /** Apply the log after `position` to the shadow, up to `until` when given, in this transaction or in one per batch. */
+  /**
+   * Apply the log after `position` to the shadow, up to `until` when given, one transaction per
+   * batch. The next page is read while a batch is applied. The shadow's transactions commit
+   * without waiting for the WAL flush (`synchronous_commit off`): a crash loses at most the
+   * last of them, and a crashed replay's shadow is dropped and built again anyway.
+   */
   const applyUntil = async (until: Position | undefined) => {
     buildingSince ??= Date.now();
+    const read = (after: Position) => {
+      const page = store.readAll(after, { limit: batchSize, filter });
+      page.catch(() => {}); // awaited below; a batch failing first must not leave it unhandled
+      return page;
+    };
+    let nextPage = read(position);
     for (;;) {
-      const page = await store.readAll(position, { limit: batchSize, filter });
+      const page = await nextPage;
       const reachedEnd = until !== undefined && comparePositions(page.checkpoint, until) >= 0;
       const batch: readonly RecordedEvent[] = until ? page.events.filter((event) => comparePositions(event.position, until) <= 0) : page.events;
       const next = reachedEnd ? until : page.checkpoint;
+      const moved = comparePositions(next, position) > 0;
+      const done = reachedEnd || !moved;
+      if (!done) nextPage = read(next);
       if (batch.length > 0) {
         await database.db.transaction().execute(async (trx) => {
           await inShadow(trx);
+          await sql`set local synchronous_commit to off`.execute(trx);
           await shadowProjection.apply(trx, projectedEvents(projection, batch), shadowDatabase);
         });
         events += batch.length;
       }
-      const moved = comparePositions(next, position) > 0;
       if (moved) position = next;
-      if (reachedEnd || !moved) return;
+      if (done) return;
       await progress('building');
     }
   };
@@ -150,6 +164,7 @@ export async function replayProjection(database: Database, store: EventStore, pr
       for (const [, migration] of Object.entries(shadowProjection.migrations ?? {}).sort(([a], [b]) => a.localeCompare(b))) await migration.up(trx);
     });
     const owned = await ownedTables(database, shadow, shadowBi);
+    const deferred = await dropQueryIndexes(database, projection, [shadow, shadowBi]);
     await progress('building');
     let tables: TableComparison[] = [];
     if (options.mode === 'verify') {
@@ -171,6 +186,8 @@ export async function replayProjection(database: Database, store: EventStore, pr
       }
     } else {
       await applyUntil(undefined);
+      await progress('indexing');
+      for (const index of deferred) await sql.raw(index.definition).execute(database.db);
       await progress('swapping');
       // The shadow holds exactly the log up to `position`; the live checkpoint becomes that, so
       // the live runner (held off by the row lock while this commits) goes on from there.
@@ -216,6 +233,23 @@ export function estimateTotal(events: number, position: Position, head: Position
   if (events === 0 || position.prepare <= 0n || head.prepare <= 0n) return { events: null, estimated: true };
   const share = Number(position.prepare) / Number(head.prepare);
   return { events: share >= 1 ? events : Math.max(events, Math.round(events / share)), estimated: true };
+}
+
+/**
+ * The projection's query-only indexes (`queryIndexes`), dropped from the freshly migrated shadow
+ * so the build does not maintain them; their definitions, to create them again once it is
+ * built. A name the shadow does not hold is a mistake in the projection: said at once.
+ */
+async function dropQueryIndexes(database: Database, projection: AnyProjection, schemas: readonly string[]): Promise<{ name: string; definition: string }[]> {
+  const names = projection.queryIndexes ?? [];
+  if (names.length === 0) return [];
+  const { rows } = await sql<{ schema: string; name: string; definition: string }>`
+    select schemaname as schema, indexname as name, indexdef as definition from pg_indexes
+    where schemaname in (${sql.join(schemas)}) and indexname in (${sql.join(names)})`.execute(database.db);
+  const missing = names.filter((name) => !rows.some((row) => row.name === name));
+  if (missing.length > 0) throw new Error(`projection ${projection.name}: its query indexes ${missing.join(', ')} are not among its tables' indexes`);
+  for (const row of rows) await sql`drop index ${sql.table(`${row.schema}.${row.name}`)}`.execute(database.db);
+  return rows.map((row) => ({ name: row.name, definition: row.definition }));
 }
 
 const quote = (identifier: string) => `"${identifier.replace(/"/g, '""')}"`;

@@ -23,7 +23,7 @@ interface ReplayJob {
 
 const ProgressView = t.type({
   projection: t.string,
-  phase: t.keyof({ building: null, comparing: null, swapping: null, done: null }),
+  phase: t.keyof({ building: null, comparing: null, indexing: null, swapping: null, done: null }),
   events: t.number,
   position: t.string,
   head: t.string,

@@ -51,6 +51,9 @@ export function ticketProjection(biSchema: string): Projection<t.TypeOf<typeof T
     events: TicketProjectionEvents,
     migrations: ticketMigrations(biSchema),
     rebind: (other) => ticketProjection(other),
+    // holder (a member's tickets), sale (a purchase's tickets) and gathering (door lists) serve
+    // the query routes; apply writes and joins by id only.
+    queryIndexes: ['rm_tickets_holder', 'rm_tickets_sale', 'rm_tickets_gathering'],
     // Set-based (issue 16): a batch is a few multi-row statements, not one per event, with the
     // result of applying its events one by one (tests/projections/ticketing/ticket-projection-batch.property.spec.ts):
     // sales and their tickets are inserted first (first one of an id wins, as with `on conflict

@@ -123,6 +123,11 @@ describe('the replay tool (rebuild and verify a projection, live)', function () 
     const sales = damaged.report!.tables.find((t) => t.table === 'bi.ticket_sales')!;
     assert.deepEqual([sales.liveRows, sales.rebuiltRows, sales.onlyLive, sales.onlyRebuilt], [5, 6, 0, 1]);
 
+    const indexes = async () =>
+      (await sql<{ name: string; definition: string }>`select indexname as name, indexdef as definition from pg_indexes where schemaname = ${database.schema} and tablename = 'rm_tickets' order by indexname`.execute(database.db)).rows;
+    const indexesBefore = await indexes();
+    assert.ok(indexesBefore.some((index) => index.name === 'rm_tickets_holder'));
+
     // the API keeps serving and selling during the rebuild
     const started = await request(system.api).post('/api/admin/projections/ticketing-tickets/replay').set('Authorization', admin).send({ mode: 'rebuild' }).expect(202);
     const during = await Promise.all(
@@ -134,6 +139,7 @@ describe('the replay tool (rebuild and verify a projection, live)', function () 
       return job.status === 'running' ? undefined : job;
     }, 60_000);
     assert.equal(rebuilt.status, 'done', rebuilt.error);
+    assert.deepEqual(await indexes(), indexesBefore, 'the query indexes, left out while building, are there again after the swap, as defined');
 
     // the live projection carries on from the swapped state: nothing lost, nothing twice
     const after = await request(system.api).post(`/api/events/${event.gatheringId}/tickets`).set('Authorization', buyer).send({ ticket_type_id: event.ticketTypeId }).expect(201);
@@ -151,6 +157,16 @@ describe('the replay tool (rebuild and verify a projection, live)', function () 
       return (await sql<{ n: string }>`select count(*)::text as n from ${sql.table(`${database.biSchema}.ticket_sales`)}`.execute(trx)).rows[0]!.n;
     });
     assert.equal(readable, '12', 'the swapped-in BI tables are readable by BI, with every sale');
+  });
+
+  it('given a projection naming a query index its tables do not have, then the replay fails at once naming it, and nothing live changes', async () => {
+    const tickets = system.modules.flatMap((module) => module.projections ?? []).find((p) => p.name === 'ticketing-tickets')!;
+    const before = (await sql<{ n: string }>`select count(*)::text as n from rm_tickets`.execute(database.db)).rows[0]!.n;
+    await assert.rejects(
+      replayProjection(database, system.dependencies.store, { ...tickets, queryIndexes: ['rm_tickets_holder', 'rm_tickets_nowhere'] }, { mode: 'rebuild' }),
+      /ticketing-tickets: its query indexes rm_tickets_nowhere are not among its tables' indexes/,
+    );
+    assert.equal((await sql<{ n: string }>`select count(*)::text as n from rm_tickets`.execute(database.db)).rows[0]!.n, before);
   });
 
   it('given npm run replay with --verify, when stderr is not a terminal, then progress lines on stderr and the report and comparison as tables on stdout', async () => {

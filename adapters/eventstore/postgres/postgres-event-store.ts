@@ -19,6 +19,9 @@ import {
 import { subscribeByPolling } from '../polling-subscription.js';
 import { nextAppend } from '../append-signal.js';
 
+/** Events of `$all` a filtered read looks at per statement (readAllFiltered): twice the page to begin with, doubling while the filter takes few, up to the most. */
+const SCAN_WINDOW = { least: 1000, most: 20_000 };
+
 interface EventRow {
   stream_name: string;
   stream_position: string;
@@ -522,46 +525,70 @@ export class PostgresEventStore implements EventStore {
   async readAll(from: Position, options: ReadAllOptions = {}): Promise<ReadAllPage> {
     const limit = options.limit ?? 1000;
     const filter = options.filter;
-    const categories = filter?.categories ?? null;
-    const types = filter?.eventTypes ?? null;
-    // One statement, so the page and the head are read in one snapshot below one horizon.
-    const { rows } = await sql<EventRow & { kind: 'event' | 'head' }>`
-      with horizon as (select pg_snapshot_xmin(pg_current_snapshot()) as xmin),
-      page as (
-        select e.stream_name, e.stream_position, e.global_position, e.transaction_id, e.event_id,
-               e.event_type, e.data, e.metadata, e.created_at
-        from events e, horizon h
-        where e.transaction_id < h.xmin
-          and (e.transaction_id, e.global_position) > (${from.commit.toString()}::text::xid8, ${from.prepare.toString()}::bigint)
-          and (${categories}::text[] is null or split_part(e.stream_name, '-', 1) = any(${categories}::text[]))
-          and (${types}::text[] is null or e.event_type = any(${types}::text[]))
-        order by e.transaction_id, e.global_position
-        limit ${limit}
-      ),
-      head as (
-        select e.transaction_id, e.global_position
-        from events e, horizon h
-        where e.transaction_id < h.xmin
-        order by e.transaction_id desc, e.global_position desc
-        limit 1
-      )
-      select 'event' as kind, stream_name, stream_position::text, global_position::text, transaction_id::text,
+    if (filter && (filter.categories || filter.eventTypes)) return this.readAllFiltered(from, limit, filter);
+    const { rows } = await sql<EventRow>`
+      select stream_name, stream_position::text, global_position::text, transaction_id::text,
              event_id::text, event_type, data, metadata, created_at
-      from page
-      union all
-      select 'head', null, null, global_position::text, transaction_id::text, null, null, null, null, null
-      from head
-      where ${filter ? 1 : 0} = 1`.execute(this.db);
-    const events = rows.filter((r) => r.kind === 'event').map(toRecorded);
-    events.sort((a, b) => comparePositions(a.position, b.position));
-    const head = rows.find((r) => r.kind === 'head');
-    let checkpoint = events.length > 0 ? events[events.length - 1]!.position : from;
-    if (events.length < limit && head) {
-      // Everything up to the head was scanned: filtered-out events need not be read again.
-      const headPosition = { commit: BigInt(head.transaction_id), prepare: BigInt(head.global_position) };
-      if (comparePositions(headPosition, checkpoint) > 0) checkpoint = headPosition;
+      from events
+      where transaction_id < pg_snapshot_xmin(pg_current_snapshot())
+        and (transaction_id, global_position) > (${from.commit.toString()}::text::xid8, ${from.prepare.toString()}::bigint)
+      order by events.transaction_id, events.global_position -- qualified: the bare names are the text columns above
+      limit ${limit}`.execute(this.db);
+    const events = rows.map(toRecorded);
+    return { events, checkpoint: events.length > 0 ? events[events.length - 1]!.position : from };
+  }
+
+  /**
+   * A filtered page, read window by window: each statement walks the next events of `$all`
+   * in order (the `events_all_order` index, below one horizon), keeps those the
+   * filter takes, and fetches the bodies of those only. Asked with the filter in one plain
+   * `where`, the planner reckons the filter rare and sorts the whole rest of the log for every
+   * page — a rebuild over a long log went quadratic (issue 16). Windows are read until the page
+   * is full or the log's readable end is scanned, so a page that is not full still means the
+   * reader reached the head; its checkpoint is the last event scanned, so the filtered-out
+   * events are not read again.
+   */
+  private async readAllFiltered(from: Position, limit: number, filter: NonNullable<ReadAllOptions['filter']>): Promise<ReadAllPage> {
+    const categories = filter.categories ?? null;
+    const types = filter.eventTypes ?? null;
+    const events: RecordedEvent[] = [];
+    let after = from;
+    let window = Math.min(SCAN_WINDOW.most, Math.max(SCAN_WINDOW.least, 2 * limit));
+    for (;; window = Math.min(SCAN_WINDOW.most, 2 * window)) {
+      const wanted = limit - events.length;
+      const { rows } = await sql<EventRow & { kind: 'event' | 'scanned'; scanned: string | null }>`
+        with scanned as (
+          select transaction_id, global_position, stream_name, event_type
+          from events
+          where transaction_id < pg_snapshot_xmin(pg_current_snapshot())
+            and (transaction_id, global_position) > (${after.commit.toString()}::text::xid8, ${after.prepare.toString()}::bigint)
+          order by transaction_id, global_position
+          limit ${window}
+        ),
+        taken as (
+          select global_position from scanned s
+          where (${categories}::text[] is null or split_part(s.stream_name, '-', 1) = any(${categories}::text[]))
+            and (${types}::text[] is null or s.event_type = any(${types}::text[]))
+          order by s.transaction_id, s.global_position
+          limit ${wanted}
+        ),
+        last as (select transaction_id, global_position, (select count(*) from scanned) as scanned from scanned order by transaction_id desc, global_position desc limit 1)
+        select 'event' as kind, e.stream_name, e.stream_position::text, e.global_position::text, e.transaction_id::text,
+               e.event_id::text, e.event_type, e.data, e.metadata, e.created_at, null as scanned
+        from taken t join events e on e.global_position = t.global_position
+        union all
+        select 'scanned', null, null, global_position::text, transaction_id::text, null, null, null, null, null, scanned::text
+        from last`.execute(this.db);
+      const page = rows.filter((r) => r.kind === 'event').map(toRecorded);
+      page.sort((a, b) => comparePositions(a.position, b.position));
+      events.push(...page);
+      const last = rows.find((r) => r.kind === 'scanned');
+      if (events.length >= limit) return { events, checkpoint: events[events.length - 1]!.position };
+      if (!last) return { events, checkpoint: after }; // nothing readable after `after`
+      // every event of the window was looked at (fewer than wanted were taken): the next window starts after it
+      after = { commit: BigInt(last.transaction_id), prepare: BigInt(last.global_position) };
+      if (Number(last.scanned) < window) return { events, checkpoint: after };
     }
-    return { events, checkpoint };
   }
 
   subscribeToAll(handler: (event: RecordedEvent) => Promise<void>, options?: Parameters<EventStore['subscribeToAll']>[1]) {

@@ -6,6 +6,7 @@ import {
   StreamDeleted,
   WrongExpectedVersion,
   comparePositions,
+  formatPosition,
   type EventStore,
   type EventToAppend,
   type Position,
@@ -225,6 +226,61 @@ export function eventStoreContract(name: string, open: () => Promise<EventStoreU
           if (page.events.length < 7) break;
         }
         assert.deepEqual(seen.map((e) => e.eventId), wanted);
+      });
+    });
+
+    describe('long reads', () => {
+      it('given matches far apart (thousands of other events between them), when reading with a filter, then one page holds them all in order: a page that is not full still means the head was reached', async () => {
+        const from = await store.headPosition();
+        const category = `Far${randomUUID().slice(0, 8)}`;
+        const noise = async (events: number) => {
+          for (let i = 0; i < events / 50; i++) await store.append(stream('Noise'), Array.from({ length: 50 }, () => event('Noise')), 'no_stream');
+        };
+        const wanted: string[] = [];
+        const match = async () => {
+          const mine = event('Far');
+          wanted.push(mine.eventId);
+          return store.append(stream(category), [mine], 'no_stream');
+        };
+        await match();
+        await noise(2600);
+        await match();
+        await noise(1200);
+        await match();
+        const last = await match();
+        await eventually(() => store.headPosition(), (head) => comparePositions(head, last.position) >= 0);
+        const first = await store.readAll(from, { limit: 3, filter: { categories: [category] } });
+        assert.deepEqual(first.events.map((e) => e.eventId), wanted.slice(0, 3));
+        const second = await store.readAll(first.checkpoint, { limit: 3, filter: { categories: [category] } });
+        assert.deepEqual(second.events.map((e) => e.eventId), wanted.slice(3));
+        assert.ok(comparePositions(second.checkpoint, last.position) >= 0);
+      });
+
+      it('given the whole log read from the start a page at a time, then positions only increase and no event comes twice', async () => {
+        // appends of fifty: positions cross from 9 to 10, 99 to 100 … within a transaction somewhere (a text order would put 10 first)
+        const appended: string[] = [];
+        let last: Position | undefined;
+        for (let i = 0; i < 24; i++) {
+          const events = Array.from({ length: 50 }, () => event('Long'));
+          appended.push(...events.map((e) => e.eventId));
+          last = (await store.append(stream('Long'), events, 'no_stream')).position;
+        }
+        await eventually(() => store.headPosition(), (head) => comparePositions(head, last!) >= 0);
+        const seen = new Set<string>();
+        let position = START;
+        let previous: RecordedEvent | undefined;
+        for (;;) {
+          const page = await store.readAll(position, { limit: 500 });
+          for (const e of page.events) {
+            if (previous) assert.ok(comparePositions(previous.position, e.position) < 0, `${formatPosition(previous.position)} before ${formatPosition(e.position)}`);
+            assert.ok(!seen.has(e.eventId), `${e.eventId} read twice`);
+            seen.add(e.eventId);
+            previous = e;
+          }
+          if (page.events.length < 500) break;
+          position = page.checkpoint;
+        }
+        assert.deepEqual(appended.filter((id) => !seen.has(id)), [], 'every appended event was read');
       });
     });
 
