@@ -146,7 +146,9 @@ export const bench: Bench = {
     for (const how of ['runner', 'replay'] as const) {
       const name = how === 'runner' ? 'rebuild-ticketing' : 'replay-ticketing';
       if (!cases.has(name)) continue;
-      const ticketing = await rebuildTicketing(ctx.target, ticketingEvents, ctx.log, batchSize, how);
+      // the runner's default page is 500, the replay's 2,000 (projections/replay.ts); --batch sets both
+      const batch = ctx.options.has('batch') || how === 'runner' ? batchSize : undefined;
+      const ticketing = await rebuildTicketing(ctx.target, ticketingEvents, ctx.log, batch, how);
       ctx.record({
         bench: 'projections',
         case: name,
@@ -155,7 +157,7 @@ export const bench: Bench = {
         events: ticketing.events,
         sales: ticketing.sales,
         tickets: ticketing.tickets,
-        batchSize,
+        batchSize: batch ?? 2000,
         seconds: round(ticketing.rebuildSeconds, 2),
         eventsPerSec: round(ticketing.events / ticketing.rebuildSeconds),
         ...Object.fromEntries(ticketing.perProjection.map((p) => [`${p.name}EventsPerSec`, round(p.events / p.seconds)])),

@@ -66,7 +66,7 @@ async function seedGathering(store: PostgresEventStore): Promise<{ gatheringId: 
   return { gatheringId, types, soldAt };
 }
 
-export async function rebuildTicketing(target: BenchTarget, total: number, log: (line: string) => void, batchSize = 500, how: RebuildHow = 'runner'): Promise<TicketingRebuild> {
+export async function rebuildTicketing(target: BenchTarget, total: number, log: (line: string) => void, batchSize: number | undefined, how: RebuildHow = 'runner'): Promise<TicketingRebuild> {
   const database = await target.openSchema(WRITERS);
   const catalog = catalogProjection();
   const tickets = ticketProjection(database.biSchema);
@@ -109,7 +109,7 @@ export async function rebuildTicketing(target: BenchTarget, total: number, log: 
       // A projector that fails keeps failing on the same batch: stop at its first error instead of waiting out the timeout.
       let failed: (error: Error) => void = () => {};
       const failure = new Promise<never>((_, reject) => (failed = reject));
-      const runner = new ProjectionRunner(database, store, [catalog, tickets], { batchSize, onError: (name, error) => failed(new Error(`projection ${name} failed: ${error instanceof Error ? error.message : String(error)}`)) });
+      const runner = new ProjectionRunner(database, store, [catalog, tickets], { batchSize: batchSize ?? 500, onError: (name, error) => failed(new Error(`projection ${name} failed: ${error instanceof Error ? error.message : String(error)}`)) });
       runner.start();
       try {
         for (const name of [CATALOG_PROJECTION, TICKETS_PROJECTION]) {

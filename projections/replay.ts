@@ -8,6 +8,8 @@ import { eventTypesOfProjection, projectedEvents, type AnyProjection } from './p
 
 export type ReplayMode = 'rebuild' | 'verify';
 
+const REPLAY_BATCH = 2000;
+
 export interface ReplayProgress {
   readonly projection: string;
   readonly phase: 'building' | 'comparing' | 'indexing' | 'swapping' | 'done';
@@ -58,6 +60,7 @@ export interface ReplayReport {
 
 export interface ReplayOptions {
   readonly mode: ReplayMode;
+  /** Events per batch (one shadow transaction each); 2,000 unless said: the shadow is nobody's live state, so a batch may be large (issue 16). */
   readonly batchSize?: number;
   readonly onProgress?: (progress: ReplayProgress) => void;
   /** Counts the events the replay will read; without it the total is estimated from positions. */
@@ -91,7 +94,7 @@ export async function replayProjection(database: Database, store: EventStore, pr
   const liveCheckpoint = sql.table(`${database.schema}.projection_checkpoints`);
   const inShadow = async (trx: Transaction<any>) => sql.raw(`set local search_path to ${quote(shadow)}, ${quote(database.schema)}, public`).execute(trx);
   const filter = { eventTypes: eventTypesOfProjection(projection) };
-  const batchSize = options.batchSize ?? 500;
+  const batchSize = options.batchSize ?? REPLAY_BATCH;
   let position: Position = START;
   let events = 0;
   let buildingSince: number | undefined;
