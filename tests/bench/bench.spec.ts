@@ -85,18 +85,19 @@ smoke('benchmarks (--quick smoke runs, not timed)', function () {
     assert.equal(written.runs.eventlog.quick, true);
   });
 
-  it('projections --quick prints write, rebuild, lag, lag-ticketing and rebuild-ticketing lines, keeping the eventlog entry of the results file', async () => {
+  it('projections --quick prints write, rebuild, lag, lag-ticketing, rebuild-ticketing and replay-ticketing lines, keeping the eventlog entry of the results file', async () => {
     const out = join(dir, 'eventlog.json');
     const run = await runBench(['projections', '--quick', `--out=${out}`]);
     assert.equal(run.code, 0, run.stderr);
     const lines = jsonLines(run.stdout);
     assert.deepEqual(
       lines.map((l) => l.case),
-      ['write', 'rebuild', 'lag', 'lag-ticketing', 'rebuild-ticketing'],
+      ['write', 'rebuild', 'lag', 'lag-ticketing', 'rebuild-ticketing', 'replay-ticketing'],
     );
-    const [write, rebuild, lag, ticketingLag, ticketing] = lines as Record<string, number>[] as [Record<string, number>, Record<string, number>, Record<string, number>, Record<string, number>, Record<string, number>];
+    const [write, rebuild, lag, ticketingLag, ticketing, replayed] = lines as Record<string, number>[] as [Record<string, number>, Record<string, number>, Record<string, number>, Record<string, number>, Record<string, number>, Record<string, number>];
     assert.ok(ticketingLag.samples! > 0 && ticketingLag.notSeen === 0 && Number.isFinite(ticketingLag.lagP99Ms), JSON.stringify(ticketingLag));
     assert.ok(ticketing.eventsPerSec! > 0 && ticketing.tickets! > 0, JSON.stringify(ticketing));
+    assert.ok(replayed.eventsPerSec! > 0 && replayed['ticketing-ticketsEventsPerSec']! > 0 && replayed['ticketing-catalogEventsPerSec']! > 0, JSON.stringify(replayed));
     assert.equal(write.events, 20_000);
     assert.ok(rebuild.eventsPerSec! > 0 && rebuild.handledEvents! > 0 && rebuild.readModelRows! > 0);
     assert.ok(lag.samples! > 0, JSON.stringify(lag));
