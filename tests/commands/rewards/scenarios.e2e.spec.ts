@@ -242,6 +242,8 @@ describe('Connect: the seven scenarios of the default rule set, end to end (R-1 
 
     const unknown = await report(suite.sources.quests, { external_id: anExternalId('odd'), event_type: 'quest.abandoned', source_service: 'quest_service', actor_user_id: sponsor.id });
     assert.deepEqual(unknown.actions, []);
+    // the events read model follows the log: wait, bounded, for the report to reach it
+    await eventually(async () => ((await api().get(`/connect/events/${unknown.event_id}`).set('Authorization', suite.support.token)).status === 200 ? true : undefined), 10_000).catch(() => undefined);
     const event = await api().get(`/connect/events/${unknown.event_id}`).set('Authorization', suite.support.token).expect(200);
     assert.equal(event.body.event_type, 'quest.abandoned');
     assert.deepEqual(event.body.actions, []);
