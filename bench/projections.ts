@@ -1,5 +1,5 @@
 /**
- * `npm run bench -- projections [--quick] [--events=N] [--lag-seconds=S] [--rate=R] [--cases=rebuild,lag,rebuild-ticketing,replay-ticketing,lag-ticketing] [--ticketing-events=N] [--batch=500]`
+ * `npm run bench -- projections [--quick] [--events=N] [--lag-seconds=S] [--rate=R] [--cases=rebuild,lag,rebuild-ticketing,replay-ticketing,lag-ticketing] [--ticketing-events=N] [--ticket-ids=time-ordered|random] [--batch=500]`
  *
  * 1. write N events (default 200k; --quick 20k) across realistic streams: tickets (reserved →
  *    purchased → sometimes refunded, or released) and gift certificates (issued → redeemed…),
@@ -143,17 +143,20 @@ export const bench: Bench = {
     }
     const batchSize = Math.round(numberOption(ctx, 'batch', 500));
     const ticketingEvents = Math.round(numberOption(ctx, 'ticketing-events', ctx.quick ? 10_000 : total));
+    const ids = ctx.options.get('ticket-ids') ?? 'time-ordered';
+    if (ids !== 'time-ordered' && ids !== 'random') throw new Error(`--ticket-ids is time-ordered (as the product mints them) or random (UUIDv4, as before), not ${ids}`);
     for (const how of ['runner', 'replay'] as const) {
       const name = how === 'runner' ? 'rebuild-ticketing' : 'replay-ticketing';
       if (!cases.has(name)) continue;
       // the runner's default page is 500, the replay's 2,000 (projections/replay.ts); --batch sets both
       const batch = ctx.options.has('batch') || how === 'runner' ? batchSize : undefined;
-      const ticketing = await rebuildTicketing(ctx.target, ticketingEvents, ctx.log, batch, how);
+      const ticketing = await rebuildTicketing(ctx.target, ticketingEvents, ctx.log, batch, how, ids);
       ctx.record({
         bench: 'projections',
         case: name,
         impl: 'ours',
         db,
+        ids,
         events: ticketing.events,
         sales: ticketing.sales,
         tickets: ticketing.tickets,

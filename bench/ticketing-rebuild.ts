@@ -14,6 +14,7 @@ import type { EventToAppend } from '../adapters/eventstore/event-store.js';
 import { eventLogMigrations } from '../adapters/eventstore/postgres/event-log-migrations.js';
 import { PostgresEventStore } from '../adapters/eventstore/postgres/postgres-event-store.js';
 import { drawTickets } from '../commands/ticketing/ticket-codes.js';
+import { timeOrderedId } from '../commands/time-ordered-id.js';
 import { streamOfGathering } from '../domain/ticketing/gathering.js';
 import { streamOfInventory } from '../domain/ticketing/ticket-inventory.js';
 import { streamOfTicket } from '../domain/ticketing/ticket.js';
@@ -66,7 +67,13 @@ async function seedGathering(store: PostgresEventStore): Promise<{ gatheringId: 
   return { gatheringId, types, soldAt };
 }
 
-export async function rebuildTicketing(target: BenchTarget, total: number, log: (line: string) => void, batchSize: number | undefined, how: RebuildHow = 'runner'): Promise<TicketingRebuild> {
+/**
+ * How sale and ticket ids are minted: `time-ordered` as the product mints them (UUIDv7,
+ * commands/time-ordered-id.ts), `random` as it did before (UUIDv4) — the comparison.
+ */
+export type TicketIds = 'time-ordered' | 'random';
+
+export async function rebuildTicketing(target: BenchTarget, total: number, log: (line: string) => void, batchSize: number | undefined, how: RebuildHow = 'runner', ids: TicketIds = 'time-ordered'): Promise<TicketingRebuild> {
   const database = await target.openSchema(WRITERS);
   const catalog = catalogProjection();
   const tickets = ticketProjection(database.biSchema);
@@ -84,8 +91,11 @@ export async function rebuildTicketing(target: BenchTarget, total: number, log: 
         const ticketTypeId = types[writer % TICKET_TYPES]!;
         while (events < total) {
           const n = 1 + (sales % 3);
-          const saleId = randomUUID();
-          const sale = { saleId, gatheringId, ticketTypeId, buyerId: randomUUID(), tickets: drawTickets(n), unitPrice: '1500.00', currency: 'RUB', soldAt };
+          const mintedAt = new Date(); // ids minted as the product mints them (commands/ticketing/purchase-tickets.ts, no idempotency key)
+          const saleId = ids === 'random' ? randomUUID() : timeOrderedId(mintedAt);
+          const drawn = drawTickets(n, mintedAt);
+          const tickets = ids === 'random' ? drawn.map(({ code }) => ({ ticketId: randomUUID(), code })) : drawn;
+          const sale = { saleId, gatheringId, ticketTypeId, buyerId: randomUUID(), tickets, unitPrice: '1500.00', currency: 'RUB', soldAt };
           sales++;
           events += 1;
           ticketCount += n;

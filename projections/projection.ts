@@ -39,7 +39,9 @@ export interface Projection<E extends DomainEvent = DomainEvent> {
    * Indexes of its tables that serve only queries — `apply` never looks rows up by them. A
    * rebuild (projections/replay.ts) fills the shadow tables without them and creates them once
    * the log is applied, before the swap: maintaining an index row by row while inserting costs
-   * several times more than building it once over the filled table.
+   * several times more than building it once over the filled table. A unique constraint's index
+   * may be named too when `apply` never relies on it (no `on conflict` on it): the rebuild adds
+   * the constraint back at the end, which checks it over the whole table.
    */
   readonly queryIndexes?: readonly string[];
 }

@@ -240,19 +240,33 @@ export function estimateTotal(events: number, position: Position, head: Position
 
 /**
  * The projection's query-only indexes (`queryIndexes`), dropped from the freshly migrated shadow
- * so the build does not maintain them; their definitions, to create them again once it is
- * built. A name the shadow does not hold is a mistake in the projection: said at once.
+ * so the build does not maintain them; the statements that create them again once it is built.
+ * An index behind a unique constraint (one `apply` never names in an `on conflict`) is dropped
+ * with its constraint and added back as that constraint, so building it also checks it. A name
+ * the shadow does not hold is a mistake in the projection: said at once.
  */
 async function dropQueryIndexes(database: Database, projection: AnyProjection, schemas: readonly string[]): Promise<{ name: string; definition: string }[]> {
   const names = projection.queryIndexes ?? [];
   if (names.length === 0) return [];
-  const { rows } = await sql<{ schema: string; name: string; definition: string }>`
-    select schemaname as schema, indexname as name, indexdef as definition from pg_indexes
-    where schemaname in (${sql.join(schemas)}) and indexname in (${sql.join(names)})`.execute(database.db);
+  const { rows } = await sql<{ schema: string; table: string; name: string; definition: string; constraint: string | null }>`
+    select n.nspname as schema, t.relname as table, i.relname as name, pg_get_indexdef(i.oid) as definition,
+           (select pg_get_constraintdef(c.oid) from pg_constraint c where c.conindid = i.oid and c.conrelid = t.oid) as constraint
+    from pg_index x join pg_class i on i.oid = x.indexrelid join pg_class t on t.oid = x.indrelid join pg_namespace n on n.oid = i.relnamespace
+    where n.nspname in (${sql.join(schemas)}) and i.relname in (${sql.join(names)})`.execute(database.db);
   const missing = names.filter((name) => !rows.some((row) => row.name === name));
   if (missing.length > 0) throw new Error(`projection ${projection.name}: its query indexes ${missing.join(', ')} are not among its tables' indexes`);
-  for (const row of rows) await sql`drop index ${sql.table(`${row.schema}.${row.name}`)}`.execute(database.db);
-  return rows.map((row) => ({ name: row.name, definition: row.definition }));
+  const deferred: { name: string; definition: string }[] = [];
+  for (const row of rows) {
+    const table = `${quote(row.schema)}.${quote(row.table)}`;
+    if (row.constraint) {
+      await sql.raw(`alter table ${table} drop constraint ${quote(row.name)}`).execute(database.db);
+      deferred.push({ name: row.name, definition: `alter table ${table} add constraint ${quote(row.name)} ${row.constraint}` });
+    } else {
+      await sql.raw(`drop index ${quote(row.schema)}.${quote(row.name)}`).execute(database.db);
+      deferred.push({ name: row.name, definition: row.definition });
+    }
+  }
+  return deferred;
 }
 
 const quote = (identifier: string) => `"${identifier.replace(/"/g, '""')}"`;

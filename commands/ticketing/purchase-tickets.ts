@@ -1,9 +1,10 @@
-import { createHash, randomUUID } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import { left, right, type Either } from 'fp-ts/Either';
 import type { Position } from '../../adapters/eventstore/event-store.js';
 import { domainError, type DomainError } from '../../domain/decider.js';
 import type { TicketsSold } from '../../domain/ticketing/ticket-inventory.js';
 import type { GatheringsOnSale } from './gatherings-on-sale.js';
+import { timeOrderedId } from '../time-ordered-id.js';
 import { drawTickets } from './ticket-codes.js';
 import type { TicketSeller } from './ticket-seller.js';
 
@@ -24,9 +25,12 @@ export interface Purchase {
   readonly position: Position | null;
 }
 
-/** The sale id: from the buyer's idempotency key when there is one, so a retry is the same sale. */
+/**
+ * The sale id: from the buyer's idempotency key when there is one, so a retry is the same sale;
+ * else time-ordered (UUIDv7), like the ticket ids.
+ */
 function saleIdOf(request: PurchaseRequest): string {
-  if (!request.idempotencyKey) return randomUUID();
+  if (!request.idempotencyKey) return timeOrderedId(request.now);
   const hash = createHash('sha256').update(`${request.buyerId}\u0000${request.gatheringId}\u0000${request.idempotencyKey}`).digest('hex');
   return `${hash.slice(0, 8)}-${hash.slice(8, 12)}-8${hash.slice(13, 16)}-a${hash.slice(17, 20)}-${hash.slice(20, 32)}`;
 }
@@ -50,7 +54,7 @@ export async function purchaseTickets(gatherings: GatheringsOnSale, seller: Tick
       gatheringId: request.gatheringId,
       ticketType,
       quantity: request.quantity,
-      tickets: drawTickets(Math.max(0, Math.min(request.quantity, 10))),
+      tickets: drawTickets(Math.max(0, Math.min(request.quantity, 10)), request.now),
       now: request.now,
     },
     actor: request.buyerId,

@@ -1,5 +1,5 @@
-import { randomUUID } from 'node:crypto';
 import { randomSymbols } from '../random-symbols.js';
+import { timeOrderedId } from '../time-ordered-id.js';
 import type { IssuedTicket } from '../../domain/ticketing/ticket-inventory.js';
 
 const ALPHABET = 'ABCDEFGHJKMNPQRSTVWXYZ0123456789'; // 32 symbols, no I/L/O/U: easy to read aloud
@@ -12,5 +12,8 @@ export const drawTicketCode = (): string => randomSymbols(26, ALPHABET);
 
 export const TICKET_CODE_PATTERN = /^[A-HJKMNP-TV-Z0-9]{26}$/;
 
-/** Ids and codes for `count` new tickets. */
-export const drawTickets = (count: number): IssuedTicket[] => Array.from({ length: count }, () => ({ ticketId: randomUUID(), code: drawTicketCode() }));
+/**
+ * Ids and codes for `count` new tickets sold at `at`: the ids time-ordered (UUIDv7, so the
+ * tickets read model's key grows at its right edge), the codes wholly random.
+ */
+export const drawTickets = (count: number, at: Date): IssuedTicket[] => Array.from({ length: count }, () => ({ ticketId: timeOrderedId(at), code: drawTicketCode() }));

@@ -4,7 +4,7 @@ import { sql, type Kysely } from 'kysely';
 import type { Migrations } from '../../adapters/database/migrations.js';
 import type { RecordedEvent } from '../../adapters/eventstore/event-store.js';
 import { fromMinorUnits, toMinorUnits } from '../../domain/money.js';
-import { TicketInventoryEvent } from '../../domain/ticketing/ticket-inventory.js';
+import { TicketInventoryEvent, type TicketsSold } from '../../domain/ticketing/ticket-inventory.js';
 import { TicketEvent, type TicketIssued, type TicketOfSale } from '../../domain/ticketing/ticket.js';
 import { defineProjection, type Projection } from '../projection.js';
 
@@ -53,7 +53,7 @@ export function ticketProjection(biSchema: string): Projection<t.TypeOf<typeof T
     rebind: (other) => ticketProjection(other),
     // holder (a member's tickets), sale (a purchase's tickets) and gathering (door lists) serve
     // the query routes; apply writes and joins by id only.
-    queryIndexes: ['rm_tickets_holder', 'rm_tickets_sale', 'rm_tickets_gathering'],
+    queryIndexes: ['rm_tickets_holder', 'rm_tickets_sale', 'rm_tickets_gathering', 'rm_tickets_code_key'],
     // Set-based (issue 16): a batch is a few multi-row statements, not one per event, with the
     // result of applying its events one by one (tests/projections/ticketing/ticket-projection-batch.property.spec.ts):
     // sales and their tickets are inserted first (first one of an id wins, as with `on conflict
@@ -95,62 +95,52 @@ export function ticketProjection(biSchema: string): Projection<t.TypeOf<typeof T
         }
       }
       if (sales.size > 0) {
-        const rows = [...sales.values()].map((event) => {
-          const d = event.data;
-          return {
-            sale_id: d.saleId,
-            gathering_id: d.gatheringId,
-            ticket_type_id: d.ticketTypeId,
-            buyer_id: d.buyerId,
-            quantity: d.tickets.length,
-            unit_price: d.unitPrice,
-            total: fromMinorUnits(toMinorUnits(d.unitPrice) * BigInt(d.tickets.length)),
-            currency: d.currency,
-            sold_at: d.soldAt,
-            event_position: positionOf(event),
-          };
-        });
+        const rows = [...sales.values()];
+        const column = <T>(pick: (sale: TicketsSold['data'], event: (typeof rows)[number]) => T) => rows.map((event) => pick(event.data, event));
         await sql`
           insert into ${bi('ticket_sales')} (sale_id, gathering_id, ticket_type_id, buyer_id, quantity, unit_price, total, currency, sold_at, event_position)
           select sale_id, gathering_id, ticket_type_id, buyer_id, quantity, unit_price::numeric, total::numeric, currency, sold_at::timestamptz, event_position
-          from jsonb_to_recordset(${JSON.stringify(rows)}::jsonb) as r(sale_id text, gathering_id text, ticket_type_id text, buyer_id text, quantity integer,
-               unit_price text, total text, currency text, sold_at text, event_position text)
+          from unnest(${column((d) => d.saleId)}::text[], ${column((d) => d.gatheringId)}::text[], ${column((d) => d.ticketTypeId)}::text[],
+                      ${column((d) => d.buyerId)}::text[], ${column((d) => d.tickets.length)}::integer[], ${column((d) => d.unitPrice)}::text[],
+                      ${column((d) => fromMinorUnits(toMinorUnits(d.unitPrice) * BigInt(d.tickets.length)))}::text[], ${column((d) => d.currency)}::text[],
+                      ${column((d) => d.soldAt)}::text[], ${column((_, event) => positionOf(event))}::text[])
+               as r(sale_id, gathering_id, ticket_type_id, buyer_id, quantity, unit_price, total, currency, sold_at, event_position)
           on conflict (sale_id) do nothing`.execute(trx);
       }
       if (issued.size > 0) {
-        const rows = [...issued.values()].map((d) => ({
-          id: d.ticketId,
-          code: d.code,
-          sale_id: d.saleId,
-          gathering_id: d.gatheringId,
-          ticket_type_id: d.ticketTypeId,
-          holder_id: d.holderId,
-          price: d.price,
-          currency: d.currency,
-          issued_at: d.issuedAt,
-        }));
+        const rows = [...issued.values()];
+        const column = (pick: (ticket: TicketIssued['data']) => string) => rows.map(pick);
         await sql`
           insert into rm_tickets (id, code, sale_id, gathering_id, ticket_type_id, holder_id, price, currency, status, issued_at, updated_at)
           select id, code, sale_id, gathering_id, ticket_type_id, holder_id, price, currency, 'active', issued_at::timestamptz, issued_at::timestamptz
-          from jsonb_to_recordset(${JSON.stringify(rows)}::jsonb) as r(id text, code text, sale_id text, gathering_id text, ticket_type_id text,
-               holder_id text, price text, currency text, issued_at text)
+          from unnest(${column((d) => d.ticketId)}::text[], ${column((d) => d.code)}::text[], ${column((d) => d.saleId)}::text[],
+                      ${column((d) => d.gatheringId)}::text[], ${column((d) => d.ticketTypeId)}::text[], ${column((d) => d.holderId)}::text[],
+                      ${column((d) => d.price)}::text[], ${column((d) => d.currency)}::text[], ${column((d) => d.issuedAt)}::text[])
+               as r(id, code, sale_id, gathering_id, ticket_type_id, holder_id, price, currency, issued_at)
           on conflict (id) do nothing`.execute(trx);
       }
       if (changes.size > 0) {
+        const rows = [...changes.values()];
+        const column = (pick: (change: TicketChange) => string | undefined) => rows.map((change) => pick(change) ?? null);
         await sql`
           update rm_tickets t set status = c.status,
             checked_in_at = coalesce(c.checked_in_at::timestamptz, t.checked_in_at),
             voided_at = coalesce(c.voided_at::timestamptz, t.voided_at),
             updated_at = c.updated_at::timestamptz
-          from jsonb_to_recordset(${JSON.stringify([...changes.values()])}::jsonb) as c(id text, status text, checked_in_at text, voided_at text, updated_at text)
+          from unnest(${column((c) => c.id)}::text[], ${column((c) => c.status)}::text[], ${column((c) => c.checked_in_at)}::text[],
+                      ${column((c) => c.voided_at)}::text[], ${column((c) => c.updated_at)}::text[])
+               as c(id, status, checked_in_at, voided_at, updated_at)
           where t.id = c.id`.execute(trx);
       }
       if (checkins.size > 0) {
-        const rows = [...checkins].map(([ticketId, c]) => ({ ticket_id: ticketId, scanner_id: c.scannerId, checked_in_at: c.checkedInAt, event_position: c.position }));
+        const rows = [...checkins];
+        const column = (pick: (checkin: (typeof rows)[number]) => string) => rows.map(pick);
         await sql`
           insert into ${bi('ticket_checkins')} (ticket_id, gathering_id, ticket_type_id, scanner_id, checked_in_at, event_position)
           select t.id, t.gathering_id, t.ticket_type_id, c.scanner_id, c.checked_in_at::timestamptz, c.event_position
-          from jsonb_to_recordset(${JSON.stringify(rows)}::jsonb) as c(ticket_id text, scanner_id text, checked_in_at text, event_position text)
+          from unnest(${column(([ticketId]) => ticketId)}::text[], ${column(([, c]) => c.scannerId)}::text[], ${column(([, c]) => c.checkedInAt)}::text[],
+                      ${column(([, c]) => c.position)}::text[])
+               as c(ticket_id, scanner_id, checked_in_at, event_position)
           join rm_tickets t on t.id = c.ticket_id
           on conflict (ticket_id) do nothing`.execute(trx);
       }

@@ -1,13 +1,16 @@
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
 import { promisify } from 'node:util';
+import * as t from 'io-ts';
 import { sql } from 'kysely';
 import request from 'supertest';
 import { countEventsInPostgresLog } from '../../adapters/app/replay-module.js';
 import type { RunningSystem } from '../../adapters/app/system.js';
 import { START } from '../../adapters/eventstore/event-store.js';
 import { BI_READER_ROLE } from '../../projections/bi-migrations.js';
-import { eventTypesOfProjection } from '../../projections/projection.js';
+import { defineProjection, eventTypesOfProjection } from '../../projections/projection.js';
+import { eventCodec } from '../../domain/event-codec.js';
 import { replayProjection, type ReplayProgress } from '../../projections/replay.js';
 import { ManualClock } from '../../platform/clock.js';
 import { bearer, eventually, publishedGathering, RecordingChannel, startTicketing } from '../commands/ticketing/ticketing-harness.js';
@@ -167,6 +170,44 @@ describe('the replay tool (rebuild and verify a projection, live)', function () 
       /ticketing-tickets: its query indexes rm_tickets_nowhere are not among its tables' indexes/,
     );
     assert.equal((await sql<{ n: string }>`select count(*)::text as n from rm_tickets`.execute(database.db)).rows[0]!.n, before);
+  });
+
+  it('given a unique constraint among the query indexes, then the rebuild adds it back after the build (checking it), and a log that breaks it fails the rebuild with live untouched', async () => {
+    const probe = defineProjection({
+      name: 'replay-unique-probe',
+      events: eventCodec('ReplayProbeCoded', t.type({ id: t.string, code: t.string })),
+      migrations: {
+        'replay-unique-probe-0001-table': {
+          async up(db) {
+            await sql`create table replay_probe_codes (id text primary key, code text not null unique)`.execute(db);
+          },
+        },
+      },
+      queryIndexes: ['replay_probe_codes_code_key'],
+      async apply(trx, events) {
+        for (const { data } of events) await sql`insert into replay_probe_codes (id, code) values (${data.id}, ${data.code}) on conflict (id) do nothing`.execute(trx);
+      },
+    });
+    const coded = (id: string, code: string) => ({ eventId: randomUUID(), type: 'ReplayProbeCoded', data: { id, code }, metadata: {} });
+    const stream = `ReplayProbe-${randomUUID()}`;
+    await system.dependencies.store.append(stream, [coded('a', 'X'), coded('b', 'Y'), coded('a', 'Z')], 'no_stream');
+    const constraints = async () =>
+      (await sql<{ name: string; definition: string }>`
+        select c.conname as name, pg_get_constraintdef(c.oid) as definition from pg_constraint c join pg_namespace n on n.oid = c.connamespace
+        where c.contype in ('p', 'u') and n.nspname = ${database.schema} and c.conrelid = ${`${database.schema}.replay_probe_codes`}::regclass order by c.conname`.execute(database.db)).rows;
+
+    const rebuilt = await replayProjection(database, system.dependencies.store, probe, { mode: 'rebuild' });
+    assert.equal(rebuilt.events, 3);
+    assert.deepEqual((await sql<{ id: string; code: string }>`select id, code from replay_probe_codes order by id`.execute(database.db)).rows, [{ id: 'a', code: 'X' }, { id: 'b', code: 'Y' }]);
+    assert.deepEqual(await constraints(), [
+      { name: 'replay_probe_codes_code_key', definition: 'UNIQUE (code)' },
+      { name: 'replay_probe_codes_pkey', definition: 'PRIMARY KEY (id)' },
+    ]);
+
+    await system.dependencies.store.append(stream, [coded('c', 'X')], 2n);
+    await assert.rejects(replayProjection(database, system.dependencies.store, probe, { mode: 'rebuild' }), /replay_probe_codes_code_key|duplicate key|unique/i);
+    assert.deepEqual((await sql<{ id: string }>`select id from replay_probe_codes order by id`.execute(database.db)).rows.map((row) => row.id), ['a', 'b'], 'live untouched');
+    assert.equal((await constraints()).length, 2);
   });
 
   it('given npm run replay with --verify, when stderr is not a terminal, then progress lines on stderr and the report and comparison as tables on stdout', async () => {

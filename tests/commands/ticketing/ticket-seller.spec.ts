@@ -41,7 +41,7 @@ describe('ticket sellers against the database (T-3)', function () {
             gatheringId: 'g-prop',
             ticketType: { ticketTypeId, kind: 'standard', quantity: seats, price: '10.00', currency: 'RUB', salesStart: '2000-01-01T00:00:00Z', salesEnd: '2100-01-01T00:00:00Z' },
             quantity,
-            tickets: drawTickets(quantity),
+            tickets: drawTickets(quantity, new Date('2027-01-01T12:00:00Z')),
             now: clock.now(),
           },
         }),
@@ -87,7 +87,7 @@ describe('ticket sellers against the database (T-3)', function () {
         gatheringId,
         ticketType: { ticketTypeId, kind: 'standard', quantity: 5, price: type.price, currency: 'RUB', salesStart: type.sales_start, salesEnd: type.sales_end },
         quantity: 2,
-        tickets: drawTickets(2),
+        tickets: drawTickets(2, new Date('2027-01-01T12:00:00Z')),
         now: clock.now(),
       },
     });
@@ -121,7 +121,7 @@ describe('ticket sellers against the database (T-3)', function () {
           gatheringId: 'g-fast',
           ticketType: { ticketTypeId, kind: 'standard', quantity: 3, price: '10.00', currency: 'RUB', salesStart: '2000-01-01T00:00:00Z', salesEnd: '2100-01-01T00:00:00Z' },
           quantity,
-          tickets: drawTickets(quantity),
+          tickets: drawTickets(quantity, new Date('2027-01-01T12:00:00Z')),
           now: clock.now(),
         },
       });
