@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { sql, type Transaction } from 'kysely';
 import type { Database } from '../adapters/database/database.js';
-import { comparePositions, formatPosition, START, type EventStore, type Position, type RecordedEvent } from '../adapters/eventstore/event-store.js';
+import { comparePositions, formatPosition, START, type EventStore, type Position } from '../adapters/eventstore/event-store.js';
 import { BI_READER_ROLE } from './bi-migrations.js';
 import { announceCheckpoint } from './checkpoints.js';
 import { eventTypesOfProjection, projectedEvents, type AnyProjection } from './projection.js';
@@ -131,8 +131,9 @@ export async function replayProjection(database: Database, store: EventStore, pr
    */
   const applyUntil = async (until: Position | undefined) => {
     buildingSince ??= Date.now();
+    // decoded as soon as it arrives, while the database applies the batch before it
     const read = (after: Position) => {
-      const page = store.readAll(after, { limit: batchSize, filter });
+      const page = store.readAll(after, { limit: batchSize, filter }).then((read) => ({ checkpoint: read.checkpoint, events: projectedEvents(projection, read.events) }));
       page.catch(() => {}); // awaited below; a batch failing first must not leave it unhandled
       return page;
     };
@@ -140,7 +141,7 @@ export async function replayProjection(database: Database, store: EventStore, pr
     for (;;) {
       const page = await nextPage;
       const reachedEnd = until !== undefined && comparePositions(page.checkpoint, until) >= 0;
-      const batch: readonly RecordedEvent[] = until ? page.events.filter((event) => comparePositions(event.position, until) <= 0) : page.events;
+      const batch = until ? page.events.filter((event) => comparePositions(event.position, until) <= 0) : page.events;
       const next = reachedEnd ? until : page.checkpoint;
       const moved = comparePositions(next, position) > 0;
       const done = reachedEnd || !moved;
@@ -149,7 +150,7 @@ export async function replayProjection(database: Database, store: EventStore, pr
         await database.db.transaction().execute(async (trx) => {
           await inShadow(trx);
           await sql`set local synchronous_commit to off`.execute(trx);
-          await shadowProjection.apply(trx, projectedEvents(projection, batch), shadowDatabase);
+          await shadowProjection.apply(trx, batch, shadowDatabase);
         });
         events += batch.length;
       }
