@@ -1,6 +1,6 @@
 import { isLeft, left, right } from 'fp-ts/Either';
 import * as t from 'io-ts';
-import { formatPosition } from '../../adapters/eventstore/event-store.js';
+import { formatPosition, type Position } from '../../adapters/eventstore/event-store.js';
 import { closedObject } from '../../adapters/http/closed-object.js';
 import { withJsonSchema } from '../../adapters/http/json-schema.js';
 import type { Principal } from '../../adapters/http/principal.js';
@@ -93,7 +93,11 @@ function ingestedAnswer(result: Ingested) {
 const problemOf = (error: DomainError) => ({ status: ({ not_found: 404, forbidden: 403, conflict: 409, rule_violated: 422, rate_limited: 429, unauthorized: 401 } as const)[error.kind], code: error.code, detail: error.message, ...(error.field ? { field: error.field } : {}) });
 
 /** R-1: what other services report. */
-export function connectEventRoutes(deps: IngestionDependencies & { readonly batchMax: number }): Route[] {
+/**
+ * `eventsReached`: waits (bounded) until the events read model holds a position, so that GET
+ * on the answer's Location finds the event (read-your-writes; ticketing's routes do the same).
+ */
+export function connectEventRoutes(deps: IngestionDependencies & { readonly batchMax: number; readonly eventsReached?: (position: Position) => Promise<unknown> }): Route[] {
   const ingestOne = async (body: ReportBody, principal: Principal, correlationId: string) => {
     const refused = mayReport(principal, body.source_service);
     if (refused) return left(refused);
@@ -132,6 +136,7 @@ export function connectEventRoutes(deps: IngestionDependencies & { readonly batc
       handle: async ({ body, principal, correlationId }) => {
         const result = await ingestOne(body, principal, correlationId);
         if (isLeft(result)) return result;
+        if (result.right.position) await deps.eventsReached?.(result.right.position);
         return right({
           status: 201,
           body: ingestedAnswer(result.right),
@@ -161,6 +166,7 @@ export function connectEventRoutes(deps: IngestionDependencies & { readonly batc
           return left(domainError('forbidden', 'connect.source_not_allowed', 'reporting needs a scope connect:report:<source_service>'));
         }
         const results = [];
+        let last: Position | null = null;
         for (const [index, raw] of body.events.entries()) {
           const decoded = ReportBody.decode(raw);
           if (isLeft(decoded)) {
@@ -173,8 +179,12 @@ export function connectEventRoutes(deps: IngestionDependencies & { readonly batc
           if (isLeft(result)) {
             const p = problemOf(result.left);
             results.push({ index, status: p.status, event: null, problem: { code: p.code, detail: p.detail, ...(p.field ? { field: p.field } : {}) } });
-          } else results.push({ index, status: 201, event: ingestedAnswer(result.right), problem: null });
+          } else {
+            results.push({ index, status: 201, event: ingestedAnswer(result.right), problem: null });
+            if (result.right.position) last = result.right.position;
+          }
         }
+        if (last) await deps.eventsReached?.(last);
         return right({ status: 200, body: { results } });
       },
     }),

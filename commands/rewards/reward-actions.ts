@@ -9,6 +9,9 @@ import { rewardActionEffects } from './reward-action-effects.js';
 import { rewardActionRoutes } from './reward-action-routes.js';
 import type { BadgesPart, MembersPart, PayoutsPart, RewardsDependencies, RulesPart } from './rewards-desks.js';
 
+/** How long a report's answer waits for the events read model (then it answers anyway). */
+const READ_YOUR_WRITES_MS = 3_000;
+
 /**
  * Ingestion (R-1), reward actions and their dispatcher (R-3 … R-5), the read side of events and
  * actions with BI and the published stream `connect.rewards` (R-6).
@@ -31,7 +34,15 @@ export function rewardActionsPart(deps: RewardsDependencies, parts: { rules: Rul
       gateway: deps.gateway,
     }),
     routes: [
-      ...connectEventRoutes({ store: system.store, clock: system.clock, ruleBook: parts.rules.ruleBook, members: parts.members.members, latest: { position: null }, batchMax: system.config.rewards.batchMax }),
+      ...connectEventRoutes({
+        store: system.store,
+        clock: system.clock,
+        ruleBook: parts.rules.ruleBook,
+        members: parts.members.members,
+        latest: { position: null },
+        batchMax: system.config.rewards.batchMax,
+        eventsReached: (position) => system.waitForProjection(projection.name, position, READ_YOUR_WRITES_MS),
+      }),
       ...rewardActionRoutes({ store: system.store, clock: system.clock }),
       ...rewardQueryRoutes(system.database),
     ],
