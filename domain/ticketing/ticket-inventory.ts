@@ -1,4 +1,5 @@
 import { left, right } from 'fp-ts/Either';
+import { Map as ImmutableMap } from 'immutable';
 import * as t from 'io-ts';
 import type { DomainError, EventSourcedDecider } from '../decider.js';
 import { domainError } from '../decider.js';
@@ -30,21 +31,20 @@ export const TicketInventoryEvent = eventCodec(
 export type TicketInventoryEvent = t.TypeOf<typeof TicketInventoryEvent>;
 export type TicketsSold = Extract<TicketInventoryEvent, { type: 'TicketsSold' }>;
 
-/** The sales so far, newest first, as an immutable list: adding one is O(1), so folding a long stream stays linear. */
-export interface SaleRecord {
-  readonly sale: TicketsSold['data'];
-  readonly earlier: SaleRecord | null;
-}
-
 export interface TicketInventoryState {
   readonly sold: number;
-  readonly sales: SaleRecord | null;
+  /**
+   * The sales so far by sale id, as a persistent hash map (immutable's `Map`, a hash array
+   * mapped trie): adding a sale and finding one are O(log32 n) and every state keeps its own
+   * view, so a batch decided on a state that then loses a conflict leaves that state as it was.
+   * (A list walked per decision made a 5,000-seat rush quadratic: a profile showed it.)
+   */
+  readonly sales: ImmutableMap<string, TicketsSold['data']>;
 }
 
 /** A sale already decided under this id (a retried purchase answers with the same tickets). */
 export function findSale(state: TicketInventoryState, saleId: string): TicketsSold['data'] | undefined {
-  for (let record = state.sales; record; record = record.earlier) if (record.sale.saleId === saleId) return record.sale;
-  return undefined;
+  return state.sales.get(saleId);
 }
 
 /**
@@ -76,7 +76,7 @@ export const streamOfInventory = (ticketTypeId: string): string => `TicketInvent
 
 export const ticketInventoryDecider: EventSourcedDecider<SellTickets, TicketInventoryEvent, TicketInventoryState> = {
   events: TicketInventoryEvent,
-  initialState: { sold: 0, sales: null },
+  initialState: { sold: 0, sales: ImmutableMap<string, TicketsSold['data']>() },
   decide(command, state) {
     if (findSale(state, command.saleId)) return right([]);
     const { ticketType, quantity, now } = command;
@@ -118,6 +118,6 @@ export const ticketInventoryDecider: EventSourcedDecider<SellTickets, TicketInve
     ]);
   },
   evolve(state, event) {
-    return { sold: state.sold + event.data.tickets.length, sales: { sale: event.data, earlier: state.sales } };
+    return { sold: state.sold + event.data.tickets.length, sales: state.sales.set(event.data.saleId, event.data) };
   },
 };

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { soldOutForGood, ticketInventoryDecider, type SellTickets, type TicketInventoryEvent } from '../../../domain/ticketing/ticket-inventory.js';
+import { findSale, soldOutForGood, ticketInventoryDecider, type SellTickets, type TicketInventoryEvent } from '../../../domain/ticketing/ticket-inventory.js';
 import type { TicketTypeDetails } from '../../../domain/ticketing/gathering-events.js';
 import { given } from '../../support/decider-spec.js';
 
@@ -50,6 +50,25 @@ describe('TicketInventory decider (T-3)', () => {
 
   it('given the same sale again, then nothing new is sold (a retried purchase)', () => {
     given(ticketInventoryDecider, [sold('a', 2)]).when(sell('a', 2)).then([]);
+  });
+
+  it('property: states are persistent — a batch decided on a state and then abandoned (a lost conflict) leaves that state as it was, and every sale of a branch is found on it alone', () => {
+    fc.assert(
+      fc.property(fc.uniqueArray(fc.string({ minLength: 1, maxLength: 6 }), { minLength: 2, maxLength: 60 }), fc.nat(), (ids, cut) => {
+        const shared = ids.slice(0, 1 + (cut % (ids.length - 1)));
+        const branchA = ids.slice(shared.length).filter((_, i) => i % 2 === 0);
+        const branchB = ids.slice(shared.length).filter((_, i) => i % 2 === 1);
+        const fold = (state: typeof ticketInventoryDecider.initialState, saleIds: readonly string[]) => saleIds.reduce((s, id) => ticketInventoryDecider.evolve(s, sold(id, 1)), state);
+        const base = fold(ticketInventoryDecider.initialState, shared);
+        const a = fold(base, branchA);
+        const b = fold(base, branchB);
+        for (const id of shared) assert.ok(findSale(base, id) && findSale(a, id) && findSale(b, id));
+        for (const id of branchA) assert.ok(findSale(a, id) && !findSale(base, id) && !findSale(b, id), id);
+        for (const id of branchB) assert.ok(findSale(b, id) && !findSale(base, id) && !findSale(a, id), id);
+        assert.deepEqual([base.sold, a.sold, b.sold], [shared.length, shared.length + branchA.length, shared.length + branchB.length]);
+      }),
+      { numRuns: 300 },
+    );
   });
 
   it('given a purchase outside the sales window or of a silly quantity, then it is refused naming why', () => {
