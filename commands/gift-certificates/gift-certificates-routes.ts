@@ -9,7 +9,7 @@ import { defineRoute, type Route } from '../../adapters/http/route.js';
 import { IsoDateTime } from '../../adapters/http/text-codecs.js';
 import { domainError } from '../../domain/decider.js';
 import { certificateBatchDecider, streamOfBatch, type CertificateBatchState } from '../../domain/gift-certificates/certificate-batch.js';
-import { isCurrency, isNominal, normalizeNominal, streamOfPool, type PoolCertificate } from '../../domain/gift-certificates/certificate-pool.js';
+import { findReservation, isCurrency, isNominal, normalizeNominal, streamOfPool, type PoolCertificate } from '../../domain/gift-certificates/certificate-pool.js';
 import type { Clock } from '../../platform/clock.js';
 import { handleCommand } from '../command-handler.js';
 import { loadAggregate } from '../load-aggregate.js';
@@ -179,11 +179,7 @@ export function giftCertificateCommandRoutes(deps: GiftCertificateCommandDepende
         const reservation = outcome.right.events.find((e) => e.type === 'CertificateReserved')?.data;
         const found = reservation
           ? { requestId, certificate: reservation, channel: reservation.channel, reservedUntil: reservation.reservedUntil }
-          : (() => {
-              let cell = outcome.right.state.reservations;
-              for (; cell; cell = cell.tail) if (cell.head.requestId === requestId) return cell.head;
-              return undefined;
-            })();
+          : findReservation(outcome.right.state, requestId);
         if (!found) return left(domainError('conflict', 'gcp.pool_exhausted', 'no certificate is left in the pool', 'nominal'));
         return right({
           status: 200,

@@ -1,4 +1,5 @@
 import { left, right } from 'fp-ts/Either';
+import { Map as ImmutableMap, Set as ImmutableSet } from 'immutable';
 import * as t from 'io-ts';
 import type { EventSourcedDecider } from '../decider.js';
 import { domainError } from '../decider.js';
@@ -57,24 +58,43 @@ export interface CertificatePoolState {
   /** Certificates back in the pool after a reservation lapsed (handed out again first). */
   readonly returned: List<PoolCertificate> | null;
   readonly returnedCount: number;
-  readonly reservations: List<Reservation> | null;
+  /**
+   * Every reservation by request id, and the newest reservation's request id per certificate:
+   * persistent hash maps (immutable's, O(log₃₂ n) to add or find, each state its own view), so a
+   * hot pool's decisions do not walk every reservation ever made.
+   */
+  readonly reservations: ImmutableMap<string, Reservation>;
+  readonly newestReservationOf: ImmutableMap<string, string>;
   /** Reservations released (request ids). */
-  readonly released: List<string> | null;
+  readonly released: ImmutableSet<string>;
   /** Reservations issued (request ids): they never lapse. */
-  readonly issued: List<string> | null;
+  readonly issued: ImmutableSet<string>;
   readonly reserved: number;
   readonly exhausted: boolean;
 }
 
-export const initialPoolState: CertificatePoolState = { chunks: null, loaded: 0, handedOut: 0, returned: null, returnedCount: 0, reservations: null, released: null, issued: null, reserved: 0, exhausted: false };
+export const initialPoolState: CertificatePoolState = {
+  chunks: null,
+  loaded: 0,
+  handedOut: 0,
+  returned: null,
+  returnedCount: 0,
+  reservations: ImmutableMap(),
+  newestReservationOf: ImmutableMap(),
+  released: ImmutableSet(),
+  issued: ImmutableSet(),
+  reserved: 0,
+  exhausted: false,
+};
 
 export const available = (state: CertificatePoolState): number => state.loaded - state.handedOut + state.returnedCount;
-export const findReservation = (state: CertificatePoolState, requestId: string): Reservation | undefined => find(state.reservations, (r) => r.requestId === requestId);
-export const isReleased = (state: CertificatePoolState, requestId: string): boolean => find(state.released, (id) => id === requestId) !== undefined;
-export const isIssued = (state: CertificatePoolState, requestId: string): boolean => find(state.issued, (id) => id === requestId) !== undefined;
+export const findReservation = (state: CertificatePoolState, requestId: string): Reservation | undefined => state.reservations.get(requestId);
+export const isReleased = (state: CertificatePoolState, requestId: string): boolean => state.released.has(requestId);
+export const isIssued = (state: CertificatePoolState, requestId: string): boolean => state.issued.has(requestId);
 /** The reservation holding a certificate now (the newest one of it), if any. */
 export const reservationOfCertificate = (state: CertificatePoolState, certificateId: string): Reservation | undefined => {
-  const newest = find(state.reservations, (r) => r.certificate.certificateId === certificateId);
+  const requestId = state.newestReservationOf.get(certificateId);
+  const newest = requestId === undefined ? undefined : state.reservations.get(requestId);
   return newest && !isReleased(state, newest.requestId) ? newest : undefined;
 };
 export const hasChunk = (state: CertificatePoolState, batchId: string, chunk: number): boolean => find(state.chunks, (c) => c.batchId === batchId && c.chunk === chunk) !== undefined;
@@ -174,7 +194,8 @@ export const certificatePoolDecider: EventSourcedDecider<CertificatePoolCommand,
           handedOut: fromReturned ? state.handedOut : state.handedOut + 1,
           returned: fromReturned ? state.returned!.tail : state.returned,
           returnedCount: fromReturned ? state.returnedCount - 1 : state.returnedCount,
-          reservations: { head: { requestId: event.data.requestId, certificate, channel: event.data.channel, reservedUntil: event.data.reservedUntil }, tail: state.reservations },
+          reservations: state.reservations.set(event.data.requestId, { requestId: event.data.requestId, certificate, channel: event.data.channel, reservedUntil: event.data.reservedUntil }),
+          newestReservationOf: state.newestReservationOf.set(event.data.certificateId, event.data.requestId),
           reserved: state.reserved + 1,
         };
       }
@@ -184,7 +205,7 @@ export const certificatePoolDecider: EventSourcedDecider<CertificatePoolCommand,
           ...state,
           returned: { head: reservation.certificate, tail: state.returned },
           returnedCount: state.returnedCount + 1,
-          released: { head: event.data.requestId, tail: state.released },
+          released: state.released.add(event.data.requestId),
           reserved: state.reserved - 1,
           exhausted: false,
         };
@@ -192,7 +213,7 @@ export const certificatePoolDecider: EventSourcedDecider<CertificatePoolCommand,
       case 'PoolExhausted':
         return { ...state, exhausted: true };
       case 'ReservationIssued':
-        return { ...state, issued: { head: event.data.requestId, tail: state.issued } };
+        return { ...state, issued: state.issued.add(event.data.requestId) };
     }
   },
 };

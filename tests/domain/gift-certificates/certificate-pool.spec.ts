@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { available, certificatePoolDecider, type CertificatePoolCommand, type CertificatePoolEvent, type CertificatePoolState } from '../../../domain/gift-certificates/certificate-pool.js';
+import { available, certificatePoolDecider, findReservation, isReleased, reservationOfCertificate, type CertificatePoolCommand, type CertificatePoolEvent, type CertificatePoolState } from '../../../domain/gift-certificates/certificate-pool.js';
 import { given } from '../../support/decider-spec.js';
 
 const NOW = new Date('2030-01-01T12:00:00Z');
@@ -51,6 +51,28 @@ describe('CertificatePool decider (G-1, G-2)', () => {
     const released: CertificatePoolEvent = { type: 'ReservationReleased', data: { requestId: 'r1', certificateId: 'c1', releasedAt: NOW.toISOString() } };
     given(certificatePoolDecider, [...history, released]).when({ type: 'ReleaseReservation', requestId: 'r1', now: NOW }).then([]);
     given(certificatePoolDecider, [...history, released]).when(reserve('r2')).then([reserved('r2', 1)]);
+  });
+
+  it('property: states are persistent — reservations decided on a state and then abandoned (a lost conflict) leave it as it was', () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 1, max: 30 }), fc.integer({ min: 1, max: 30 }), fc.integer({ min: 0, max: 30 }), (shared, branch, releases) => {
+        const run = (state: CertificatePoolState, commands: readonly CertificatePoolCommand[]) =>
+          commands.reduce((s, command) => {
+            const decision = certificatePoolDecider.decide(command, s);
+            return decision._tag === 'Left' ? s : decision.right.reduce(certificatePoolDecider.evolve, s);
+          }, state);
+        const ids = (prefix: string, n: number) => Array.from({ length: n }, (_, i) => `${prefix}${i}`);
+        const base = run(certificatePoolDecider.initialState, [load('b', 0, 0, 100), ...ids('s', shared).map((id) => reserve(id))]);
+        const released = ids('s', Math.min(releases, shared)).map((requestId): CertificatePoolCommand => ({ type: 'ReleaseReservation', requestId, now: NOW }));
+        const a = run(base, [...released, ...ids('a', branch).map((id) => reserve(id))]);
+        const b = run(base, ids('b', branch).map((id) => reserve(id)));
+        for (const id of ids('a', branch)) assert.ok(findReservation(a, id) && !findReservation(base, id) && !findReservation(b, id));
+        for (const { requestId } of released as { requestId: string }[]) assert.ok(isReleased(a, requestId) && !isReleased(base, requestId) && !isReleased(b, requestId));
+        assert.deepEqual([base.reserved, b.reserved], [shared, shared + branch]);
+        for (const id of ids('b', branch)) assert.equal(reservationOfCertificate(b, findReservation(b, id)!.certificate.certificateId)?.requestId, id);
+      }),
+      { numRuns: 200 },
+    );
   });
 
   it('property: whatever loads, reservations and releases come, no certificate is ever held by two reservations and reserved ≤ loaded', () => {
