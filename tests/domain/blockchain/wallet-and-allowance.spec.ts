@@ -111,20 +111,30 @@ describe('TransferAllowance decider', () => {
       .when(reserve('t3', 'w', 20n)).then([reserved('t3', 'w', '20')]);
   });
 
-  it('property: whatever is asked, reservations never exceed the limits', () => {
+  it('property: whatever is asked and released, live reservations never exceed the limits, and what the state holds is what its live reservations add up to', () => {
+    const step = fc.oneof(
+      fc.record({ kind: fc.constant('reserve' as const), user: fc.constantFrom('a', 'b', 'c'), amount: fc.bigInt({ min: 1n, max: 120n }), task: fc.nat(30) }),
+      fc.record({ kind: fc.constant('release' as const), task: fc.nat(30) }),
+    );
     fc.assert(
-      fc.property(fc.array(fc.record({ user: fc.constantFrom('a', 'b', 'c'), amount: fc.bigInt({ min: 1n, max: 120n }) }), { maxLength: 40 }), (asks) => {
+      fc.property(fc.array(step, { maxLength: 60 }), (steps) => {
         let state = transferAllowanceDecider.initialState;
-        asks.forEach((ask, i) => {
-          const result = transferAllowanceDecider.decide(reserve(`t${i}`, ask.user, ask.amount), state);
+        for (const s of steps) {
+          const command = s.kind === 'reserve' ? reserve(`t${s.task}`, s.user, s.amount) : ({ type: 'Release', taskId: `t${s.task}`, now } as const);
+          const result = transferAllowanceDecider.decide(command, state);
           if (isRight(result)) for (const e of result.right) state = transferAllowanceDecider.evolve(state, e);
-        });
-        const live = Object.values(state.reservations);
-        assert.ok(live.reduce((s, r) => s + BigInt(r.amount), 0n) <= limits.globalPerDay);
-        for (const user of ['a', 'b', 'c']) {
-          assert.ok(live.filter((r) => r.userId === user).reduce((s, r) => s + BigInt(r.amount), 0n) <= limits.perUserPerDay);
+          const live = [...state.reservations.values()].filter((r) => !r.released);
+          const total = live.reduce((sum, r) => sum + BigInt(r.amount), 0n);
+          assert.ok(total <= limits.globalPerDay);
+          assert.equal(state.held, total);
+          for (const user of ['a', 'b', 'c']) {
+            const mine = live.filter((r) => r.userId === user).reduce((sum, r) => sum + BigInt(r.amount), 0n);
+            assert.ok(mine <= limits.perUserPerDay);
+            assert.equal(state.heldByUser.get(user) ?? 0n, mine);
+          }
         }
       }),
+      { numRuns: 300 },
     );
   });
 });
