@@ -1,5 +1,5 @@
 /**
- * `npm run bench -- onsale [--quick] [--buyers=500] [--seats=5000] [--warmup=1000] [--seconds=120] [--shapes=one,scaled] [--impls=ours,crud,naive] [--profile]`
+ * `npm run bench -- onsale [--quick] [--buyers=500] [--seats=5000] [--warmup=1000] [--seconds=120] [--shapes=one,scaled] [--impls=ours,crud,naive] [--connections=warm|cold] [--profile]`
  *
  * An on-sale rush over HTTP (T-3): N concurrent buyers keep buying one ticket at a time of one
  * ticket type of M seats until each is told it is sold out (after an unmeasured warm-up rush for
@@ -15,6 +15,7 @@
  */
 import { fork, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { readdirSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
@@ -155,6 +156,8 @@ interface Rush {
   readonly seconds: number;
   /** Seats of a ticket type sold out first, unmeasured: the servers have served before (JIT, pools, caches), as on a real on-sale day. */
   readonly warmupSeats: number;
+  /** The buyers open new connections at the go instead of coming on those of the warm-up. */
+  readonly coldConnections: boolean;
 }
 
 async function rush(ctx: BenchContext, run: Rush): Promise<Record<string, number | string | boolean | null>> {
@@ -190,7 +193,10 @@ async function rush(ctx: BenchContext, run: Rush): Promise<Record<string, number
     };
     const atStart = await counted();
     const before = atStart.total;
-    const outcome: LoadOutcome = await load.after({ go: true, path: sale!.path, body: sale!.body, seconds: run.seconds } satisfies LoadGo);
+    const cpuOf = async () => Promise.all(servers.map(async (server) => (await server.ask({ ask: 'cpu' })).cpuMs as number));
+    const [serversCpuAtStart, machineAtStart] = [await cpuOf(), machineCpu()];
+    const outcome: LoadOutcome = await load.after({ go: true, path: sale!.path, body: sale!.body, seconds: run.seconds, coldConnections: run.coldConnections } satisfies LoadGo);
+    const cpu = cpuBudget(roles, serversCpuAtStart, await cpuOf(), outcome.cpuMs, machineAtStart, machineCpu());
     // the asynchronous work of the sales counts too: wait until it has settled
     const settleStart = performance.now();
     const settled = await settle(worker);
@@ -231,6 +237,7 @@ async function rush(ctx: BenchContext, run: Rush): Promise<Record<string, number
       soldOutP99Ms: soldOut.length ? round(percentile(soldOut, 99)) : null,
       statementsPerSale: purchased.length ? round(sent / purchased.length, 1) : null,
       settledSeconds: round(settledSeconds, 1),
+      ...cpu,
     };
   } finally {
     load?.kill();
@@ -240,6 +247,65 @@ async function rush(ctx: BenchContext, run: Rush): Promise<Record<string, number
 }
 
 /** Waits (up to two minutes) until the sales' asynchronous work has settled: true when it has. */
+/** The machine's CPU time so far from /proc/stat, ms: busy and idle (iowait counted idle); undefined off Linux. */
+function machineCpu(): { busyMs: number; idleMs: number; postgresMs: number } | undefined {
+  try {
+    const [, ...ticks] = readFileSync('/proc/stat', 'utf8').split('\n')[0]!.trim().split(/\s+/).map(Number);
+    const [user, nice, system, idle, iowait, irq, softirq, steal] = ticks as [number, number, number, number, number, number, number, number];
+    const msPerTick = 10; // USER_HZ is 100 on Linux
+    return { busyMs: (user + nice + system + irq + softirq + steal) * msPerTick, idleMs: (idle + iowait) * msPerTick, postgresMs: postgresCpuMs() };
+  } catch {
+    return undefined;
+  }
+}
+
+/** CPU time of the machine's `postgres` processes so far (the server's backends and its own workers), ms; 0 without any. */
+function postgresCpuMs(): number {
+  let ticks = 0;
+  for (const pid of readdirSync('/proc').filter((name) => /^\d+$/.test(name))) {
+    try {
+      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+      const close = stat.lastIndexOf(')');
+      if (stat.slice(stat.indexOf('(') + 1, close) !== 'postgres') continue;
+      const fields = stat.slice(close + 2).split(' '); // from field 3 (state) on
+      ticks += Number(fields[11]) + Number(fields[12]); // utime, stime (fields 14, 15)
+    } catch {
+      // the process ended meanwhile
+    }
+  }
+  return ticks * 10; // USER_HZ is 100 on Linux
+}
+
+/**
+ * Where the machine's CPU went from the go of the rush until the load process answered, in
+ * CPU-seconds: the API processes, the worker, the load process, PostgreSQL's processes (when the
+ * server runs on this machine), the rest (the kernel's interrupts, this process, anything else) and idle. The rush's wall time × cores = the sum of them all.
+ */
+function cpuBudget(
+  roles: readonly ServerStart['role'][],
+  before: readonly number[],
+  after: readonly number[],
+  loadMs: number,
+  machineBefore: ReturnType<typeof machineCpu>,
+  machineAfter: ReturnType<typeof machineCpu>,
+): Record<string, number> {
+  const used = (role: ServerStart['role']) => roles.reduce((sum, r, i) => (r === role ? sum + after[i]! - before[i]! : sum), 0);
+  const api = used('api') + used('all');
+  const worker = used('worker');
+  const s = (ms: number) => round(ms / 1000, 1);
+  if (!machineBefore || !machineAfter) return { cpuApiS: s(api), cpuWorkerS: s(worker), cpuLoadS: s(loadMs) };
+  const busy = machineAfter.busyMs - machineBefore.busyMs;
+  const postgres = machineAfter.postgresMs - machineBefore.postgresMs;
+  return {
+    cpuApiS: s(api),
+    cpuWorkerS: s(worker),
+    cpuLoadS: s(loadMs),
+    cpuPostgresS: s(postgres),
+    cpuOtherS: s(Math.max(0, busy - api - worker - loadMs - postgres)),
+    cpuIdleS: s(machineAfter.idleMs - machineBefore.idleMs),
+  };
+}
+
 async function settle(worker: Child): Promise<boolean> {
   for (let i = 0; i < 1200; i++) {
     if ((await worker.ask({ ask: 'settled' })).settled) return true;
@@ -267,6 +333,9 @@ export const bench: Bench = {
     const seats = numberOption(ctx, 'seats', ctx.quick ? 200 : 5000);
     const seconds = numberOption(ctx, 'seconds', ctx.quick ? 30 : 120);
     const warmupSeats = numberOption(ctx, 'warmup', ctx.quick ? 10 : 1000);
+    const connections = ctx.options.get('connections') ?? 'warm';
+    if (connections !== 'warm' && connections !== 'cold') throw new Error(`--connections takes warm or cold, got ${connections}`);
+    const coldConnections = connections === 'cold';
     const asked = (ctx.options.get('shapes') ?? (ctx.quick || !ctx.target.url ? 'one' : 'one,scaled')).split(',');
     const shapes = asked.filter((shape): shape is Shape => shape === 'one' || shape === 'scaled');
     if (shapes.length !== asked.length) throw new Error(`--shapes takes one and scaled, got ${asked.join(',')}`);
@@ -278,7 +347,7 @@ export const bench: Bench = {
     const naiveSeconds = ctx.options.has('seconds') ? seconds : Math.min(seconds, 60);
     for (const shape of shapes) {
       const results: Partial<Record<ServerVariant, Record<string, number | string | boolean | null>>> = {};
-      for (const variant of variants) results[variant] = await rush(ctx, { shape, variant, buyers, seats, warmupSeats, seconds: variant === 'optimistic' ? naiveSeconds : seconds });
+      for (const variant of variants) results[variant] = await rush(ctx, { shape, variant, buyers, seats, warmupSeats, coldConnections, seconds: variant === 'optimistic' ? naiveSeconds : seconds });
       const rate = (other: Record<string, unknown> | undefined) =>
         typeof other?.purchasesPerSec === 'number' && other.purchasesPerSec > 0 ? round((results.batched!.purchasesPerSec as number) / other.purchasesPerSec, 2) : null;
       if (results.batched) ctx.record({ ...results.batched, vsCrud: rate(results.crud), vsNaive: rate(results.optimistic) } as never);
@@ -287,6 +356,12 @@ export const bench: Bench = {
     }
     ctx.note('every server is its own process and the buyers run in a load process; rush-one = one process serving the API and running projections, sagas and outbox (npm start); rush-scaled = two API processes (buyers split between them) and a worker');
     ctx.note('ours = purchases of one ticket type queued per process and decided + appended together, then projected and followed by the saga (notification); crud = one transaction per purchase: UPDATE … SET sold = sold + 1 WHERE id = $1 AND sold < quantity, then INSERT the ticket (no log, no read model, no notification); naive = one load-decide-append per purchase, retried on conflict (429 busy after 20 conflicts; the buyer tries again)');
+    ctx.note(
+      coldConnections
+        ? 'connections: cold — every buyer opens a new TCP connection at the go of the measured rush'
+        : 'connections: warm — the buyers come to the measured rush on the keep-alive connections of the warm-up (as through a load balancer’s upstream pool); --connections=cold opens new ones at the go',
+    );
+    ctx.note('cpu*S = CPU-seconds from the go until the last answer: the API processes, the worker, the load process, PostgreSQL’s processes (when on this machine), the rest (kernel, the bench itself) and idle; they add up to the rush’s wall time × cores');
     ctx.note('purchasesPerSec = answers 201 / seconds from the start of the rush to the last 201; p50/p99 of those answers and of the 409 sold-out answer each buyer ends with; statementsPerSale = every statement the server processes sent to the database from the rush until the sales’ asynchronous work had settled, BEGIN/COMMIT included (database_statements_total), over the purchases answered 201; vsCrud / vsNaive = our purchases/s over theirs');
   },
 };

@@ -21,6 +21,12 @@ export const serverConfigSection = defineConfigSection({
       default: 1024,
       min: 0,
     }),
+    HTTP_KEEP_ALIVE_TIMEOUT_MS: envInteger({
+      description: 'How long an idle keep-alive connection stays open; behind a load balancer, longer than its idle timeout (60 s on the usual ones)',
+      default: 65_000,
+      min: 1000,
+      max: 600_000,
+    }),
     HTTP_SLOW_BODY_GRACE_MS: envInteger({ description: 'How long a body may arrive at any pace before HTTP_BODY_MIN_BYTES_PER_SECOND applies', default: 5_000, min: 100, max: 600_000 }),
     METRICS_TOKEN: envText({
       description: 'Bearer token GET /metrics requires (Authorization: Bearer <token>); absent: /metrics answers only callers on this machine (loopback)',
@@ -46,6 +52,7 @@ export const serverConfigSection = defineConfigSection({
       requestTimeoutMs: v.HTTP_REQUEST_TIMEOUT_MS,
       minBodyBytesPerSecond: v.HTTP_BODY_MIN_BYTES_PER_SECOND,
       slowBodyGraceMs: v.HTTP_SLOW_BODY_GRACE_MS,
+      keepAliveTimeoutMs: v.HTTP_KEEP_ALIVE_TIMEOUT_MS,
     },
     metricsToken: v.METRICS_TOKEN,
     shutdownGraceMs: v.SHUTDOWN_GRACE_MS,

@@ -12,13 +12,24 @@ export interface RequestTimeouts {
   /** After `slowBodyGraceMs`, a body arriving slower than this on average is cut with 408. */
   readonly minBodyBytesPerSecond: number;
   readonly slowBodyGraceMs: number;
+  /**
+   * How long an idle keep-alive connection stays open (Node's `keepAliveTimeout`, 5 s by
+   * default). Behind a load balancer it must outlast the balancer's own idle timeout (60 s on
+   * the usual ones), or the balancer sends a request down a socket the server is closing and
+   * answers 502.
+   */
+  readonly keepAliveTimeoutMs?: number;
 }
+
+/** Outlasts the 60 s idle timeout of common load balancers (see `keepAliveTimeoutMs`). */
+export const DEFAULT_KEEP_ALIVE_TIMEOUT_MS = 65_000;
 
 export const DEFAULT_REQUEST_TIMEOUTS: RequestTimeouts = {
   headersTimeoutMs: 10_000,
   requestTimeoutMs: 30_000,
   minBodyBytesPerSecond: 1024,
   slowBodyGraceMs: 5_000,
+  keepAliveTimeoutMs: DEFAULT_KEEP_ALIVE_TIMEOUT_MS,
 };
 
 export interface HttpServerHandle {
@@ -45,6 +56,7 @@ export async function startHttpServer(
     {
       headersTimeout: timeouts.headersTimeoutMs,
       requestTimeout: timeouts.requestTimeoutMs,
+      keepAliveTimeout: timeouts.keepAliveTimeoutMs ?? DEFAULT_KEEP_ALIVE_TIMEOUT_MS,
       // Node checks both timeouts on this interval (30 s by default, longer than our limits).
       connectionsCheckingInterval: Math.max(100, Math.min(1000, Math.floor(timeouts.headersTimeoutMs / 4))),
     },

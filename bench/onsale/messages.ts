@@ -17,6 +17,8 @@ export interface ServerStart {
 /** Asked of a server process; each answer is `{ id, … }` with the asking id. */
 export type ServerAsk =
   | { readonly id: number; readonly ask: 'statements' }
+  /** CPU time this process has used since it started (user + system), ms. */
+  | { readonly id: number; readonly ask: 'cpu' }
   /** Has the asynchronous work of the sales settled (projections at the head, no pending effect)? Workers only. */
   | { readonly id: number; readonly ask: 'settled' }
   /** Seats sold of a ticket type, from the source of truth (inventory stream / CRUD row and tickets). */
@@ -36,6 +38,8 @@ export interface LoadGo {
   readonly path: string;
   readonly body: unknown;
   readonly seconds: number;
+  /** Close the buyers' connections first: every buyer opens a new one at the go (`--connections=cold`). */
+  readonly coldConnections?: boolean;
 }
 
 export interface LoadOutcome {
@@ -48,4 +52,6 @@ export interface LoadOutcome {
   readonly busy429: number;
   readonly errors: number;
   readonly firstError?: string;
+  /** CPU time the load process used during the rush (user + system), ms. */
+  readonly cpuMs: number;
 }

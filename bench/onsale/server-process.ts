@@ -74,6 +74,10 @@ async function begin(options: ServerStart): Promise<void> {
 
 async function answer(message: ServerAsk): Promise<unknown> {
   switch (message.ask) {
+    case 'cpu': {
+      const { user, system: kernel } = process.cpuUsage();
+      return { cpuMs: (user + kernel) / 1000 };
+    }
     case 'statements':
       return { statements: databaseStatementsSent() - ownStatements, profile: Object.fromEntries(profile) };
     case 'settled':
