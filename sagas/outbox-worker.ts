@@ -1,6 +1,7 @@
 import { sql } from 'kysely';
 import type { Database } from '../adapters/database/database.js';
 import { BackgroundLoop } from './background-loop.js';
+import { delay } from '../platform/delay.js';
 import { systemClock, type Clock } from '../platform/clock.js';
 
 export interface EffectContext {
@@ -45,6 +46,9 @@ export interface OutboxWorkerOptions {
   readonly onError?: (kind: string, key: string, error: unknown) => void;
 }
 
+/** How long a worker with fewer than half its places free waits for more before it claims. */
+const CLAIM_LINGER_MS = 20;
+
 interface ClaimedRow {
   idempotency_key: string;
   kind: string;
@@ -61,7 +65,9 @@ interface ClaimedRow {
  *
  * Running, it keeps up to `batchSize` effects in hand and claims more as places free up (not
  * batch after batch): an effect that takes long — a provider's timeout — holds only its own
- * place, and effects stored meanwhile are claimed at once when the worker is woken.
+ * place, and effects stored meanwhile are claimed at once when the worker is woken. With fewer
+ * than half its places free it waits up to `CLAIM_LINGER_MS` for more before claiming, so a
+ * backlog is claimed in bunches rather than an effect or two per statement.
  */
 export class OutboxWorker {
   private readonly loop: BackgroundLoop;
@@ -111,10 +117,18 @@ export class OutboxWorker {
 
   /** One round of the running worker: claims what there is room for and starts it; true when it claimed some (more may be due) or waited for room. */
   private async claimMore(): Promise<boolean> {
-    const room = (this.options.batchSize ?? 20) - this.inHand.size;
+    const size = this.options.batchSize ?? 20;
+    let room = size - this.inHand.size;
     if (room <= 0) {
       await Promise.race(this.inHand);
       return true;
+    }
+    if (room < size / 2) {
+      // Under a backlog places free one or two at a time, and a claim for each is a statement
+      // per effect or two (issue 16). Let more places free for a moment so claims come in bunches;
+      // an effect that takes long still holds only its own place.
+      await Promise.race([delay(CLAIM_LINGER_MS), Promise.all(this.inHand)]);
+      room = size - this.inHand.size;
     }
     const claimed = await this.claim(room);
     for (const row of claimed) {
