@@ -1,4 +1,5 @@
 import { right } from 'fp-ts/Either';
+import { Set as ImmutableSet } from 'immutable';
 import * as t from 'io-ts';
 import type { EventSourcedDecider } from '../decider.js';
 import { eventCodec } from '../event-codec.js';
@@ -42,9 +43,13 @@ export const NotificationEvent = t.union([
 ]);
 export type NotificationEvent = t.TypeOf<typeof NotificationEvent>;
 
+/**
+ * The notification ids recorded and delivered, in persistent sets: an inbox grows with every
+ * notification its user ever got, and folding it must not copy the sets at each event.
+ */
 export interface InboxState {
-  readonly recorded: ReadonlySet<string>;
-  readonly delivered: ReadonlySet<string>;
+  readonly recorded: ImmutableSet<string>;
+  readonly delivered: ImmutableSet<string>;
 }
 
 export type InboxCommand =
@@ -55,7 +60,7 @@ export const streamOfInbox = (userId: string): string => `Inbox-${userId}`;
 
 export const inboxDecider: EventSourcedDecider<InboxCommand, NotificationEvent, InboxState> = {
   events: NotificationEvent,
-  initialState: { recorded: new Set(), delivered: new Set() },
+  initialState: { recorded: ImmutableSet<string>(), delivered: ImmutableSet<string>() },
   decide(command, state) {
     switch (command.type) {
       case 'RecordNotification':
@@ -69,9 +74,9 @@ export const inboxDecider: EventSourcedDecider<InboxCommand, NotificationEvent, 
   evolve(state, event) {
     switch (event.type) {
       case 'NotificationRecorded':
-        return { ...state, recorded: new Set([...state.recorded, event.data.notificationId]) };
+        return { ...state, recorded: state.recorded.add(event.data.notificationId) };
       case 'NotificationDelivered':
-        return { ...state, delivered: new Set([...state.delivered, event.data.notificationId]) };
+        return { ...state, delivered: state.delivered.add(event.data.notificationId) };
     }
   },
 };
