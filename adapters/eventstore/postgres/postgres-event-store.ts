@@ -137,11 +137,17 @@ const REFUSED: Statement = {
   arrays: true,
 };
 
+/** `x` of an `any` append in a group: its events' `p` are then 0, 1, … after the stream's current revision. */
+const ANY_IN_GROUP = -2;
+
 /**
- * Group commit: the appends of a group (at most one per stream, each `no_stream` or a revision)
- * in one INSERT, so one transaction and one commit. `$1` is a JSON array with one element per
+ * Group commit: the appends of a group (at most one per stream, each `no_stream`, a revision or
+ * `any`) in one INSERT, so one transaction and one commit. `$1` is a JSON array with one element per
  * event: o (insertion order), s (stream), p (its revision), x (the append's expected revision,
- * -1 for no_stream), n (the append's event count), id, t, d, m. Each append is checked on its
+ * -1 for no_stream, -2 for any), n (the append's event count), id, t, d, m. An `any` append's
+ * revisions follow the stream's current one, looked up in the statement (`positioned`); a
+ * writer of that stream outside the group that commits first makes the key refuse it, and it
+ * goes again alone, as an `any` append alone does. Each append is checked on its
  * own, as in the single statements: the probe for the row at `x`, and the stream key refusing
  * (`do nothing`) a revision already taken, so a stale append inserts nothing and its neighbours
  * go on. An append whose rows are only partly refused (several events, racing another writer
@@ -160,9 +166,15 @@ const GROUP: Statement = {
       select * from jsonb_to_recordset($1::jsonb)
         as i(o int, s text, p bigint, x bigint, n int, id uuid, t text, d jsonb, m jsonb)
     ),
+    positioned as (
+      select i.o, i.s, i.x, i.n, i.id, i.t, i.d, i.m,
+             case when i.x = ${ANY_IN_GROUP} then (select coalesce(max(e.stream_position), -1) from events e where e.stream_name = i.s) + 1 + i.p
+                  else i.p end as p
+      from input i
+    ),
     inserted as (
       insert into events ${COLUMNS}
-      select i.s, i.p, i.id, i.t, i.d, i.m from input i
+      select i.s, i.p, i.id, i.t, i.d, i.m from positioned i
       where i.x < 0 or exists (select from events e
                                where e.stream_name = i.s and e.stream_position >= i.x and e.stream_position <= i.x)
       order by i.o
@@ -172,7 +184,7 @@ const GROUP: Statement = {
     select ins.stream_name, max(ins.stream_position)::text as stream_position,
            max(ins.global_position)::text as global_position, min(ins.transaction_id::text) as transaction_id,
            1 / (count(*) = min(i.n))::int as whole
-    from inserted ins join input i on i.s = ins.stream_name and i.p = ins.stream_position
+    from inserted ins join positioned i on i.s = ins.stream_name and i.p = ins.stream_position
     group by ins.stream_name`,
   arrays: false,
 };
@@ -187,7 +199,7 @@ const GROUP_MAX_EVENTS = 512;
 interface Waiting {
   readonly streamName: string;
   readonly events: readonly EventToAppend[];
-  readonly expected: 'no_stream' | bigint;
+  readonly expected: 'no_stream' | 'any' | bigint;
   resolve(result: AppendResult): void;
   reject(error: unknown): void;
 }
@@ -264,14 +276,14 @@ export class PostgresEventStore implements EventStore {
   }
 
   /**
-   * Appends with `no_stream` or a revision (up to GROUP_APPEND_LIMIT events) go through group
-   * commit: they wait in `waiting` while `groupsInFlight` groups are being written, then leave
-   * together (pump). The rest (`exists`, `any`, long appends, a store on a transaction) go
+   * Appends with `no_stream`, a revision or `any` (up to GROUP_APPEND_LIMIT events) go through
+   * group commit: they wait in `waiting` while `groupsInFlight` groups are being written, then
+   * leave together (pump). The rest (`exists`, long appends, a store on a transaction) go
    * alone, as one statement each.
    */
   append(streamName: string, events: readonly EventToAppend[], expected: ExpectedRevision): Promise<AppendResult> {
     if (events.length === 0) return this.checkOnly(streamName, expected);
-    if (!this.grouping || !(expected === 'no_stream' || typeof expected === 'bigint') || events.length > GROUP_APPEND_LIMIT) {
+    if (!this.grouping || expected === 'exists' || events.length > GROUP_APPEND_LIMIT) {
       return this.appendAlone(streamName, events, expected);
     }
     return new Promise<AppendResult>((resolve, reject) => {
@@ -352,13 +364,13 @@ export class PostgresEventStore implements EventStore {
     }
     const elements: unknown[] = [];
     for (const w of group) {
-      const x = w.expected === 'no_stream' ? -1n : w.expected;
+      const x = w.expected === 'no_stream' ? -1n : w.expected === 'any' ? BigInt(ANY_IN_GROUP) : w.expected;
       const n = w.events.length;
       w.events.forEach((e, i) => {
         elements.push({
           o: elements.length,
           s: w.streamName,
-          p: (x + 1n + BigInt(i)).toString(),
+          p: (w.expected === 'any' ? BigInt(i) : x + 1n + BigInt(i)).toString(),
           x: x.toString(),
           n,
           id: e.eventId,
@@ -380,7 +392,8 @@ export class PostgresEventStore implements EventStore {
     const written = new Map(rows.map((r) => [r.stream_name, r]));
     const refusals = group.map((w) => {
       const row = written.get(w.streamName);
-      if (!row) return this.refused(w.streamName, w.events, w.expected).then(w.resolve, w.reject);
+      // `any` has no expectation to refuse: a writer outside the group took the revision, so it goes again alone
+      if (!row) return (w.expected === 'any' ? this.appendAlone(w.streamName, w.events, w.expected) : this.refused(w.streamName, w.events, w.expected)).then(w.resolve, w.reject);
       w.resolve({
         nextRevision: BigInt(row.stream_position),
         position: { commit: BigInt(row.transaction_id), prepare: BigInt(row.global_position) },

@@ -88,6 +88,47 @@ describe(`PostgreSQL event log: group commit on ${databaseKind === 'pg' ? 'the P
     assert.equal((await other.readStream(moved)).length, 2);
   });
 
+  it('given appends with any revision to streams that exist and streams that do not, made at once, then they are written together, each after its stream’s current revision', async () => {
+    const existing = Array.from({ length: 4 }, stream);
+    for (const [i, name] of existing.entries()) await store.append(name, Array.from({ length: i + 1 }, () => event()), 'no_stream'); // at revisions 0…3
+    const fresh = Array.from({ length: 4 }, stream);
+    const results = await Promise.all([...existing, ...fresh].map((name) => store.append(name, [event({ any: 1 }), event({ any: 2 })], 'any')));
+    assert.deepEqual(results.map((r) => r.nextRevision), [2n, 3n, 4n, 5n, 1n, 1n, 1n, 1n]);
+    assert.equal(commits(results).size, 1, 'one transaction');
+    for (const [i, name] of existing.entries()) {
+      const read = await other.readStream(name);
+      assert.deepEqual(read.map((e) => e.revision), Array.from({ length: i + 3 }, (_, k) => BigInt(k)));
+      assert.deepEqual(read.slice(-2).map((e) => e.data), [{ any: 1 }, { any: 2 }]);
+    }
+  });
+
+  it('given a group whose any-revision append is raced by a writer of its stream outside the group, then both are written, one after the other, and nothing is lost', async () => {
+    const name = stream();
+    await store.append(name, [event()], 'no_stream');
+    const neighbours = Array.from({ length: 3 }, stream);
+    const results = await Promise.all([
+      other.append(name, [event({ outside: true })], 'any'),
+      store.append(name, [event({ grouped: true })], 'any'),
+      ...neighbours.map((neighbour) => store.append(neighbour, [event()], 'any')),
+    ]);
+    assert.deepEqual(new Set(results.slice(0, 2).map((r) => r.nextRevision)), new Set([1n, 2n]));
+    const read = await other.readStream(name);
+    assert.deepEqual(read.map((e) => e.revision), [0n, 1n, 2n]);
+    assert.equal(read.filter((e) => (e.data as { grouped?: boolean }).grouped).length, 1);
+    assert.equal(read.filter((e) => (e.data as { outside?: boolean }).outside).length, 1);
+    for (const neighbour of neighbours) assert.equal((await other.readStream(neighbour)).length, 1);
+  });
+
+  it('given an any-revision append of events already in the stream (a retried effect), then nothing new is written and it is acknowledged with the earlier result', async () => {
+    const name = stream();
+    const first = [event({ once: true })];
+    const earlier = await store.append(name, first, 'any');
+    const [again] = await Promise.all([store.append(name, first, 'any'), ...Array.from({ length: 3 }, () => store.append(stream(), [event()], 'any'))]);
+    assert.equal(again!.nextRevision, earlier.nextRevision);
+    assert.equal(again!.reappended, true);
+    assert.equal((await other.readStream(name)).length, 1);
+  });
+
   it('given a group holding an idempotent re-append, then it is acknowledged with the earlier result and flagged reappended, and nothing new is written', async () => {
     const name = stream();
     const batch = [event(), event()];

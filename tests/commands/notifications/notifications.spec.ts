@@ -89,15 +89,24 @@ describe('notifications: one effect in, an inbox and a channel out', function ()
     );
   });
 
-  it('given a recipient with earlier notifications, when a notification effect is performed twice (a retry after a crash), then it is recorded and marked delivered once each', async () => {
+  it('given a recipient with earlier notifications, when a notification effect is performed twice (a retry after a crash), then it is recorded and marked delivered once each, without reading the inbox', async () => {
     for (let i = 0; i < 5; i++) await enqueue(notify(`purchased:earlier-${i}`, 'dora', 'ticket.purchased', { gatheringId: 'g-7', eventTitle: 'Earlier', count: '1', unitPrice: '10.00', currency: 'RUB' }));
     await eventually(async () => Array.from({ length: 5 }, (_, i) => `purchased:earlier-${i}`).every(deliveredOnce));
     const store = system.dependencies.store;
-    const [perform] = notificationEffectHandlers({ store, clock, channel }).filter((performer) => performer.kind.kind === Notify.kind);
+    let inboxReads = 0;
+    const counting = new Proxy(store, {
+      get(target, property, receiver) {
+        if (property === 'readStream') return (name: string, ...rest: unknown[]) => ((inboxReads += name.startsWith('Inbox-') ? 1 : 0), (target.readStream as (...a: unknown[]) => unknown).call(target, name, ...rest));
+        const value = Reflect.get(target, property, receiver) as unknown;
+        return typeof value === 'function' ? (value as (...a: unknown[]) => unknown).bind(target) : value;
+      },
+    });
+    const [perform] = notificationEffectHandlers({ store: counting, clock, channel }).filter((performer) => performer.kind.kind === Notify.kind);
     const payload = { notificationId: 'purchased:retried', recipient: 'dora', template: 'ticket.purchased', parameters: { gatheringId: 'g-7', eventTitle: 'Retried', count: '2', unitPrice: '10.00', currency: 'RUB' } };
     await perform!.perform(payload, { idempotencyKey: 'notify:purchased:retried', attempt: 1, correlationId: null });
     clock.advance(1000); // the retry decides at another time: the log keeps the first recording
     await perform!.perform(payload, { idempotencyKey: 'notify:purchased:retried', attempt: 2, correlationId: null });
+    assert.equal(inboxReads, 0, 'the inbox was not read');
     const events = (await store.readStream('Inbox-dora')).filter((event) => (event.data as { notificationId: string }).notificationId === 'purchased:retried');
     assert.deepEqual(events.map((event) => event.type), ['NotificationRecorded', 'NotificationDelivered']);
     assert.equal(channel.delivered.filter((n) => n.notificationId === 'purchased:retried').length, 2, 'the channel is told again on a retry (it is idempotent by notification id)');
